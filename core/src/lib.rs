@@ -1,0 +1,20 @@
+//! `hsm-core`: a deterministic model of a Thales Luna USB HSM 7, the iKeys around it and the host's LunaCM.
+//!
+//! The crate has no I/O, no clock and no global randomness: time comes in as an argument and randomness
+//! from the seeded RNG that the [`World`] carries, so a LunaCM session replays byte for byte. The browser
+//! app (`hsm-web`) and the native `lunacm` binary are thin shells around [`World`].
+//!
+//! Layers, from the inside out:
+//! - [`device`]: the firmware. It answers typed [`device::Request`]s and [`device::PhysicalEvent`]s and
+//!   shows a [`device::Screen`]; it never sees LunaCM text.
+//! - [`lunacm`]: the host tool. Text in, requests to the device through a [`device::Transport`], text out.
+//! - [`sim`]: commands on the simulated world itself (clock, reset), shared by every front end.
+//! - [`World`]: everything that persists, as one serializable value.
+
+pub mod device;
+pub mod lunacm;
+pub mod retcode;
+pub mod sim;
+mod world;
+
+pub use world::{LoadError, World, SCHEMA_VERSION};

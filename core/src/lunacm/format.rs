@@ -1,0 +1,94 @@
+//! Layout helpers shared by LunaCM commands.
+
+use super::INDENT;
+use crate::device::{AuthMethod, HsmInfo};
+
+/// Client version LunaCM reports in its banner.
+pub const CLIENT_VERSION: &str = "10.9.0-62";
+
+/// `        Name ->                 value`: the padded field layout of `slot list`.
+pub fn field(name: &str, value: &str) -> String {
+    format!("{INDENT}{:<24}{value}", format!("{name} ->")).trim_end().to_string()
+}
+
+/// The slot listing's `Configuration ->` text for the admin slot.
+pub fn configuration(info: &HsmInfo) -> String {
+    let auth = if info.auth == Some(AuthMethod::Multifactor) { "PED" } else { "PW" };
+    format!("Luna HSM Admin Partition ({auth}) Key Export With Cloning Mode")
+}
+
+/// The slot entry `slot list` and the banner print for the admin slot.
+pub fn admin_slot(slot: u32, info: &HsmInfo) -> String {
+    let lines = [
+        field("Slot Id", &slot.to_string()),
+        field("Label", &info.label),
+        field("Serial Number", &info.serial),
+        field("Model", &info.model),
+        field("Firmware Version", &info.firmware),
+        field("Bootloader Version", &info.bootloader),
+        field("Configuration", &configuration(info)),
+        field("Slot Description", "Admin Token Slot"),
+        field("HSM Status", &info.status.to_string()),
+    ];
+    lines.join("\n") + "\n"
+}
+
+/// The banner LunaCM prints when it starts, with the slot listing.
+pub fn banner(slot: u32, info: &HsmInfo) -> String {
+    format!(
+        "lunacm (64-bit) v{CLIENT_VERSION}. Copyright (c) 2025 Thales Group. All rights reserved.\n\n\
+         {INDENT}Available HSMs:\n\n{}\n\n{INDENT}Current Slot Id: {slot}\n\n",
+        admin_slot(slot, info)
+    )
+}
+
+/// Formats milliseconds since the epoch as LunaCM prints times: `Fri Nov 27 20:20:21 UTC 2026`.
+pub fn http_date(ms: u64) -> String {
+    let secs = ms / 1000;
+    let days = (secs / 86_400) as i64;
+    let (h, m, s) = ((secs % 86_400) / 3600, (secs % 3600) / 60, secs % 60);
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    format!(
+        "{} {} {:2} {:02}:{:02}:{:02} UTC {}",
+        DAYS[days.rem_euclid(7) as usize],
+        MONTHS[(month - 1) as usize],
+        d,
+        h,
+        m,
+        s,
+        year
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn dates_format_like_lunacm() {
+        assert_eq!(http_date(0), "Thu Jan  1 00:00:00 UTC 1970");
+        // 2024-11-27 20:20:21 UTC, the guide's sample time.
+        assert_eq!(http_date(1_732_738_821_000), "Wed Nov 27 20:20:21 UTC 2024");
+        assert_eq!(http_date(951_782_400_000), "Tue Feb 29 00:00:00 UTC 2000");
+    }
+
+    #[test]
+    fn fields_align_values_at_one_column() {
+        assert_eq!(field("Slot Id", "4"), "        Slot Id ->              4");
+        assert_eq!(field("Bootloader Version", "1.6.0"), "        Bootloader Version ->   1.6.0");
+        assert_eq!(field("Label", ""), "        Label ->");
+    }
+}

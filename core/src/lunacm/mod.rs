@@ -1,0 +1,246 @@
+//! The host's LunaCM: text in, [`Request`]s to the device, text out.
+//!
+//! LunaCM never touches device state; it only talks through a [`Transport`]. Interactive prompts
+//! (passwords, `proceed`) are handled by replay: a command that needs an answer it does not have yet
+//! stops with [`Stop::Ask`]; the console remembers the line and the answers so far, and runs the command
+//! again from the start when the next answer arrives. Commands are written so that everything before
+//! their last prompt only reads, so a replay repeats the same output, of which only the new part is shown.
+
+mod commands;
+mod format;
+mod parse;
+
+pub use format::{banner, http_date};
+pub use parse::{tokenize, Args, OptSpec};
+
+use crate::device::{Request, Response, Transport};
+use crate::retcode::LunaRet;
+use serde::{Deserialize, Serialize};
+
+/// The LunaCM command prompt.
+pub const PROMPT: &str = "lunacm:>";
+/// Indentation of LunaCM's output lines.
+pub const INDENT: &str = "        ";
+/// The confirmation question of every destructive command.
+pub const PROCEED: &str = "Type 'proceed' to continue, or 'quit' to quit now ->";
+
+/// What LunaCM shows after a line is entered.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reply {
+    /// The line as it appears after the prompt: as typed, or asterisks for a password.
+    pub echo: String,
+    /// The output, ending with the next prompt.
+    pub text: String,
+}
+
+/// A question LunaCM is waiting to have answered.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Prompt {
+    /// The text shown, ending where the answer is typed.
+    pub text: String,
+    /// Whether the answer is a secret to be masked.
+    pub masked: bool,
+}
+
+/// Why a command stopped before finishing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// It needs an answer to this prompt.
+    Ask(Prompt),
+    /// The HSM or LunaCM refused it with a return code, and optionally an explanation.
+    Fail(LunaRet, Option<String>),
+    /// The user answered `quit`.
+    Cancelled,
+    /// The command line itself is wrong.
+    Syntax(String),
+}
+
+impl From<LunaRet> for Stop {
+    fn from(code: LunaRet) -> Stop {
+        Stop::Fail(code, None)
+    }
+}
+
+/// A command that is waiting for answers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct Pending {
+    line: String,
+    answers: Vec<String>,
+    /// Bytes of output already shown, skipped when the command is replayed.
+    shown: usize,
+    prompt: Prompt,
+}
+
+/// A LunaCM session: the current slot and any command waiting for an answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Console {
+    slot: u32,
+    pending: Option<Pending>,
+}
+
+impl Default for Console {
+    fn default() -> Self {
+        Console { slot: commands::ADMIN_SLOT, pending: None }
+    }
+}
+
+/// Everything a command sees while it runs.
+pub struct Ctx<'a> {
+    /// The command's options.
+    pub args: Args,
+    /// Output so far.
+    pub out: String,
+    /// The session's current slot.
+    pub slot: &'a mut u32,
+    /// The host's clock, milliseconds since the epoch.
+    pub now_ms: u64,
+    answers: &'a [String],
+    next_answer: usize,
+    transport: &'a mut dyn Transport,
+}
+
+impl Ctx<'_> {
+    /// Prints one indented line.
+    pub fn line(&mut self, text: &str) {
+        if text.is_empty() {
+            self.out.push('\n');
+        } else {
+            self.out.push_str(INDENT);
+            self.out.push_str(text);
+            self.out.push('\n');
+        }
+    }
+
+    /// Asks a question; returns the answer once the user has given it.
+    pub fn ask(&mut self, text: &str, masked: bool) -> Result<String, Stop> {
+        let shown = format!("\n{INDENT}{text}");
+        self.out.push_str(&shown);
+        match self.answers.get(self.next_answer) {
+            Some(a) => {
+                self.next_answer += 1;
+                // The typed answer and its newline are shown by the terminal (the reply's echo).
+                Ok(a.clone())
+            }
+            None => Err(Stop::Ask(Prompt { text: shown, masked })),
+        }
+    }
+
+    /// Asks for `proceed` unless `-force` was given; anything else cancels the command.
+    pub fn confirm(&mut self) -> Result<(), Stop> {
+        if self.args.has("force") {
+            return Ok(());
+        }
+        self.confirm_always()
+    }
+
+    /// Asks for `proceed` even with `-force`: for questions only a person can answer.
+    pub fn confirm_always(&mut self) -> Result<(), Stop> {
+        let answer = self.ask(PROCEED, false)?;
+        if answer.trim().eq_ignore_ascii_case("proceed") {
+            Ok(())
+        } else {
+            Err(Stop::Cancelled)
+        }
+    }
+
+    /// Sends a request to the HSM.
+    pub fn call(&mut self, request: Request) -> Result<Response, Stop> {
+        self.transport.transact(request).map_err(Stop::from)
+    }
+}
+
+impl Console {
+    /// The session's current slot.
+    pub fn slot(&self) -> u32 {
+        self.slot
+    }
+
+    /// The prompt the user is answering: a question, or the command prompt.
+    pub fn prompt(&self) -> Prompt {
+        match &self.pending {
+            Some(p) => p.prompt.clone(),
+            None => Prompt { text: PROMPT.into(), masked: false },
+        }
+    }
+
+    /// True while LunaCM waits for an answer rather than a command.
+    pub fn waiting(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// Drops any command in progress: what a LunaCM restart does.
+    pub fn reset(&mut self) {
+        *self = Console::default();
+    }
+
+    /// Handles one line typed at the current prompt.
+    pub fn enter(&mut self, line: &str, now_ms: u64, transport: &mut dyn Transport) -> Reply {
+        let prompt = self.prompt();
+        let echo = if prompt.masked { "*".repeat(line.chars().count()) } else { line.to_string() };
+        let (cmd_line, answers, shown) = match self.pending.take() {
+            Some(mut p) => {
+                p.answers.push(line.to_string());
+                (p.line, p.answers, p.shown)
+            }
+            None => (line.to_string(), Vec::new(), 0),
+        };
+        if answers.is_empty() && cmd_line.trim().is_empty() {
+            return Reply { echo, text: PROMPT.into() };
+        }
+        let (out, stop) = self.run(&cmd_line, &answers, now_ms, transport);
+        // A replay prints the same prefix again; show only what is new.
+        let fresh = out.get(shown..).unwrap_or_default().to_string();
+        let text = match stop {
+            Some(Stop::Ask(prompt)) => {
+                self.pending = Some(Pending { line: cmd_line, answers, shown: out.len(), prompt });
+                // The prompt text is already the tail of the output.
+                return Reply { echo, text: fresh };
+            }
+            None => format!("{fresh}\nCommand Result : No Error\n\n{PROMPT}"),
+            Some(Stop::Cancelled) => format!("{fresh}\nCommand Result : 0xb (User Cancelled Operation)\n\n{PROMPT}"),
+            Some(Stop::Syntax(msg)) => {
+                format!("{fresh}\n{INDENT}Syntax error: {msg}\n\n{}\n\n{PROMPT}", LunaRet::ARGUMENTS_BAD_RESULT)
+            }
+            Some(Stop::Fail(code, msg)) => {
+                let mut t = fresh;
+                t.push('\n');
+                if let Some(msg) = msg {
+                    t.push_str(&format!("{INDENT}{msg}\n\n"));
+                }
+                let verb = cmd_words(&cmd_line);
+                t.push_str(&format!("{INDENT}Error: '{verb}' failed. ({code})\n\n{}\n\n{PROMPT}", code.command_result()));
+                t
+            }
+        };
+        Reply { echo, text }
+    }
+
+    fn run(&mut self, line: &str, answers: &[String], now_ms: u64, transport: &mut dyn Transport) -> (String, Option<Stop>) {
+        let words = match tokenize(line) {
+            Ok(w) => w,
+            Err(e) => return (String::new(), Some(Stop::Syntax(e))),
+        };
+        let Some((cmd, rest)) = commands::find(&words) else {
+            let msg = format!("unknown command '{}'. Type 'help' for the list of commands.", words.join(" "));
+            return (String::new(), Some(Stop::Syntax(msg)));
+        };
+        let args = match Args::parse(rest, cmd.options) {
+            Ok(a) => a,
+            Err(e) => return (String::new(), Some(Stop::Syntax(format!("{e}\n\n{}", commands::usage(cmd))))),
+        };
+        let mut ctx = Ctx { args, out: String::new(), slot: &mut self.slot, now_ms, answers, next_answer: 0, transport };
+        let result = (cmd.run)(&mut ctx);
+        (ctx.out, result.err())
+    }
+}
+
+/// The first two words of a command line, as LunaCM names the command in errors.
+fn cmd_words(line: &str) -> String {
+    tokenize(line).unwrap_or_default().into_iter().take(2).collect::<Vec<_>>().join(" ")
+}
+
+impl LunaRet {
+    /// The result line for a malformed command line.
+    pub const ARGUMENTS_BAD_RESULT: &'static str = "Command Result : 0x7 (CKR_ARGUMENTS_BAD)";
+}
+

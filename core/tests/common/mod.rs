@@ -1,0 +1,84 @@
+//! Shared helpers for transcript tests: a fixed clock, a seeded world and golden-file comparison.
+
+#![allow(dead_code)]
+
+use hsm_core::World;
+
+/// The fixed clock of every transcript: Mon Nov 24 2025, 16:00:00 UTC.
+pub const NOW: u64 = 1_764_000_000_000;
+/// The seed of every transcript.
+pub const SEED: u64 = 7;
+
+/// A LunaCM session in progress, recording the whole transcript as a user would see it.
+pub struct Session {
+    pub world: World,
+    pub transcript: String,
+    /// Output of the last line entered.
+    pub last: String,
+}
+
+impl Session {
+    pub fn new() -> Session {
+        let mut world = World::new(SEED, NOW);
+        let transcript = world.start_session();
+        Session { world, transcript, last: String::new() }
+    }
+
+    /// Types one line and returns what it printed.
+    pub fn enter(&mut self, line: &str) -> String {
+        let reply = self.world.enter(line, NOW);
+        self.transcript.push_str(&reply.echo);
+        self.transcript.push('\n');
+        self.transcript.push_str(&reply.text);
+        self.last = reply.text.clone();
+        reply.text
+    }
+
+    /// Types several lines; returns the output of the last.
+    pub fn run(&mut self, lines: &[&str]) -> String {
+        let mut out = String::new();
+        for l in lines {
+            out = self.enter(l);
+        }
+        out
+    }
+
+    /// Brings a new unit out of STM with the string from its shipping e-mail.
+    pub fn recover_new_unit(&mut self) {
+        let rus = self.world.shipment().random_user_string.clone();
+        self.run(&[&format!("stm recover -randomuserstring {rus}"), "proceed"]);
+    }
+
+    /// Hard-initializes a recovered unit with password authentication.
+    pub fn hard_init(&mut self, label: &str, password: &str) {
+        self.run(&[&format!("hsm init -label \"{label}\" -ipwd"), password, password, "mydomain", "mydomain", "proceed"]);
+    }
+}
+
+/// Compares a transcript with the golden file `tests/transcripts/NAME.txt`, embedded so the check also
+/// runs as wasm. Natively, `UPDATE_TRANSCRIPTS=1` rewrites the file instead, to be reviewed in the diff.
+#[macro_export]
+macro_rules! check_golden {
+    ($name:literal, $transcript:expr) => {
+        $crate::common::compare_golden($name, include_str!(concat!("transcripts/", $name, ".txt")), $transcript)
+    };
+}
+
+/// See [`check_golden!`].
+pub fn compare_golden(name: &str, expected: &str, transcript: &str) {
+    let path = format!("{}/tests/transcripts/{name}.txt", env!("CARGO_MANIFEST_DIR"));
+    #[cfg(not(target_arch = "wasm32"))]
+    if std::env::var("UPDATE_TRANSCRIPTS").as_deref() == Ok("1") {
+        std::fs::write(&path, transcript).unwrap();
+        return;
+    }
+    if expected != transcript {
+        let line = expected.lines().zip(transcript.lines()).position(|(a, b)| a != b).unwrap_or(0);
+        panic!(
+            "transcript {name} differs from {path} at line {}:\n  expected: {:?}\n  actual:   {:?}\n(UPDATE_TRANSCRIPTS=1 rewrites it)",
+            line + 1,
+            expected.lines().nth(line).unwrap_or(""),
+            transcript.lines().nth(line).unwrap_or("")
+        );
+    }
+}

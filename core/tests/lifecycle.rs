@@ -1,0 +1,214 @@
+//! Transcript tests of whole procedures from the admin guide, with a fixed clock and a seeded RNG.
+
+mod common;
+
+use common::Session;
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+/// Extracts the value after `label` on the first line that holds it.
+fn value_after(text: &str, label: &str) -> String {
+    text.lines().find_map(|l| l.split_once(label).map(|(_, v)| v.trim().to_string())).unwrap_or_default()
+}
+
+#[test]
+fn new_unit_recovered_from_transport_mode() {
+    let mut s = Session::new();
+    assert!(s.transcript.contains("HSM Status ->           Transport Mode, zeroized"));
+    s.enter("slot list");
+    let mail = s.enter("sim email");
+    let emailed = value_after(&mail, "Verification String:");
+    // Initialization is refused while in STM.
+    let out = s.run(&["hsm init -label first -ipwd"]);
+    assert!(out.contains("CKR_CMD_NOT_ALLOWED_HSM_IN_TRANSPORT"), "{out}");
+    // The right string gives the e-mailed verification string; nothing changes until 'proceed'.
+    let rus = s.world.shipment().random_user_string.clone();
+    let out = s.enter(&format!("stm recover -randomuserstring {rus}"));
+    assert_eq!(value_after(&out, "Verification String:"), emailed);
+    let out = s.enter("quit");
+    assert!(out.contains("User Cancelled Operation"));
+    assert!(s.enter("slot list").contains("Transport Mode, zeroized"));
+    // A wrong string gives another verification string, and 'proceed' still recovers.
+    let out = s.enter("stm recover -r AAAA-BBBB-CCCC-DDDD");
+    assert_ne!(value_after(&out, "Verification String:"), emailed);
+    let out = s.enter("PROCEED");
+    assert!(out.contains("Command Result : No Error"));
+    assert!(s.enter("slot list").contains("HSM Status ->           Zeroized"));
+    check_golden!("new_unit_recovered_from_transport_mode", &s.transcript);
+}
+
+#[test]
+fn hard_init_with_password() {
+    let mut s = Session::new();
+    s.recover_new_unit();
+    s.run(&[
+        "hsm init -label myLunaUSB -ipwd",
+        "userpin1",
+        "userpin2", // mismatch: nothing happens
+        "hsm init -label myLunaUSB -ipwd -password short",
+        "hsm init -label myLunaUSB -ipwd -password userpin1 -domain \"bad|domain\"",
+        "HSM INIT -LABEL \"my Luna USB HSM with a label that is far too long\" -IPWD",
+        "userpin1",
+        "userpin1",
+        "my-domain",
+        "my-domain",
+        "proceed",
+    ]);
+    assert!(s.last.contains("Command Result : No Error"), "{}", s.last);
+    let out = s.enter("slot list");
+    assert!(out.contains("Label ->                my Luna USB HSM with a label tha\n"), "label truncated to 32: {out}");
+    assert!(out.contains("HSM Status ->           OK"));
+    let out = s.run(&["role login -name so", "userpin1"]);
+    assert!(out.contains("No Error"));
+    assert!(s.enter("hsm showinfo").contains("Role Status -> SO logged in"));
+    check_golden!("hard_init_with_password", &s.transcript);
+}
+
+#[test]
+fn soft_init_keeps_so_and_needs_login() {
+    let mut s = Session::new();
+    s.recover_new_unit();
+    s.hard_init("first", "userpin1");
+    let out = s.enter("hsm init -label second");
+    assert!(out.contains("CKR_USER_NOT_LOGGED_IN"), "{out}");
+    s.run(&["role login -name so -password userpin1"]);
+    let out = s.enter("hsm init -label second -password userpin9");
+    assert!(out.contains("Syntax error"), "{out}");
+    let out = s.run(&["hsm init -label second", "proceed"]);
+    assert!(out.contains("No Error"), "{out}");
+    assert!(s.enter("slot list").contains("Label ->                second"));
+    // The SO credential survived the soft init.
+    let out = s.enter("role login -name so -password userpin1");
+    assert!(out.contains("No Error"), "{out}");
+    check_golden!("soft_init_keeps_so_and_needs_login", &s.transcript);
+}
+
+#[test]
+fn three_bad_so_logins_zeroize() {
+    let mut s = Session::new();
+    s.recover_new_unit();
+    s.hard_init("doomed", "userpin1");
+    // A good login between failures resets the counter.
+    s.run(&["role login -name so -p wrongpass1", "role login -name so -p wrongpass2"]);
+    s.run(&["role login -name so -p userpin1", "role logout"]);
+    for attempt in 1..=3 {
+        let out = s.run(&["role login -name so", &format!("wrongpass{attempt}")]);
+        if attempt < 3 {
+            assert!(out.contains("CKR_PIN_INCORRECT"), "{out}");
+            assert!(s.enter("slot list").contains("HSM Status ->           OK"));
+        } else {
+            assert!(out.contains("LUNA_RET_SO_LOGIN_FAILURE_THRESHOLD"), "{out}");
+            assert!(out.contains("CKR_SO_LOGIN_FAILURE_THRESHOLD"), "{out}");
+        }
+    }
+    let out = s.enter("slot list");
+    assert!(out.contains("HSM Status ->           Zeroized"), "{out}");
+    assert!(out.contains("Label ->\n"), "{out}");
+    let out = s.enter("role login -name so -password userpin1");
+    assert!(out.contains("CKR_USER_PIN_NOT_INITIALIZED"), "{out}");
+    check_golden!("three_bad_so_logins_zeroize", &s.transcript);
+}
+
+#[test]
+fn zeroize_keeps_the_auth_method_factory_reset_does_not() {
+    let mut s = Session::new();
+    s.recover_new_unit();
+    s.hard_init("first", "userpin1");
+    let out = s.run(&["hsm zeroize", "quit"]);
+    assert!(out.contains("User Cancelled Operation"));
+    assert!(s.enter("slot list").contains("OK"));
+    let out = s.run(&["hsm zeroize", "proceed"]);
+    assert!(out.contains("No Error"), "{out}");
+    assert!(s.enter("slot list").contains("HSM Status ->           Zeroized"));
+    // Zeroize kept the password method: switching to iKeys needs a factory reset.
+    let out = s.enter("hsm init -label second -iped");
+    assert!(out.contains("hsm factoryreset"), "{out}");
+    // Without -ipwd the kept method is used.
+    let out = s.run(&["hsm init -label second -password userpin2 -domain dom2 -force"]);
+    assert!(out.contains("No Error"), "{out}");
+    let out = s.enter("hsm factoryreset -force");
+    assert!(out.contains("No Error"), "{out}");
+    let out = s.enter("hsm init -label third");
+    assert!(out.contains("-ipwd"), "after a factory reset the method must be chosen again: {out}");
+    let out = s.enter("hsm init -label third -iped");
+    assert!(out.contains("not yet available"), "{out}");
+    check_golden!("zeroize_keeps_the_auth_method_factory_reset_does_not", &s.transcript);
+}
+
+#[test]
+fn stm_detects_a_failed_so_login_in_transit() {
+    let mut s = Session::new();
+    s.recover_new_unit();
+    s.hard_init("shipped", "userpin1");
+    let out = s.enter("stm transport");
+    assert!(out.contains("CKR_USER_NOT_LOGGED_IN"), "{out}");
+    s.enter("role login -name so -password userpin1");
+    let out = s.run(&["stm transport", "proceed"]);
+    let verification = value_after(&out, "Verification String:");
+    let rus = value_after(&out, "Random User String:");
+    assert_eq!(verification.len(), 19);
+    assert!(s.enter("hsm showinfo").contains("Role Status -> none logged in"), "STM logs roles out");
+    assert!(s.enter("hsm zeroize -force").contains("CKR_CMD_NOT_ALLOWED_HSM_IN_TRANSPORT"));
+    // Untouched: the strings match.
+    s.enter("role login -name so -password userpin1");
+    let out = s.enter(&format!("stm recover -randomuserstring {rus}"));
+    assert_eq!(value_after(&out, "Verification String:"), verification);
+    s.enter("quit");
+    s.enter("role logout");
+    // One failed SO login in transit, even followed by a good one, changes the string.
+    s.enter("role login -name so -password notmypass");
+    s.enter("role login -name so -password userpin1");
+    let out = s.enter(&format!("stm recover -randomuserstring {rus}"));
+    assert_ne!(value_after(&out, "Verification String:"), verification);
+    let out = s.enter("proceed");
+    assert!(out.contains("No Error"));
+    assert!(s.enter("slot list").contains("HSM Status ->           OK"));
+    check_golden!("stm_detects_a_failed_so_login_in_transit", &s.transcript);
+}
+
+#[test]
+fn commands_and_options_are_case_insensitive_with_short_names() {
+    let mut s = Session::new();
+    assert!(s.enter("SLOT LIST").contains("No Error"));
+    assert!(s.enter("sl l").contains("No Error"));
+    assert!(s.enter("slot set -slot 4").contains("Current Slot Id: 4"));
+    assert!(s.enter("slot set -s 9").contains("CKR_SLOT_ID_INVALID"));
+    assert!(s.enter("Hsm ShowInfo").contains("Partition Status -> Transport Mode, zeroized"));
+    assert!(s.enter("?").contains("stm recover"));
+    assert!(s.enter("help").contains("hsm factoryreset"));
+    assert!(s.enter("slot list extra").contains("Syntax error"));
+    assert!(s.enter("hsm init -label \"unterminated").contains("closing double quote"));
+    assert!(s.enter("frobnicate").contains("unknown command"));
+    check_golden!("commands_and_options", &s.transcript);
+}
+
+#[test]
+fn a_saved_world_round_trips_and_bad_saves_are_refused() {
+    let mut s = Session::new();
+    s.recover_new_unit();
+    s.hard_init("persisted", "userpin1");
+    let saved = s.world.to_json();
+    let back = hsm_core::World::from_json(&saved).unwrap();
+    assert_eq!(back, s.world);
+    let err = hsm_core::World::from_json("{not json").unwrap_err();
+    assert!(err.to_string().contains("damaged"), "{err}");
+    let wrong = saved.replacen("\"schema\":1", "\"schema\":99", 1);
+    let err = hsm_core::World::from_json(&wrong).unwrap_err();
+    assert!(err.to_string().contains("version 99"), "{err}");
+    let truncated = &saved[..saved.len() / 2];
+    assert!(hsm_core::World::from_json(truncated).is_err());
+}
+
+#[test]
+fn the_same_seed_replays_byte_for_byte() {
+    let run = || {
+        let mut s = Session::new();
+        s.recover_new_unit();
+        s.hard_init("replay", "userpin1");
+        s.run(&["role login -name so -p userpin1", "stm transport", "proceed"]);
+        s.transcript
+    };
+    assert_eq!(run(), run());
+}
