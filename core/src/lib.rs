@@ -12,6 +12,7 @@
 //! - [`World`]: everything that persists, as one serializable value.
 
 pub mod device;
+pub mod ikey;
 pub mod lunacm;
 pub mod retcode;
 pub mod sim;
