@@ -18,4 +18,4 @@ pub mod retcode;
 pub mod sim;
 mod world;
 
-pub use world::{LoadError, World, SCHEMA_VERSION};
+pub use world::{IKeyView, LoadError, Settings, Shipment, World, SCHEMA_VERSION};

@@ -1,28 +1,88 @@
 //! `sim` commands: acting on the simulated world rather than on the HSM.
 //!
 //! The same lines work in the browser terminal, in the native `lunacm` and in scripted demos, so a
-//! whole exercise (including what happens on the desk) can be written down as a script.
+//! whole exercise, including what happens on the desk and on the touchscreen, can be written as a script.
 
+use crate::device::Screen;
+use crate::ikey::Color;
 use crate::lunacm::{http_date, INDENT};
 use crate::World;
 
 const HELP: &[(&str, &str)] = &[
     ("sim help", "List the sim commands"),
     ("sim email", "Show the shipping e-mail with the new unit's STM strings"),
+    ("sim screen", "Show the touchscreen"),
+    ("sim ikeys", "List the iKeys on the desk and in the port"),
+    ("sim ikey new [count]", "Put blank iKeys on the desk"),
+    ("sim ikey sticker <id> <colour> [text]", "Stick a sticker on an iKey (colour: blue red white orange black gray none)"),
+    ("sim ikey insert <id>", "Push an iKey into the HSM's iKey port"),
+    ("sim ikey remove", "Pull the iKey out of the port"),
+    ("sim tap <button>", "Tap a touchscreen button by its text"),
+    ("sim keypad <digits>", "Tap digits on the touchscreen keypad"),
     ("sim clock", "Show the simulated time"),
     ("sim clock advance <seconds>", "Move the simulated clock forward"),
     ("sim reset -force", "Replace the whole world with a factory-fresh unit"),
 ];
 
-/// Runs `sim <words>` and returns its output (without the trailing prompt).
-pub fn run(world: &mut World, words: &[String], host_now_ms: u64) -> String {
+/// What a `sim` command printed, and any LunaCM output it caused (a ceremony it completed).
+pub struct SimOutput {
+    /// The command's own output.
+    pub text: String,
+    /// LunaCM's continuation, ending with its prompt, or empty.
+    pub lunacm: String,
+}
+
+impl SimOutput {
+    fn text(text: String) -> SimOutput {
+        SimOutput { text, lunacm: String::new() }
+    }
+}
+
+/// The touchscreen as text, for scripts and the terminal.
+pub fn render_screen(s: &Screen) -> String {
+    let mut out = format!("{INDENT}[touchscreen] {}\n", s.title);
+    for line in &s.status {
+        out.push_str(&format!("{INDENT}  {line}\n"));
+    }
+    if !s.label.is_empty() {
+        out.push_str(&format!("{INDENT}  Label: {}\n", s.label));
+    }
+    if let Some(r) = &s.role {
+        out.push_str(&format!("{INDENT}  {r}\n"));
+    }
+    for line in &s.prompt {
+        out.push_str(&format!("{INDENT}  {line}\n"));
+    }
+    if s.keypad {
+        out.push_str(&format!("{INDENT}  [keypad] {}\n", if s.entry.is_empty() { "_" } else { &s.entry }));
+    }
+    if !s.buttons.is_empty() {
+        let b: Vec<String> = s.buttons.iter().map(|b| format!("[{b}]")).collect();
+        out.push_str(&format!("{INDENT}  {}\n", b.join(" ")));
+    }
+    out
+}
+
+fn with_screen(world: &World, lunacm: Result<String, String>, host_now_ms: u64) -> SimOutput {
+    match lunacm {
+        Ok(lunacm) => SimOutput { text: format!("\n{}", render_screen(&world.screen(host_now_ms))), lunacm },
+        Err(e) => SimOutput::text(format!("\n{INDENT}{e}\n")),
+    }
+}
+
+fn parse_id(s: &str) -> Result<u32, String> {
+    s.parse().map_err(|_| format!("'{s}' is not an iKey number; 'sim ikeys' lists them."))
+}
+
+/// Runs `sim <words>`.
+pub fn run(world: &mut World, words: &[String], host_now_ms: u64) -> SimOutput {
     let lower: Vec<String> = words.iter().map(|w| w.to_ascii_lowercase()).collect();
     let lower: Vec<&str> = lower.iter().map(String::as_str).collect();
-    match lower.as_slice() {
+    let text = match lower.as_slice() {
         [] | ["help"] | ["?"] => {
             let mut s = String::from("\n");
             for (cmd, what) in HELP {
-                s.push_str(&format!("{INDENT}{cmd:<30} {what}\n"));
+                s.push_str(&format!("{INDENT}{cmd:<40} {what}\n"));
             }
             s
         }
@@ -34,23 +94,103 @@ pub fn run(world: &mut World, words: &[String], host_now_ms: u64) -> String {
                 m.serial, m.random_user_string, m.verification_string
             )
         }
+        ["screen"] => format!("\n{}", render_screen(&world.screen(host_now_ms))),
+        ["ikeys"] => {
+            let mut s = String::from("\n");
+            for k in world.ikeys() {
+                let sticker = match k.color {
+                    Some(c) => format!("{c} sticker \"{}\"", k.label),
+                    None if k.label.is_empty() => "no sticker".to_string(),
+                    None => format!("sticker \"{}\"", k.label),
+                };
+                let place = if k.in_port { "in the iKey port" } else { "on the desk" };
+                s.push_str(&format!("{INDENT}iKey {:<3} {sticker:<34} {place}\n", k.id));
+            }
+            s
+        }
+        ["ikey", "new"] | ["ikey", "new", _] => {
+            let count = match lower.get(2) {
+                None => Ok(1),
+                Some(c) => c.parse::<u32>().ok().filter(|n| (1..=32).contains(n)).ok_or(format!("sim ikey new takes a count from 1 to 32, not '{c}'.")),
+            };
+            match count {
+                Ok(n) => {
+                    let ids: Vec<String> = (0..n).map(|_| world.add_blank_ikey().to_string()).collect();
+                    format!("\n{INDENT}New blank iKey(s) on the desk: {}\n", ids.join(", "))
+                }
+                Err(e) => format!("\n{INDENT}{e}\n"),
+            }
+        }
+        ["ikey", "sticker", id, colour, ..] => {
+            let label = words[4..].join(" ");
+            let colour = if *colour == "none" { Ok(None) } else { Color::parse(colour).map(Some).ok_or(format!("'{colour}' is not an iKey colour.")) };
+            match (parse_id(id), colour) {
+                (Ok(id), Ok(c)) => match world.set_sticker(id, c, &label) {
+                    Ok(()) => format!("\n{INDENT}iKey {id} now has {}.\n", c.map_or("no sticker colour".to_string(), |c| format!("a {c} sticker \"{label}\""))),
+                    Err(e) => format!("\n{INDENT}{e}\n"),
+                },
+                (Err(e), _) | (_, Err(e)) => format!("\n{INDENT}{e}\n"),
+            }
+        }
+        ["ikey", "insert", id] => {
+            let r = parse_id(id).and_then(|id| world.insert_ikey(id, host_now_ms));
+            return with_screen(world, r, host_now_ms);
+        }
+        ["ikey", "remove"] => {
+            let r = world.remove_ikey(host_now_ms);
+            return with_screen(world, r, host_now_ms);
+        }
+        ["tap", ..] if words.len() > 1 => {
+            let label = words[1..].join(" ");
+            let screen = world.screen(host_now_ms);
+            let keypad_digit = screen.keypad && label.len() == 1 && label.chars().all(|c| c.is_ascii_digit());
+            let known = screen.buttons.iter().find(|b| b.eq_ignore_ascii_case(&label)).cloned();
+            let r = match (known, keypad_digit || (screen.keypad && label.eq_ignore_ascii_case("clear"))) {
+                (Some(b), _) => Ok(world.tap(&b, host_now_ms)),
+                (None, true) => Ok(world.tap(&if label.eq_ignore_ascii_case("clear") { "Clear".to_string() } else { label }, host_now_ms)),
+                (None, false) => Err(format!("The touchscreen shows no '{label}' button.")),
+            };
+            return with_screen(world, r, host_now_ms);
+        }
+        ["keypad", digits] => {
+            if !world.screen(host_now_ms).keypad {
+                format!("\n{INDENT}The touchscreen shows no keypad now.\n")
+            } else if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+                format!("\n{INDENT}sim keypad takes digits only, not '{digits}'.\n")
+            } else {
+                let mut lunacm = String::new();
+                for d in digits.chars() {
+                    lunacm.push_str(&world.tap(&d.to_string(), host_now_ms));
+                }
+                return with_screen(world, Ok(lunacm), host_now_ms);
+            }
+        }
         ["clock"] => format!("\n{INDENT}Simulated time: {}\n", http_date(world.now(host_now_ms))),
         ["clock", "advance", secs] => match secs.parse::<u64>() {
             Ok(s) if s <= 10 * 365 * 86_400 => {
                 world.clock_offset_ms += s * 1000;
-                format!("\n{INDENT}Clock advanced by {s} s. Simulated time: {}\n", http_date(world.now(host_now_ms)))
+                let lunacm = world.tick(host_now_ms);
+                return SimOutput {
+                    text: format!("\n{INDENT}Clock advanced by {s} s. Simulated time: {}\n", http_date(world.now(host_now_ms))),
+                    lunacm,
+                };
             }
             _ => format!("\n{INDENT}sim clock advance takes a whole number of seconds (at most ten years), not '{secs}'.\n"),
         },
         ["reset"] => format!(
-            "\n{INDENT}This replaces the whole simulated world (HSM, keys, files) with a factory-fresh unit.\n\
+            "\n{INDENT}This replaces the whole simulated world (HSM, iKeys, files) with a factory-fresh unit.\n\
              {INDENT}Type 'sim reset -force' to do it.\n"
         ),
         ["reset", "-force"] | ["reset", "-f"] => {
             let seed = rand_core::RngCore::next_u64(&mut world.rng);
             world.reset(seed, host_now_ms);
-            format!("\n{INDENT}The simulator was reset: a new unit has arrived, in Secure Transport Mode.\n\n{}", world.start_session().trim_end_matches(crate::lunacm::PROMPT))
+            let banner = world.start_session();
+            format!(
+                "\n{INDENT}The simulator was reset: a new unit has arrived, in Secure Transport Mode.\n\n{}",
+                banner.trim_end_matches(crate::lunacm::PROMPT)
+            )
         }
         _ => format!("\n{INDENT}Unknown sim command '{}'. Type 'sim help'.\n", words.join(" ")),
-    }
+    };
+    SimOutput::text(text)
 }

@@ -1,6 +1,7 @@
 //! The whole simulated world as one serializable value: the HSM, the LunaCM session, the clock and the RNG.
 
-use crate::device::{Env, Hsm, Local, Screen};
+use crate::device::{Env, Hsm, Local, PedStatus, PhysicalEvent, Request, Response, Screen};
+use crate::ikey::{Color, IKey, Tray, STICKER_MAX};
 use crate::lunacm::{self, tokenize, Console, Reply, PROMPT};
 use crate::sim;
 use rand_chacha::ChaCha20Rng;
@@ -22,12 +23,40 @@ pub struct Shipment {
     pub verification_string: String,
 }
 
+/// Choices about the simulated world that are not part of the HSM.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    /// Blank iKeys on the desk when the world starts.
+    pub blank_ikeys: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { blank_ikeys: 8 }
+    }
+}
+
+/// An iKey as the desk shows it: its sticker and where it is, not what it holds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IKeyView {
+    /// Stable id.
+    pub id: u32,
+    /// Sticker colour, if a sticker is on.
+    pub color: Option<Color>,
+    /// Sticker text.
+    pub label: String,
+    /// Whether it is in the HSM's iKey port.
+    pub in_port: bool,
+}
+
 /// Everything that persists between commands, page loads and CLI runs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct World {
     schema: u32,
     revision: u64,
     pub(crate) hsm: Hsm,
+    pub(crate) tray: Tray,
+    pub(crate) settings: Settings,
     pub(crate) shipment: Shipment,
     /// Added to the host clock by `sim clock advance`.
     pub(crate) clock_offset_ms: u64,
@@ -60,11 +89,26 @@ impl std::error::Error for LoadError {}
 
 impl World {
     /// A factory-fresh unit, in Secure Transport Mode and zeroized, with randomness from `seed`.
-    pub fn new(seed: u64, _now_ms: u64) -> World {
+    pub fn new(seed: u64, now_ms: u64) -> World {
+        World::with_settings(seed, now_ms, Settings::default())
+    }
+
+    /// A factory-fresh unit in a world set up as `settings` says.
+    pub fn with_settings(seed: u64, _now_ms: u64, settings: Settings) -> World {
         let mut rng = ChaCha20Rng::seed_from_u64(seed);
         let (hsm, random_user_string, verification_string) = Hsm::from_factory(&mut rng);
         let shipment = Shipment { serial: hsm.serial().to_string(), random_user_string, verification_string };
-        World { schema: SCHEMA_VERSION, revision: 0, hsm, shipment, clock_offset_ms: 0, rng, console: Console::default() }
+        World {
+            schema: SCHEMA_VERSION,
+            revision: 0,
+            hsm,
+            tray: Tray::with_blanks(settings.blank_ikeys),
+            settings,
+            shipment,
+            clock_offset_ms: 0,
+            rng,
+            console: Console::default(),
+        }
     }
 
     /// Starts a new LunaCM session: drops any command in progress, closes the HSM session (logging the
@@ -80,13 +124,21 @@ impl World {
     pub fn enter(&mut self, line: &str, now_ms: u64) -> Reply {
         self.revision += 1;
         let now = self.now(now_ms);
-        if !self.console.waiting() {
+        if !self.console.waiting() || self.console.waiting_for_ped() {
             let words = tokenize(line).unwrap_or_default();
             let first = words.first().map(|w| w.to_ascii_lowercase());
             match first.as_deref() {
                 Some("sim") => {
-                    let text = sim::run(self, &words[1..], now_ms);
-                    return Reply { echo: line.to_string(), text: format!("{text}\n{PROMPT}") };
+                    let sim::SimOutput { text: out, lunacm } = sim::run(self, &words[1..], now_ms);
+                    let lunacm = lunacm + &self.poll_ped(now_ms);
+                    let text = if !lunacm.is_empty() {
+                        format!("{out}{lunacm}")
+                    } else if self.console.waiting() {
+                        out
+                    } else {
+                        format!("{out}\n{PROMPT}")
+                    };
+                    return Reply { echo: line.to_string(), text };
                 }
                 Some("exit") | Some("quit") if words.len() == 1 => {
                     let text = format!("\n{}", self.start_session());
@@ -98,6 +150,112 @@ impl World {
         let World { hsm, rng, console, .. } = self;
         let mut transport = Local { hsm, env: Env { now_ms: now, rng } };
         console.enter(line, now, &mut transport)
+    }
+
+    /// When LunaCM waits for a ceremony that has ended, its result: the text to add to the terminal.
+    fn poll_ped(&mut self, host_now_ms: u64) -> String {
+        if !self.console.waiting_for_ped() {
+            return String::new();
+        }
+        let now_ms = self.now(host_now_ms);
+        let mut env = Env { now_ms, rng: &mut self.rng };
+        match self.hsm.handle(Request::PedPoll, &mut env) {
+            Ok(Response::Ped(PedStatus::Pending)) => String::new(),
+            Ok(Response::Ped(PedStatus::Done(error))) => self.console.ped_done(error),
+            // The ceremony vanished (the HSM was zeroized under it): report it as cancelled.
+            _ => self.console.ped_done(Some(crate::retcode::CANCEL)),
+        }
+    }
+
+    fn physical(&mut self, event: PhysicalEvent, host_now_ms: u64) -> Result<(Option<IKey>, String), IKey> {
+        self.revision += 1;
+        let now_ms = self.now(host_now_ms);
+        let mut env = Env { now_ms, rng: &mut self.rng };
+        let out = self.hsm.physical(event, &mut env)?;
+        Ok((out, self.poll_ped(host_now_ms)))
+    }
+
+    /// Pushes iKey `id` from the desk into the HSM's iKey port. Returns LunaCM output that this
+    /// completed, if any.
+    pub fn insert_ikey(&mut self, id: u32, host_now_ms: u64) -> Result<String, String> {
+        if self.hsm.port().is_some() {
+            return Err("The iKey port is occupied: remove the inserted iKey first.".into());
+        }
+        let key = self.tray.take(id).ok_or_else(|| format!("There is no iKey {id} on the desk."))?;
+        match self.physical(PhysicalEvent::Insert(key), host_now_ms) {
+            Ok((_, text)) => Ok(text),
+            Err(key) => {
+                self.tray.put(key);
+                Err("The iKey port is occupied.".into())
+            }
+        }
+    }
+
+    /// Pulls the iKey out of the port back onto the desk. Returns LunaCM output, if any.
+    pub fn remove_ikey(&mut self, host_now_ms: u64) -> Result<String, String> {
+        if self.hsm.port().is_none() {
+            return Err("No iKey is in the port.".into());
+        }
+        match self.physical(PhysicalEvent::Remove, host_now_ms) {
+            Ok((Some(key), text)) => {
+                self.tray.put(key);
+                Ok(text)
+            }
+            _ => Err("No iKey is in the port.".into()),
+        }
+    }
+
+    /// Taps a touchscreen button (digits of the keypad included). Returns LunaCM output, if any.
+    pub fn tap(&mut self, label: &str, host_now_ms: u64) -> String {
+        self.physical(PhysicalEvent::Tap(label.to_string()), host_now_ms).map(|(_, t)| t).unwrap_or_default()
+    }
+
+    /// Lets time pass: an iKey wait past its timeout fails. Returns LunaCM output, if any.
+    pub fn tick(&mut self, host_now_ms: u64) -> String {
+        self.hsm.tick(self.now(host_now_ms));
+        self.poll_ped(host_now_ms)
+    }
+
+    /// Every iKey on the desk or in the port, by id.
+    pub fn ikeys(&self) -> Vec<IKeyView> {
+        let mut v: Vec<IKeyView> = self
+            .tray
+            .keys()
+            .iter()
+            .chain(self.hsm.port())
+            .map(|k| IKeyView {
+                id: k.id,
+                color: k.sticker.color,
+                label: k.sticker.label.clone(),
+                in_port: self.hsm.port().is_some_and(|p| p.id == k.id),
+            })
+            .collect();
+        v.sort_by_key(|k| k.id);
+        v
+    }
+
+    /// Puts a new blank iKey on the desk; returns its id.
+    pub fn add_blank_ikey(&mut self) -> u32 {
+        self.revision += 1;
+        self.tray.add_blank()
+    }
+
+    /// Writes on an iKey's sticker (a key in the port must be taken out first).
+    pub fn set_sticker(&mut self, id: u32, color: Option<Color>, label: &str) -> Result<(), String> {
+        if label.chars().count() > STICKER_MAX {
+            return Err(format!("A sticker holds at most {STICKER_MAX} characters."));
+        }
+        let key = self.tray.get_mut(id).ok_or_else(|| {
+            if self.hsm.port().is_some_and(|k| k.id == id) {
+                format!("iKey {id} is in the port: remove it to write on its sticker.")
+            } else {
+                format!("There is no iKey {id}.")
+            }
+        })?;
+        key.sticker.color = color;
+        key.sticker.label = label.to_string();
+        self.revision += 1;
+        Ok(())
     }
 
     /// True while LunaCM waits for a password: the input and its echo are masked.
@@ -150,10 +308,10 @@ impl World {
         serde_json::from_value(value).map_err(|e| LoadError::Corrupt(e.to_string()))
     }
 
-    /// Replaces the world with a factory-fresh one (the `sim reset` command).
+    /// Replaces the world with a factory-fresh one (the `sim reset` command), with the same settings.
     pub(crate) fn reset(&mut self, seed: u64, now_ms: u64) {
         let revision = self.revision;
-        *self = World::new(seed, now_ms);
+        *self = World::with_settings(seed, now_ms, self.settings.clone());
         self.revision = revision;
     }
 }

@@ -4,7 +4,9 @@
 //! [`Request`], each arm checking the same preconditions the real unit checks and returning the
 //! guide's return code when one fails.
 
+mod admin;
 mod names;
+pub mod ped;
 mod request;
 mod roles;
 mod screen;
@@ -12,13 +14,16 @@ mod status;
 mod stm;
 
 pub use names::{domain as check_domain, hsm_label as check_hsm_label, password as check_password, NameError};
-pub use request::{CryptoRngCore, Env, HsmInfo, Request, Response, Transport};
+pub use admin::Admin;
+pub use request::{CryptoRngCore, Env, HsmInfo, PedStatus, PhysicalEvent, Request, Response, Transport};
 pub use roles::{Role, Verifier};
 pub use screen::Screen;
 pub use status::HsmStatus;
 pub use stm::{well_formed as stm_string_well_formed, Stm};
 
+use crate::ikey::{IKey, SecretKind};
 use crate::retcode::{self, LunaRet};
+use ped::{Ceremony, KeysetRecord, Progress, Step};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -40,6 +45,44 @@ pub enum AuthMethod {
     Multifactor,
 }
 
+/// What the HSM keeps to verify a role or domain secret.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Credential {
+    /// A password (password-authenticated HSM).
+    Password(Verifier),
+    /// A keyset of iKeys (multifactor quorum-authenticated HSM).
+    Keyset(KeysetRecord),
+}
+
+impl Credential {
+    fn fingerprint(&self) -> &[u8] {
+        match self {
+            Credential::Password(v) => v.fingerprint(),
+            Credential::Keyset(k) => k.fingerprint(),
+        }
+    }
+}
+
+/// What a running ceremony is for: decides what its keysets become.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Purpose {
+    /// `hsm init -iped`: HSM SO (blue) then HSM domain (red).
+    InitHsm { label: String },
+    /// `role login` on a multifactor HSM.
+    Login(Role),
+    /// `role changepw`: present the current keyset, then create the new one.
+    ChangeCredential(Role),
+    /// `ped vector init`: a Remote PED vector (orange).
+    InitRpv,
+}
+
+/// A ceremony and what it is for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct Running {
+    purpose: Purpose,
+    ceremony: Ceremony,
+}
+
 /// A Luna USB HSM 7.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Hsm {
@@ -47,14 +90,24 @@ pub struct Hsm {
     label: String,
     /// Kept through zeroize so that re-initializing to the other method needs a factory reset.
     auth: Option<AuthMethod>,
-    so: Option<Verifier>,
-    domain: Option<Verifier>,
+    so: Option<Credential>,
+    domain: Option<Credential>,
+    rpv: Option<KeysetRecord>,
     so_failed_logins: u8,
     /// Every failed SO login ever, never reset: it is part of the state STM verifies, so a single bad
     /// login while in transport shows up as a mismatch even if a good login follows.
     so_failed_total: u32,
     stm: Option<Stm>,
     logged_in: Option<Role>,
+    /// The iKey in the iKey port.
+    port: Option<IKey>,
+    running: Option<Running>,
+    /// How the last ceremony ended, until LunaCM collects it.
+    ped_outcome: Option<Result<(), LunaRet>>,
+    /// The Admin tab, when open.
+    admin: Option<Admin>,
+    /// A message left on the idle screen by the last ceremony.
+    flash: Option<String>,
 }
 
 impl Hsm {
@@ -72,6 +125,12 @@ impl Hsm {
             so_failed_total: 0,
             stm: None,
             logged_in: None,
+            rpv: None,
+            port: None,
+            running: None,
+            ped_outcome: None,
+            admin: None,
+            flash: None,
         };
         let (stm, rus) = Stm::enter(rng);
         let verification = stm.verification_string(&rus, &hsm.state_digest());
@@ -104,14 +163,171 @@ impl Hsm {
         self.logged_in
     }
 
-    /// Closes the host session: what happens to the login when LunaCM exits or the USB link drops.
+    /// Closes the host session: what happens to the login when LunaCM exits or the USB link drops. A
+    /// ceremony the host was waiting for is abandoned.
     pub fn close_session(&mut self) {
         self.logged_in = None;
+        if self.running.take().is_some() {
+            self.flash = Some("Operation cancelled: the host closed its session.".into());
+        }
+        self.ped_outcome = None;
+    }
+
+    /// The iKey in the port, if any.
+    pub fn port(&self) -> Option<&IKey> {
+        self.port.as_ref()
+    }
+
+    /// Whether an iKey ceremony is in progress.
+    pub fn ceremony_running(&self) -> bool {
+        self.running.is_some()
     }
 
     /// What the touchscreen shows now.
     pub fn screen(&self) -> Screen {
-        Screen::status(self)
+        if let Some(r) = &self.running {
+            return r.ceremony.screen();
+        }
+        if let Some(a) = &self.admin {
+            return a.screen(self.port.as_ref());
+        }
+        let mut s = Screen::status(self);
+        if let Some(f) = &self.flash {
+            s.prompt.push(f.clone());
+        }
+        s.buttons.push(admin::ADMIN_TAB.into());
+        s
+    }
+
+    /// Something happened to the device: a key inserted or removed, a tap on the touchscreen. Returns the
+    /// key taken out by `Remove`, or gives back a key that could not go in (the port is occupied).
+    pub fn physical(&mut self, event: PhysicalEvent, env: &mut Env<'_>) -> Result<Option<IKey>, IKey> {
+        self.tick(env.now_ms);
+        self.flash = None;
+        let (input, out) = match event {
+            PhysicalEvent::Insert(key) => {
+                if self.port.is_some() {
+                    return Err(key);
+                }
+                self.port = Some(key);
+                (ped::Input::Inserted, None)
+            }
+            PhysicalEvent::Remove => match self.port.take() {
+                Some(k) => (ped::Input::Removed, Some(k)),
+                None => return Ok(None),
+            },
+            PhysicalEvent::Tap(ref label) => {
+                let input = ped::Input::Tap(label);
+                if let Some(mut running) = self.running.take() {
+                    let progress = running.ceremony.handle(input, &mut self.port, env.now_ms, env.rng);
+                    self.after(running, progress, env);
+                } else if let Some(admin) = self.admin.take() {
+                    self.admin = admin.tap(label, &mut self.port);
+                } else if label == admin::ADMIN_TAB {
+                    self.admin = Some(Admin::default());
+                }
+                return Ok(None);
+            }
+        };
+        if let Some(mut running) = self.running.take() {
+            let progress = running.ceremony.handle(input, &mut self.port, env.now_ms, env.rng);
+            self.after(running, progress, env);
+        }
+        Ok(out)
+    }
+
+    /// Lets time pass: an iKey wait that lasted too long fails the ceremony.
+    pub fn tick(&mut self, now_ms: u64) {
+        if let Some(mut running) = self.running.take() {
+            match running.ceremony.tick(now_ms) {
+                Progress::Waiting => self.running = Some(running),
+                failed => self.finish(running.purpose, failed),
+            }
+        }
+    }
+
+    fn after(&mut self, running: Running, progress: Progress, env: &mut Env<'_>) {
+        let _ = env;
+        match progress {
+            Progress::Waiting => self.running = Some(running),
+            done => self.finish(running.purpose, done),
+        }
+    }
+
+    /// A ceremony ended: apply what it created, or count what failed.
+    fn finish(&mut self, purpose: Purpose, progress: Progress) {
+        let result = match progress {
+            Progress::Waiting => return,
+            Progress::Done(mut created) => {
+                match purpose {
+                    Purpose::InitHsm { label } => {
+                        let domain = created.pop();
+                        let so = created.pop();
+                        self.so = so.map(Credential::Keyset);
+                        self.domain = domain.map(Credential::Keyset);
+                        self.label = label;
+                        self.auth = Some(AuthMethod::Multifactor);
+                        self.so_failed_logins = 0;
+                        self.logged_in = None;
+                    }
+                    Purpose::Login(role) => {
+                        self.so_failed_logins = 0;
+                        self.logged_in = Some(role);
+                    }
+                    Purpose::ChangeCredential(_) => {
+                        self.so_failed_logins = 0;
+                        if let Some(new) = created.pop() {
+                            self.so = Some(Credential::Keyset(new));
+                        }
+                    }
+                    Purpose::InitRpv => self.rpv = created.pop(),
+                }
+                self.flash = Some("Operation completed.".into());
+                Ok(())
+            }
+            Progress::Failed(f) => {
+                self.flash = Some(f.message.clone());
+                let so_auth = matches!(purpose, Purpose::Login(Role::So) | Purpose::ChangeCredential(Role::So));
+                if f.counted && so_auth {
+                    Err(self.count_so_failure())
+                } else {
+                    Err(f.code)
+                }
+            }
+        };
+        self.ped_outcome = Some(result);
+    }
+
+    /// Counts a failed HSM SO authentication; the third in a row zeroizes the HSM.
+    fn count_so_failure(&mut self) -> LunaRet {
+        self.so_failed_logins += 1;
+        self.so_failed_total += 1;
+        if self.so_failed_logins >= SO_LOGIN_ATTEMPTS {
+            self.zeroize();
+            self.flash = Some("Too many failed HSM SO logins: the HSM is zeroized.".into());
+            return retcode::SO_LOGIN_FAILURE_THRESHOLD;
+        }
+        retcode::UM_PIN_INCORRECT
+    }
+
+    /// Starts a ceremony for the host, which then polls [`Request::PedPoll`].
+    fn start_ceremony(&mut self, purpose: Purpose, steps: Vec<Step>, title: &str, now_ms: u64) -> Result<Response, LunaRet> {
+        if self.running.is_some() {
+            return Err(retcode::OPERATION_ACTIVE);
+        }
+        self.admin = None;
+        self.flash = None;
+        self.ped_outcome = None;
+        self.running = Some(Running { purpose, ceremony: Ceremony::start(title, steps, now_ms) });
+        Ok(Response::Ped(PedStatus::Pending))
+    }
+
+    fn so_keyset(&self) -> Result<KeysetRecord, LunaRet> {
+        match &self.so {
+            Some(Credential::Keyset(k)) => Ok(k.clone()),
+            Some(Credential::Password(_)) => Err(retcode::OPERATION_RESTRICTED),
+            None => Err(retcode::USER_PIN_NOT_INITIALIZED),
+        }
     }
 
     /// Carries out one request from the host.
@@ -136,12 +352,74 @@ impl Hsm {
                 check_password(&so_password).map_err(|e| e.code)?;
                 check_domain(&domain).map_err(|e| e.code)?;
                 self.label = label;
-                self.so = Some(Verifier::new(so_password.as_bytes(), env.rng));
-                self.domain = Some(Verifier::new(domain.as_bytes(), env.rng));
+                self.so = Some(Credential::Password(Verifier::new(so_password.as_bytes(), env.rng)));
+                self.domain = Some(Credential::Password(Verifier::new(domain.as_bytes(), env.rng)));
                 self.auth = Some(AuthMethod::Password);
                 self.so_failed_logins = 0;
                 self.logged_in = None;
                 Ok(Response::Done)
+            }
+            Request::InitPed { label } => {
+                self.refuse_in_stm()?;
+                if !self.zeroized() || self.auth == Some(AuthMethod::Password) {
+                    return Err(retcode::OPERATION_RESTRICTED);
+                }
+                let label = check_hsm_label(&label).map_err(|e| e.code)?;
+                let steps = vec![Step::Create(SecretKind::HsmSo), Step::Create(SecretKind::HsmDomain)];
+                self.start_ceremony(Purpose::InitHsm { label }, steps, "Initialize the HSM", env.now_ms)
+            }
+            Request::LoginPed { role } => {
+                if self.logged_in.is_some() {
+                    return Err(retcode::USER_ALREADY_LOGGED_IN);
+                }
+                if role != Role::So {
+                    return Err(retcode::USER_PIN_NOT_INITIALIZED);
+                }
+                let record = self.so_keyset()?;
+                self.start_ceremony(Purpose::Login(role), vec![Step::Authenticate(record)], "Log in as HSM SO", env.now_ms)
+            }
+            Request::ChangePed { role } => {
+                self.refuse_in_stm()?;
+                self.require_so()?;
+                if role != Role::So {
+                    return Err(retcode::USER_NOT_LOGGED_IN);
+                }
+                let record = self.so_keyset()?;
+                let steps = vec![Step::Authenticate(record), Step::Create(SecretKind::HsmSo)];
+                self.start_ceremony(Purpose::ChangeCredential(role), steps, "Change the HSM SO credential", env.now_ms)
+            }
+            Request::ChangePassword { role, old_password, new_password } => {
+                self.refuse_in_stm()?;
+                self.require_so()?;
+                if role != Role::So {
+                    return Err(retcode::USER_NOT_LOGGED_IN);
+                }
+                let Some(Credential::Password(current)) = &self.so else {
+                    return Err(retcode::OPERATION_RESTRICTED);
+                };
+                if !current.verify(old_password.as_bytes()) {
+                    return Err(self.count_so_failure());
+                }
+                check_password(&new_password).map_err(|e| e.code)?;
+                self.so_failed_logins = 0;
+                self.so = Some(Credential::Password(Verifier::new(new_password.as_bytes(), env.rng)));
+                Ok(Response::Done)
+            }
+            Request::InitRpv => {
+                self.refuse_in_stm()?;
+                self.require_so()?;
+                if self.auth != Some(AuthMethod::Multifactor) {
+                    return Err(retcode::OPERATION_RESTRICTED);
+                }
+                self.start_ceremony(Purpose::InitRpv, vec![Step::Create(SecretKind::RemotePedVector)], "Initialize the Remote PED Vector", env.now_ms)
+            }
+            Request::PedPoll => {
+                self.tick(env.now_ms);
+                match self.ped_outcome.take() {
+                    Some(result) => Ok(Response::Ped(PedStatus::Done(result.err()))),
+                    None if self.running.is_some() => Ok(Response::Ped(PedStatus::Pending)),
+                    None => Err(retcode::OPERATION_NOT_INITIALIZED),
+                }
             }
             Request::InitSoft { label } => {
                 self.refuse_in_stm()?;
@@ -163,6 +441,7 @@ impl Hsm {
                 self.refuse_in_stm()?;
                 self.zeroize();
                 self.auth = None;
+                self.rpv = None;
                 Ok(Response::Done)
             }
             Request::StmTransport => {
@@ -206,7 +485,7 @@ impl Hsm {
             auth: self.auth,
             logged_in: self.logged_in,
             so_failed_logins: self.so_failed_logins,
-            rpv_initialized: false,
+            rpv_initialized: self.rpv.is_some(),
         }
     }
 
@@ -219,19 +498,18 @@ impl Hsm {
             // The Auditor role is initialized by its own procedure, which this unit has not run.
             Role::Auditor => return Err(retcode::USER_PIN_NOT_INITIALIZED),
         }
-        let so = self.so.as_ref().ok_or(retcode::USER_PIN_NOT_INITIALIZED)?;
+        let so = match &self.so {
+            Some(Credential::Password(v)) => v,
+            // A multifactor HSM takes its credential from iKeys, not from the host.
+            Some(Credential::Keyset(_)) => return Err(retcode::OPERATION_RESTRICTED),
+            None => return Err(retcode::USER_PIN_NOT_INITIALIZED),
+        };
         if so.verify(password.as_bytes()) {
             self.so_failed_logins = 0;
             self.logged_in = Some(Role::So);
             return Ok(());
         }
-        self.so_failed_logins += 1;
-        self.so_failed_total += 1;
-        if self.so_failed_logins >= SO_LOGIN_ATTEMPTS {
-            self.zeroize();
-            return Err(retcode::SO_LOGIN_FAILURE_THRESHOLD);
-        }
-        Err(retcode::UM_PIN_INCORRECT)
+        Err(self.count_so_failure())
     }
 
     /// Destroys SO, domain, label and partitions; keeps the authentication method, policies, Auditor, RPV
@@ -242,6 +520,7 @@ impl Hsm {
         self.label.clear();
         self.so_failed_logins = 0;
         self.logged_in = None;
+        self.running = None;
     }
 
     fn refuse_in_stm(&self) -> Result<(), LunaRet> {

@@ -20,6 +20,18 @@ pub enum Request {
     Logout,
     /// Hard initialization of a zeroized HSM with password authentication.
     InitPassword { label: String, so_password: String, domain: String },
+    /// Hard initialization with iKeys: starts the ceremony for the blue SO and red domain keysets.
+    InitPed { label: String },
+    /// Log a role in with iKeys: starts the authentication ceremony.
+    LoginPed { role: Role },
+    /// Change a role's password (the role must be logged in).
+    ChangePassword { role: Role, old_password: String, new_password: String },
+    /// Change a role's iKey credential: present the current keyset, then create a new one.
+    ChangePed { role: Role },
+    /// Create the orange Remote PED vector keyset.
+    InitRpv,
+    /// Ask how the ceremony started by the last request stands.
+    PedPoll,
     /// Soft initialization: keep SO and domain, destroy partitions, optionally set a new label.
     InitSoft { label: String },
     /// Destroy all contents; keep policies, Auditor and RPV.
@@ -43,8 +55,30 @@ pub enum Response {
     Info(HsmInfo),
     /// Answer to [`Request::StmTransport`]: the two strings to record.
     StmEntered { verification_string: String, random_user_string: String },
+    /// A ceremony's state, for requests that start or poll one.
+    Ped(PedStatus),
     /// Answer to [`Request::StmVerify`].
     StmVerification { verification_string: String },
+}
+
+/// How an iKey ceremony stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PedStatus {
+    /// Waiting on the touchscreen: "Please attend to the PED."
+    Pending,
+    /// Finished, with the error if it failed.
+    Done(Option<LunaRet>),
+}
+
+/// What happens to the device in the physical world.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PhysicalEvent {
+    /// An iKey is pushed into the iKey port.
+    Insert(crate::ikey::IKey),
+    /// The iKey is pulled out of the port.
+    Remove,
+    /// A touchscreen button is tapped, named by its visible text (digits of the keypad included).
+    Tap(String),
 }
 
 /// What the HSM reports about itself.

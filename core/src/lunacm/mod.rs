@@ -13,7 +13,7 @@ mod parse;
 pub use format::{banner, http_date};
 pub use parse::{tokenize, Args, OptSpec};
 
-use crate::device::{Request, Response, Transport};
+use crate::device::{PedStatus, Request, Response, Transport};
 use crate::retcode::LunaRet;
 use serde::{Deserialize, Serialize};
 
@@ -53,6 +53,17 @@ pub enum Stop {
     Cancelled,
     /// The command line itself is wrong.
     Syntax(String),
+    /// The HSM is running an iKey ceremony; the command finishes when it ends.
+    AwaitPed(PedWait),
+}
+
+/// What a command waiting for the PED prints when the ceremony ends.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PedWait {
+    /// The command's first words, for error lines.
+    verb: String,
+    /// Printed when the ceremony succeeds.
+    success: Option<String>,
 }
 
 impl From<LunaRet> for Stop {
@@ -71,16 +82,25 @@ struct Pending {
     prompt: Prompt,
 }
 
+/// What the console is waiting for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+enum Waiting {
+    /// The answer to a question.
+    Answer(Pending),
+    /// The end of an iKey ceremony on the touchscreen.
+    Ped(PedWait),
+}
+
 /// A LunaCM session: the current slot and any command waiting for an answer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Console {
     slot: u32,
-    pending: Option<Pending>,
+    waiting: Option<Waiting>,
 }
 
 impl Default for Console {
     fn default() -> Self {
-        Console { slot: commands::ADMIN_SLOT, pending: None }
+        Console { slot: commands::ADMIN_SLOT, waiting: None }
     }
 }
 
@@ -94,6 +114,8 @@ pub struct Ctx<'a> {
     pub slot: &'a mut u32,
     /// The host's clock, milliseconds since the epoch.
     pub now_ms: u64,
+    /// The command's first words, for error lines.
+    verb: String,
     answers: &'a [String],
     next_answer: usize,
     transport: &'a mut dyn Transport,
@@ -147,6 +169,21 @@ impl Ctx<'_> {
     pub fn call(&mut self, request: Request) -> Result<Response, Stop> {
         self.transport.transact(request).map_err(Stop::from)
     }
+
+    /// Sends a request that starts an iKey ceremony: LunaCM asks the user to attend to the PED and waits.
+    /// `success` is printed if the ceremony succeeds. This must be the command's last step.
+    pub fn ped(&mut self, request: Request, success: Option<&str>) -> Result<(), Stop> {
+        match self.call(request)? {
+            Response::Ped(PedStatus::Pending) => {
+                self.line("");
+                self.line("Please attend to the PED.");
+                Err(Stop::AwaitPed(PedWait { verb: self.verb.clone(), success: success.map(str::to_string) }))
+            }
+            Response::Ped(PedStatus::Done(None)) => Ok(()),
+            Response::Ped(PedStatus::Done(Some(code))) => Err(Stop::Fail(code, explain_ped(code))),
+            _ => Err(Stop::Fail(crate::retcode::SP_RX_ERROR, None)),
+        }
+    }
 }
 
 impl Console {
@@ -157,15 +194,38 @@ impl Console {
 
     /// The prompt the user is answering: a question, or the command prompt.
     pub fn prompt(&self) -> Prompt {
-        match &self.pending {
-            Some(p) => p.prompt.clone(),
+        match &self.waiting {
+            Some(Waiting::Answer(p)) => p.prompt.clone(),
+            Some(Waiting::Ped(_)) => Prompt { text: String::new(), masked: false },
             None => Prompt { text: PROMPT.into(), masked: false },
         }
     }
 
-    /// True while LunaCM waits for an answer rather than a command.
+    /// True while LunaCM waits for an answer or for the PED rather than for a command.
     pub fn waiting(&self) -> bool {
-        self.pending.is_some()
+        self.waiting.is_some()
+    }
+
+    /// True while a command waits for an iKey ceremony to end.
+    pub fn waiting_for_ped(&self) -> bool {
+        matches!(self.waiting, Some(Waiting::Ped(_)))
+    }
+
+    /// The ceremony a command was waiting for has ended: prints the command's result.
+    pub fn ped_done(&mut self, error: Option<LunaRet>) -> String {
+        let Some(Waiting::Ped(wait)) = self.waiting.take() else {
+            return String::new();
+        };
+        match error {
+            None => {
+                let mut t = String::new();
+                if let Some(s) = wait.success {
+                    t.push_str(&format!("\n{INDENT}{s}\n"));
+                }
+                format!("{t}\nCommand Result : No Error\n\n{PROMPT}")
+            }
+            Some(code) => failure_text(String::new(), &wait.verb, code, explain_ped(code)),
+        }
     }
 
     /// Drops any command in progress: what a LunaCM restart does.
@@ -177,10 +237,17 @@ impl Console {
     pub fn enter(&mut self, line: &str, now_ms: u64, transport: &mut dyn Transport) -> Reply {
         let prompt = self.prompt();
         let echo = if prompt.masked { "*".repeat(line.chars().count()) } else { line.to_string() };
-        let (cmd_line, answers, shown) = match self.pending.take() {
-            Some(mut p) => {
+        let (cmd_line, answers, shown) = match self.waiting.take() {
+            Some(Waiting::Answer(mut p)) => {
                 p.answers.push(line.to_string());
                 (p.line, p.answers, p.shown)
+            }
+            Some(Waiting::Ped(wait)) => {
+                self.waiting = Some(Waiting::Ped(wait));
+                let text = format!(
+                    "{INDENT}LunaCM is waiting for the iKey operation: follow the touchscreen (or use 'sim' commands).\n"
+                );
+                return Reply { echo, text };
             }
             None => (line.to_string(), Vec::new(), 0),
         };
@@ -192,8 +259,12 @@ impl Console {
         let fresh = out.get(shown..).unwrap_or_default().to_string();
         let text = match stop {
             Some(Stop::Ask(prompt)) => {
-                self.pending = Some(Pending { line: cmd_line, answers, shown: out.len(), prompt });
+                self.waiting = Some(Waiting::Answer(Pending { line: cmd_line, answers, shown: out.len(), prompt }));
                 // The prompt text is already the tail of the output.
+                return Reply { echo, text: fresh };
+            }
+            Some(Stop::AwaitPed(wait)) => {
+                self.waiting = Some(Waiting::Ped(wait));
                 return Reply { echo, text: fresh };
             }
             None => format!("{fresh}\nCommand Result : No Error\n\n{PROMPT}"),
@@ -201,16 +272,7 @@ impl Console {
             Some(Stop::Syntax(msg)) => {
                 format!("{fresh}\n{INDENT}Syntax error: {msg}\n\n{}\n\n{PROMPT}", LunaRet::ARGUMENTS_BAD_RESULT)
             }
-            Some(Stop::Fail(code, msg)) => {
-                let mut t = fresh;
-                t.push('\n');
-                if let Some(msg) = msg {
-                    t.push_str(&format!("{INDENT}{msg}\n\n"));
-                }
-                let verb = cmd_words(&cmd_line);
-                t.push_str(&format!("{INDENT}Error: '{verb}' failed. ({code})\n\n{}\n\n{PROMPT}", code.command_result()));
-                t
-            }
+            Some(Stop::Fail(code, msg)) => failure_text(fresh, &cmd_words(&cmd_line), code, msg),
         };
         Reply { echo, text }
     }
@@ -228,10 +290,40 @@ impl Console {
             Ok(a) => a,
             Err(e) => return (String::new(), Some(Stop::Syntax(format!("{e}\n\n{}", commands::usage(cmd))))),
         };
-        let mut ctx = Ctx { args, out: String::new(), slot: &mut self.slot, now_ms, answers, next_answer: 0, transport };
+        let verb = cmd_words(line);
+        let mut ctx = Ctx { args, out: String::new(), slot: &mut self.slot, now_ms, verb, answers, next_answer: 0, transport };
         let result = (cmd.run)(&mut ctx);
         (ctx.out, result.err())
     }
+}
+
+/// Output so far, then the error lines LunaCM prints for a failed command, then the prompt.
+fn failure_text(mut t: String, verb: &str, code: LunaRet, msg: Option<String>) -> String {
+    t.push('\n');
+    if let Some(msg) = msg {
+        t.push_str(&format!("{INDENT}{msg}\n\n"));
+    }
+    t.push_str(&format!("{INDENT}Error: '{verb}' failed. ({code})\n\n{}\n\n{PROMPT}", code.command_result()));
+    t
+}
+
+/// What a trainee should know about how an iKey ceremony failed.
+fn explain_ped(code: LunaRet) -> Option<String> {
+    use crate::retcode as rc;
+    let text = if code == rc::SO_LOGIN_FAILURE_THRESHOLD {
+        "Three consecutive HSM SO logins failed: the HSM has been zeroized."
+    } else if code == rc::UM_PIN_INCORRECT {
+        "Authentication failed: a wrong iKey of the right type, or a wrong PIN, was presented."
+    } else if code == rc::TIMEOUT {
+        "The iKey operation timed out on the touchscreen."
+    } else if code == rc::CANCEL {
+        "The iKey operation was cancelled on the touchscreen."
+    } else if code == rc::M_OF_N_SECRET_INVALID {
+        "The presented keyset could not be reassembled: a PIN is wrong."
+    } else {
+        return None;
+    };
+    Some(text.into())
 }
 
 /// The first two words of a command line, as LunaCM names the command in errors.

@@ -134,10 +134,14 @@ fn hard_init(ctx: &mut Ctx<'_>, label: String, wanted: Option<AuthMethod>) -> Re
     match wanted {
         None => return Err(Stop::Syntax("Initializing a zeroized HSM needs -ipwd (password) or -iped (iKeys).".into())),
         Some(AuthMethod::Multifactor) => {
-            return Err(Stop::Fail(
-                retcode::FUNCTION_NOT_SUPPORTED,
-                Some("Multifactor quorum (iKey) initialization is not yet available in this simulator; use -ipwd.".into()),
-            ))
+            if ctx.args.has("password") || ctx.args.has("domain") {
+                return Err(Stop::Syntax(
+                    "With -iped the SO and domain secrets are created on iKeys: -password and -domain do not apply.".into(),
+                ));
+            }
+            destruction_warning(ctx);
+            ctx.confirm()?;
+            return ctx.ped(Request::InitPed { label }, None);
         }
         Some(AuthMethod::Password) => {}
     }
@@ -151,11 +155,7 @@ fn hard_init(ctx: &mut Ctx<'_>, label: String, wanted: Option<AuthMethod>) -> Re
         None => ask_twice(ctx, "Enter the domain name: ", "Re-enter the domain name: ", "domain names")?,
     };
     device::check_domain(&domain).map_err(|e| Stop::Fail(e.code, Some(e.message)))?;
-    ctx.line("");
-    ctx.line("You are about to initialize the HSM.");
-    ctx.line("All contents of the HSM will be destroyed.");
-    ctx.line("");
-    ctx.line("Are you sure you wish to continue?");
+    destruction_warning(ctx);
     ctx.confirm()?;
     ctx.call(Request::InitPassword { label, so_password: password, domain })?;
     Ok(())
@@ -183,8 +183,16 @@ fn soft_init(ctx: &mut Ctx<'_>, label: String, logged_in: Option<Role>) -> Resul
     Ok(())
 }
 
+fn destruction_warning(ctx: &mut Ctx<'_>) {
+    ctx.line("");
+    ctx.line("You are about to initialize the HSM.");
+    ctx.line("All contents of the HSM will be destroyed.");
+    ctx.line("");
+    ctx.line("Are you sure you wish to continue?");
+}
+
 /// Asks for a secret twice; a mismatch stops the command.
-fn ask_twice(ctx: &mut Ctx<'_>, first: &str, again: &str, what: &str) -> Result<String, Stop> {
+pub(super) fn ask_twice(ctx: &mut Ctx<'_>, first: &str, again: &str, what: &str) -> Result<String, Stop> {
     let a = ctx.ask(first, true)?;
     let b = ctx.ask(again, true)?;
     if a != b {

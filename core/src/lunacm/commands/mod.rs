@@ -1,6 +1,7 @@
 //! The LunaCM commands the simulator knows, one file per command group.
 
 mod hsm;
+mod ped;
 mod role;
 mod slot;
 mod stm;
@@ -41,6 +42,8 @@ pub const COMMANDS: &[Command] = &[
     hsm::FACTORYRESET,
     role::LOGIN,
     role::LOGOUT,
+    role::CHANGEPW,
+    ped::VECTOR_INIT,
     stm::TRANSPORT,
     stm::RECOVER,
 ];
@@ -59,9 +62,14 @@ pub fn find(words: &[String]) -> Option<(&'static Command, &[String])> {
         if first != c.group && first != c.group_short {
             continue;
         }
-        let second = words.get(1)?.to_ascii_lowercase();
-        if second == c.name || second == c.short {
-            return Some((c, &words[2..]));
+        // A command name may be several words (`ped vector init`).
+        for name in [c.name, c.short] {
+            let parts: Vec<&str> = name.split(' ').collect();
+            let matches = parts.len() < words.len()
+                && parts.iter().zip(&words[1..]).all(|(p, w)| w.eq_ignore_ascii_case(p));
+            if matches {
+                return Some((c, &words[1 + parts.len()..]));
+            }
         }
     }
     None

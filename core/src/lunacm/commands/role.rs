@@ -1,7 +1,8 @@
 //! `role login`, `role logout`.
 
 use super::{info, require_admin_slot, Command};
-use crate::device::{HsmStatus, Request, Role};
+use super::hsm::ask_twice;
+use crate::device::{AuthMethod, HsmStatus, Request, Role};
 use crate::lunacm::parse::OptSpec;
 use crate::lunacm::{Ctx, Stop};
 use crate::retcode;
@@ -17,6 +18,21 @@ pub const LOGIN: Command = Command {
         OptSpec { name: "password", short: "p", value: Some("password"), help: "Password (prompted if omitted)" },
     ],
     run: login,
+};
+
+pub const CHANGEPW: Command = Command {
+    group: "role",
+    group_short: "ro",
+    name: "changepw",
+    short: "ch",
+    summary: "Change the credential of the logged-in role",
+    options: &[
+        OptSpec { name: "name", short: "n", value: Some("role"), help: "Role whose credential changes (must be logged in)" },
+        OptSpec { name: "oldpw", short: "old", value: Some("password"), help: "Current password (password HSM)" },
+        OptSpec { name: "newpw", short: "new", value: Some("password"), help: "New password (password HSM)" },
+        super::FORCE,
+    ],
+    run: changepw,
 };
 
 pub const LOGOUT: Command = Command {
@@ -53,6 +69,10 @@ fn login(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
     if role == Role::Auditor {
         return Err(Stop::Fail(retcode::USER_PIN_NOT_INITIALIZED, Some("The Auditor role is not initialized.".into())));
     }
+    if info.auth == Some(AuthMethod::Multifactor) {
+        // The credential comes from iKeys on the touchscreen; nothing is typed on the host.
+        return ctx.ped(Request::LoginPed { role }, None);
+    }
     let password = match ctx.args.value("password").map(str::to_string) {
         Some(p) => p,
         None => ctx.ask("Enter password: ", true)?,
@@ -76,4 +96,52 @@ fn logout(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
     ctx.call(Request::Logout)
         .map_err(|_| Stop::Fail(retcode::USER_NOT_LOGGED_IN, Some("No role is logged in.".into())))?;
     Ok(())
+}
+
+fn changepw(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
+    require_admin_slot(ctx)?;
+    let Some(name) = ctx.args.value("name").map(str::to_string) else {
+        return Err(Stop::Syntax("role changepw needs -name <role>.".into()));
+    };
+    let Some(role) = Role::parse(&name) else {
+        return Err(Stop::Fail(retcode::USER_TYPE_INVALID, Some(format!("'{name}' is not a role of the HSM Admin partition."))));
+    };
+    let info = info(ctx)?;
+    if info.logged_in != Some(role) {
+        return Err(Stop::Fail(retcode::USER_NOT_LOGGED_IN, Some(format!("A role must be logged in to change its credential: 'role login -name {name}' first."))));
+    }
+    if info.auth == Some(AuthMethod::Multifactor) {
+        if ctx.args.has("oldpw") || ctx.args.has("newpw") {
+            return Err(Stop::Syntax("The HSM SO has no secondary credential: -oldpw and -newpw do not apply on a multifactor HSM.".into()));
+        }
+        ctx.line("");
+        ctx.line(&format!("You are about to change the {} credential.", role.display_name()));
+        ctx.line("Present the current keyset first, then create the new one. Do not overwrite");
+        ctx.line("the old iKeys until the change has succeeded and no HSM still uses them.");
+        ctx.line("");
+        ctx.line("Are you sure you wish to continue?");
+        ctx.confirm()?;
+        return ctx.ped(Request::ChangePed { role }, None);
+    }
+    let old_password = match ctx.args.value("oldpw").map(str::to_string) {
+        Some(p) => p,
+        None => ctx.ask("Enter existing password: ", true)?,
+    };
+    let new_password = match ctx.args.value("newpw").map(str::to_string) {
+        Some(p) => p,
+        None => ask_twice(ctx, "Enter new password: ", "Re-enter new password: ", "passwords")?,
+    };
+    crate::device::check_password(&new_password).map_err(|e| Stop::Fail(e.code, Some(e.message)))?;
+    ctx.line("");
+    ctx.line(&format!("You are about to change the {} password.", role.display_name()));
+    ctx.confirm()?;
+    match ctx.call(Request::ChangePassword { role, old_password, new_password }) {
+        Err(Stop::Fail(code, None)) if code == retcode::SO_LOGIN_FAILURE_THRESHOLD => {
+            Err(Stop::Fail(code, Some("Three consecutive HSM SO authentications failed: the HSM has been zeroized.".into())))
+        }
+        Err(Stop::Fail(code, None)) if code == retcode::UM_PIN_INCORRECT => {
+            Err(Stop::Fail(code, Some("The existing password is wrong; the credential was not changed.".into())))
+        }
+        other => other.map(|_| ()),
+    }
 }
