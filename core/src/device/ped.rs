@@ -385,7 +385,7 @@ impl Ceremony {
             Some(c) if c.kind == g.kind => c.clone(),
             // No key, a blank or another colour: not a failed attempt.
             _ => {
-                self.note = Some(format!("This is not a {} iKey. Remove it and insert a {color} iKey.", g.kind.name()));
+                self.note = Some(format!("This iKey does not hold a {} secret. Remove it and insert a {color} iKey.", g.kind.name()));
                 return Ok(State::PresentKey(g));
             }
         };
