@@ -420,7 +420,7 @@ impl Ceremony {
         g.set = Some((keyset, m, n, check));
         g.shares.push(share);
         if (g.shares.len() as u8) < m {
-            self.note = Some(format!("Split accepted. Remove the iKey, insert split {} of {m} and press Enter.", g.shares.len() + 1));
+            self.note = Some(format!("Split accepted ({} of {m}). Remove the iKey.", g.shares.len()));
             return Ok(State::PresentKey(g));
         }
         let secret = shamir::combine(&g.shares).unwrap_or_default();
@@ -517,8 +517,10 @@ impl Ceremony {
             State::PresentKey(g) => {
                 let color = g.kind.color();
                 let m = g.set.map_or(0, |s| s.1);
-                if m > 1 || !g.shares.is_empty() {
-                    prompt.push(format!("Insert {} iKey ({color}), split {} of {}, and press Enter.", g.kind.name(), g.shares.len() + 1, m.max(1)));
+                if !g.shares.is_empty() {
+                    prompt.push(format!("Insert the next {} iKey ({color}) and press Enter: {} of {m} splits presented.", g.kind.name(), g.shares.len()));
+                } else if m > 1 {
+                    prompt.push(format!("Insert a {} iKey ({color}) and press Enter: {m} splits are needed.", g.kind.name()));
                 } else if g.set.is_none() {
                     prompt.push(format!("Insert an iKey of the existing {} keyset ({color}) and press Enter.", g.kind.name()));
                 } else {
