@@ -19,3 +19,7 @@ pub mod sim;
 mod world;
 
 pub use world::{IKeyView, LoadError, Settings, Shipment, World, SCHEMA_VERSION};
+
+// The unit tests also run as wasm in headless Chromium (`wasm-pack test --headless --chrome`).
+#[cfg(all(test, target_arch = "wasm32"))]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

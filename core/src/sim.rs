@@ -14,7 +14,10 @@ const HELP: &[(&str, &str)] = &[
     ("sim screen", "Show the touchscreen"),
     ("sim ikeys", "List the iKeys on the desk and in the port"),
     ("sim ikey new [count]", "Put blank iKeys on the desk"),
-    ("sim ikey sticker <id> <colour> [text]", "Stick a sticker on an iKey (colour: blue red white orange black gray none)"),
+    (
+        "sim ikey sticker <id> <colour> [text]",
+        "Stick a sticker on an iKey (colour: blue red white orange black gray none)",
+    ),
     ("sim ikey insert <id>", "Push an iKey into the HSM's iKey port"),
     ("sim ikey remove", "Pull the iKey out of the port"),
     ("sim tap <button>", "Tap a touchscreen button by its text"),
@@ -111,7 +114,11 @@ pub fn run(world: &mut World, words: &[String], host_now_ms: u64) -> SimOutput {
         ["ikey", "new"] | ["ikey", "new", _] => {
             let count = match lower.get(2) {
                 None => Ok(1),
-                Some(c) => c.parse::<u32>().ok().filter(|n| (1..=32).contains(n)).ok_or(format!("sim ikey new takes a count from 1 to 32, not '{c}'.")),
+                Some(c) => c
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=32).contains(n))
+                    .ok_or(format!("sim ikey new takes a count from 1 to 32, not '{c}'.")),
             };
             match count {
                 Ok(n) => {
@@ -123,10 +130,17 @@ pub fn run(world: &mut World, words: &[String], host_now_ms: u64) -> SimOutput {
         }
         ["ikey", "sticker", id, colour, ..] => {
             let label = words[4..].join(" ");
-            let colour = if *colour == "none" { Ok(None) } else { Color::parse(colour).map(Some).ok_or(format!("'{colour}' is not an iKey colour.")) };
+            let colour = if *colour == "none" {
+                Ok(None)
+            } else {
+                Color::parse(colour).map(Some).ok_or(format!("'{colour}' is not an iKey colour."))
+            };
             match (parse_id(id), colour) {
                 (Ok(id), Ok(c)) => match world.set_sticker(id, c, &label) {
-                    Ok(()) => format!("\n{INDENT}iKey {id} now has {}.\n", c.map_or("no sticker colour".to_string(), |c| format!("a {c} sticker \"{label}\""))),
+                    Ok(()) => format!(
+                        "\n{INDENT}iKey {id} now has {}.\n",
+                        c.map_or("no sticker colour".to_string(), |c| format!("a {c} sticker \"{label}\""))
+                    ),
                     Err(e) => format!("\n{INDENT}{e}\n"),
                 },
                 (Err(e), _) | (_, Err(e)) => format!("\n{INDENT}{e}\n"),
@@ -147,7 +161,8 @@ pub fn run(world: &mut World, words: &[String], host_now_ms: u64) -> SimOutput {
             let known = screen.buttons.iter().find(|b| b.eq_ignore_ascii_case(&label)).cloned();
             let r = match (known, keypad_digit || (screen.keypad && label.eq_ignore_ascii_case("clear"))) {
                 (Some(b), _) => Ok(world.tap(&b, host_now_ms)),
-                (None, true) => Ok(world.tap(&if label.eq_ignore_ascii_case("clear") { "Clear".to_string() } else { label }, host_now_ms)),
+                (None, true) => Ok(world
+                    .tap(&if label.eq_ignore_ascii_case("clear") { "Clear".to_string() } else { label }, host_now_ms)),
                 (None, false) => Err(format!("The touchscreen shows no '{label}' button.")),
             };
             return with_screen(world, r, host_now_ms);
@@ -171,11 +186,16 @@ pub fn run(world: &mut World, words: &[String], host_now_ms: u64) -> SimOutput {
                 world.clock_offset_ms += s * 1000;
                 let lunacm = world.tick(host_now_ms);
                 return SimOutput {
-                    text: format!("\n{INDENT}Clock advanced by {s} s. Simulated time: {}\n", http_date(world.now(host_now_ms))),
+                    text: format!(
+                        "\n{INDENT}Clock advanced by {s} s. Simulated time: {}\n",
+                        http_date(world.now(host_now_ms))
+                    ),
                     lunacm,
                 };
             }
-            _ => format!("\n{INDENT}sim clock advance takes a whole number of seconds (at most ten years), not '{secs}'.\n"),
+            _ => format!(
+                "\n{INDENT}sim clock advance takes a whole number of seconds (at most ten years), not '{secs}'.\n"
+            ),
         },
         ["reset"] => format!(
             "\n{INDENT}This replaces the whole simulated world (HSM, iKeys, files) with a factory-fresh unit.\n\

@@ -301,7 +301,10 @@ impl World {
     /// Reads a saved world, refusing damaged text and other schema versions with a precise error.
     pub fn from_json(text: &str) -> Result<World, LoadError> {
         let value: serde_json::Value = serde_json::from_str(text).map_err(|e| LoadError::Corrupt(e.to_string()))?;
-        let found = value.get("schema").and_then(|v| v.as_u64()).ok_or_else(|| LoadError::Corrupt("no schema version".into()))?;
+        let found = value
+            .get("schema")
+            .and_then(|v| v.as_u64())
+            .ok_or_else(|| LoadError::Corrupt("no schema version".into()))?;
         if found != u64::from(SCHEMA_VERSION) {
             return Err(LoadError::Version { found, expected: SCHEMA_VERSION });
         }

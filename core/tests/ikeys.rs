@@ -21,11 +21,23 @@ fn k(id: u32) -> K<'static> {
 
 /// Answers stages 1-4 of "Creating iKey" for a new keyset; returns everything printed meanwhile.
 fn create_keyset(s: &mut Session, m: u8, keys: &[K<'_>]) -> String {
-    let mut lines = vec!["sim tap New".to_string(), format!("sim keypad {m}"), "sim tap Enter".into(), format!("sim keypad {}", keys.len()), "sim tap Enter".into()];
+    let mut lines = vec![
+        "sim tap New".to_string(),
+        format!("sim keypad {m}"),
+        "sim tap Enter".into(),
+        format!("sim keypad {}", keys.len()),
+        "sim tap Enter".into(),
+    ];
     for key in keys {
         lines.push(format!("sim ikey insert {}", key.id));
         match key.pin {
-            Some(pin) => lines.extend(["sim tap Yes".into(), format!("sim keypad {pin}"), "sim tap Enter".into(), format!("sim keypad {pin}"), "sim tap Enter".into()]),
+            Some(pin) => lines.extend([
+                "sim tap Yes".into(),
+                format!("sim keypad {pin}"),
+                "sim tap Enter".into(),
+                format!("sim keypad {pin}"),
+                "sim tap Enter".into(),
+            ]),
             None => lines.push("sim tap No".into()),
         }
         for dup in key.dups {
@@ -86,7 +98,11 @@ fn two_of_three_with_pins_and_a_duplicate() {
     s.recover_new_unit();
     s.run(&["hsm init -label quorum -iped", "proceed"]);
     // SO: 2 of 3 on iKeys 1, 2, 3; iKey 1 has PIN 1111 and a duplicate on iKey 4; iKey 2 has PIN 2222.
-    create_keyset(&mut s, 2, &[K { id: 1, pin: Some("1111"), dups: &[4] }, K { id: 2, pin: Some("2222"), dups: &[] }, k(3)]);
+    create_keyset(
+        &mut s,
+        2,
+        &[K { id: 1, pin: Some("1111"), dups: &[4] }, K { id: 2, pin: Some("2222"), dups: &[] }, k(3)],
+    );
     let out = create_keyset(&mut s, 1, &[k(5)]);
     assert!(out.contains("Command Result : No Error"), "{out}");
     s.enter("role login -name so");
@@ -272,7 +288,9 @@ fn pins_and_quorums_are_checked_on_the_touchscreen() {
     s.recover_new_unit();
     s.run(&["hsm init -label limits -iped", "proceed", "sim tap New"]);
     assert!(s.run(&["sim keypad 17", "sim tap Enter"]).contains("M must be a number from 1 to 16"));
-    assert!(s.run(&["sim keypad 3", "sim tap Enter", "sim keypad 2", "sim tap Enter"]).contains("N must be a number from 3 to 16"));
+    assert!(s
+        .run(&["sim keypad 3", "sim tap Enter", "sim keypad 2", "sim tap Enter"])
+        .contains("N must be a number from 3 to 16"));
     s.run(&["sim keypad 3", "sim tap Enter", "sim ikey insert 1", "sim tap Yes"]);
     assert!(s.run(&["sim keypad 0123", "sim tap Enter"]).contains("may not start with 0"));
     assert!(s.run(&["sim keypad 123", "sim tap Enter"]).contains("4 to 48 digits"));
@@ -283,5 +301,8 @@ fn pins_and_quorums_are_checked_on_the_touchscreen() {
     assert!(out.contains("already holds split 1"), "{out}");
     let out = s.enter("sim tap Cancel");
     assert!(out.contains("CKR_CANCEL"), "{out}");
-    assert!(s.enter("slot list").contains("HSM Status ->           Zeroized"), "a cancelled init leaves the HSM zeroized");
+    assert!(
+        s.enter("slot list").contains("HSM Status ->           Zeroized"),
+        "a cancelled init leaves the HSM zeroized"
+    );
 }

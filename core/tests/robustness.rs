@@ -7,20 +7,57 @@ use proptest::prelude::*;
 /// Words that reach deep into the command set, mixed with arbitrary text.
 fn line() -> impl Strategy<Value = String> {
     let word = prop_oneof![
-        Just("slot".to_string()), Just("list".to_string()), Just("set".to_string()), Just("-slot".to_string()),
-        Just("hsm".to_string()), Just("init".to_string()), Just("-label".to_string()), Just("-ipwd".to_string()),
-        Just("-iped".to_string()), Just("-password".to_string()), Just("-domain".to_string()), Just("-force".to_string()),
-        Just("zeroize".to_string()), Just("factoryreset".to_string()), Just("showinfo".to_string()),
-        Just("role".to_string()), Just("login".to_string()), Just("logout".to_string()), Just("changepw".to_string()),
-        Just("-name".to_string()), Just("so".to_string()), Just("stm".to_string()), Just("transport".to_string()),
-        Just("recover".to_string()), Just("-randomuserstring".to_string()), Just("proceed".to_string()),
-        Just("quit".to_string()), Just("ped".to_string()), Just("vector".to_string()), Just("sim".to_string()),
-        Just("ikey".to_string()), Just("insert".to_string()), Just("remove".to_string()), Just("new".to_string()),
-        Just("sticker".to_string()), Just("tap".to_string()), Just("keypad".to_string()), Just("clock".to_string()),
-        Just("advance".to_string()), Just("Enter".to_string()), Just("Yes".to_string()), Just("No".to_string()),
-        Just("New".to_string()), Just("Reuse".to_string()), Just("Admin".to_string()), Just("Cancel".to_string()),
-        Just("userpin1".to_string()), Just("\"quoted arg\"".to_string()), Just("\"".to_string()),
-        "[0-9]{1,3}", ".{0,12}",
+        Just("slot".to_string()),
+        Just("list".to_string()),
+        Just("set".to_string()),
+        Just("-slot".to_string()),
+        Just("hsm".to_string()),
+        Just("init".to_string()),
+        Just("-label".to_string()),
+        Just("-ipwd".to_string()),
+        Just("-iped".to_string()),
+        Just("-password".to_string()),
+        Just("-domain".to_string()),
+        Just("-force".to_string()),
+        Just("zeroize".to_string()),
+        Just("factoryreset".to_string()),
+        Just("showinfo".to_string()),
+        Just("role".to_string()),
+        Just("login".to_string()),
+        Just("logout".to_string()),
+        Just("changepw".to_string()),
+        Just("-name".to_string()),
+        Just("so".to_string()),
+        Just("stm".to_string()),
+        Just("transport".to_string()),
+        Just("recover".to_string()),
+        Just("-randomuserstring".to_string()),
+        Just("proceed".to_string()),
+        Just("quit".to_string()),
+        Just("ped".to_string()),
+        Just("vector".to_string()),
+        Just("sim".to_string()),
+        Just("ikey".to_string()),
+        Just("insert".to_string()),
+        Just("remove".to_string()),
+        Just("new".to_string()),
+        Just("sticker".to_string()),
+        Just("tap".to_string()),
+        Just("keypad".to_string()),
+        Just("clock".to_string()),
+        Just("advance".to_string()),
+        Just("Enter".to_string()),
+        Just("Yes".to_string()),
+        Just("No".to_string()),
+        Just("New".to_string()),
+        Just("Reuse".to_string()),
+        Just("Admin".to_string()),
+        Just("Cancel".to_string()),
+        Just("userpin1".to_string()),
+        Just("\"quoted arg\"".to_string()),
+        Just("\"".to_string()),
+        "[0-9]{1,3}",
+        ".{0,12}",
     ];
     proptest::collection::vec(word, 0..6).prop_map(|w| w.join(" "))
 }
@@ -56,7 +93,9 @@ proptest! {
 /// Saved text that is not a world is refused with an error, whatever it is.
 #[test]
 fn loading_arbitrary_text_never_panics() {
-    for text in ["", "null", "[]", "{}", "{\"schema\":1}", "{\"schema\":\"1\"}", "\u{0}", "{\"schema\":1,\"revision\":-1}"] {
+    for text in
+        ["", "null", "[]", "{}", "{\"schema\":1}", "{\"schema\":\"1\"}", "\u{0}", "{\"schema\":1,\"revision\":-1}"]
+    {
         assert!(World::from_json(text).is_err(), "{text:?} should be refused");
     }
 }

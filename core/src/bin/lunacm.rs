@@ -4,116 +4,133 @@
 //! or pipe, one line per command or prompt answer, echoed after the prompt so the output reads as a
 //! transcript. The world is saved to FILE after every line; a missing FILE means a factory-fresh unit.
 
-use hsm_core::World;
-use std::io::{self, BufRead, IsTerminal, Write};
-use std::path::{Path, PathBuf};
-use std::process::ExitCode;
-use std::time::{SystemTime, UNIX_EPOCH};
-
-struct Options {
-    state: PathBuf,
-    seed: Option<u64>,
+#[cfg(not(target_arch = "wasm32"))]
+fn main() -> std::process::ExitCode {
+    cli::main()
 }
 
-const USAGE: &str = "usage: lunacm --state FILE [--seed N]";
+/// The CLI needs a terminal and a file system: there is nothing to run on wasm.
+#[cfg(target_arch = "wasm32")]
+fn main() {}
 
-fn parse_args() -> Result<Options, String> {
-    let mut args = std::env::args().skip(1);
-    let (mut state, mut seed) = (None, None);
-    while let Some(a) = args.next() {
-        match a.as_str() {
-            "--state" => state = Some(PathBuf::from(args.next().ok_or("--state needs a file")?)),
-            "--seed" => {
-                let v = args.next().ok_or("--seed needs a number")?;
-                seed = Some(v.parse().map_err(|_| format!("--seed takes a whole number, not '{v}'"))?);
-            }
-            "-h" | "--help" => return Err(USAGE.into()),
-            other => return Err(format!("unknown argument '{other}'\n{USAGE}")),
-        }
+#[cfg(not(target_arch = "wasm32"))]
+mod cli {
+    use hsm_core::World;
+    use std::io::{self, BufRead, IsTerminal, Write};
+    use std::path::{Path, PathBuf};
+    use std::process::ExitCode;
+    use std::time::{SystemTime, UNIX_EPOCH};
+
+    struct Options {
+        state: PathBuf,
+        seed: Option<u64>,
     }
-    Ok(Options { state: state.ok_or(USAGE)?, seed })
-}
 
-fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
-}
+    const USAGE: &str = "usage: lunacm --state FILE [--seed N]";
 
-fn load(path: &Path, seed: Option<u64>) -> Result<World, String> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => World::from_json(&text).map_err(|e| format!("{}: {e}; the file was left as it is", path.display())),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            let seed = match seed {
-                Some(s) => s,
-                None => {
-                    let mut b = [0u8; 8];
-                    getrandom::getrandom(&mut b).map_err(|e| format!("no randomness available: {e}"))?;
-                    u64::from_le_bytes(b)
+    fn parse_args() -> Result<Options, String> {
+        let mut args = std::env::args().skip(1);
+        let (mut state, mut seed) = (None, None);
+        while let Some(a) = args.next() {
+            match a.as_str() {
+                "--state" => state = Some(PathBuf::from(args.next().ok_or("--state needs a file")?)),
+                "--seed" => {
+                    let v = args.next().ok_or("--seed needs a number")?;
+                    seed = Some(v.parse().map_err(|_| format!("--seed takes a whole number, not '{v}'"))?);
                 }
-            };
-            Ok(World::new(seed, now_ms()))
-        }
-        Err(e) => Err(format!("{}: {e}", path.display())),
-    }
-}
-
-/// Writes the world next to FILE and renames it over FILE, so a crash never leaves half a file.
-fn save(path: &Path, world: &World) -> Result<(), String> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, world.to_json()).and_then(|_| std::fs::rename(&tmp, path)).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-fn main() -> ExitCode {
-    let opts = match parse_args() {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
-    };
-    let mut world = match load(&opts.state, opts.seed) {
-        Ok(w) => w,
-        Err(e) => {
-            eprintln!("lunacm: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let interactive = io::stdin().is_terminal();
-    let mut out = io::stdout().lock();
-    let _ = write!(out, "{}", world.start_session());
-    let _ = out.flush();
-    let mut lines = io::stdin().lock().lines();
-    loop {
-        let line = if interactive && world.input_masked() {
-            match rpassword::read_password() {
-                Ok(l) => l,
-                Err(_) => break,
+                "-h" | "--help" => return Err(USAGE.into()),
+                other => return Err(format!("unknown argument '{other}'\n{USAGE}")),
             }
-        } else {
-            match lines.next() {
-                Some(Ok(l)) => l,
-                _ => break,
+        }
+        Ok(Options { state: state.ok_or(USAGE)?, seed })
+    }
+
+    fn now_ms() -> u64 {
+        SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+    }
+
+    fn load(path: &Path, seed: Option<u64>) -> Result<World, String> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                World::from_json(&text).map_err(|e| format!("{}: {e}; the file was left as it is", path.display()))
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                let seed = match seed {
+                    Some(s) => s,
+                    None => {
+                        let mut b = [0u8; 8];
+                        getrandom::getrandom(&mut b).map_err(|e| format!("no randomness available: {e}"))?;
+                        u64::from_le_bytes(b)
+                    }
+                };
+                Ok(World::new(seed, now_ms()))
+            }
+            Err(e) => Err(format!("{}: {e}", path.display())),
+        }
+    }
+
+    /// Writes the world next to FILE and renames it over FILE, so a crash never leaves half a file.
+    fn save(path: &Path, world: &World) -> Result<(), String> {
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, world.to_json())
+            .and_then(|_| std::fs::rename(&tmp, path))
+            .map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    pub fn main() -> ExitCode {
+        let opts = match parse_args() {
+            Ok(o) => o,
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::from(2);
             }
         };
-        let cmd = line.trim().to_ascii_lowercase();
-        if !world.input_masked() && world.prompt() == hsm_core::lunacm::PROMPT && (cmd == "exit" || cmd == "quit") {
-            if !interactive {
-                let _ = writeln!(out, "{line}");
+        let mut world = match load(&opts.state, opts.seed) {
+            Ok(w) => w,
+            Err(e) => {
+                eprintln!("lunacm: {e}");
+                return ExitCode::from(2);
             }
-            break;
-        }
-        let reply = world.enter(&line, now_ms());
-        // A terminal already shows what was typed; a script's transcript needs the echo.
-        let _ = if interactive { write!(out, "{}", reply.text) } else { write!(out, "{}\n{}", reply.echo, reply.text) };
+        };
+        let interactive = io::stdin().is_terminal();
+        let mut out = io::stdout().lock();
+        let _ = write!(out, "{}", world.start_session());
         let _ = out.flush();
+        let mut lines = io::stdin().lock().lines();
+        loop {
+            let line = if interactive && world.input_masked() {
+                match rpassword::read_password() {
+                    Ok(l) => l,
+                    Err(_) => break,
+                }
+            } else {
+                match lines.next() {
+                    Some(Ok(l)) => l,
+                    _ => break,
+                }
+            };
+            let cmd = line.trim().to_ascii_lowercase();
+            if !world.input_masked() && world.prompt() == hsm_core::lunacm::PROMPT && (cmd == "exit" || cmd == "quit") {
+                if !interactive {
+                    let _ = writeln!(out, "{line}");
+                }
+                break;
+            }
+            let reply = world.enter(&line, now_ms());
+            // A terminal already shows what was typed; a script's transcript needs the echo.
+            let _ =
+                if interactive { write!(out, "{}", reply.text) } else { write!(out, "{}\n{}", reply.echo, reply.text) };
+            let _ = out.flush();
+            if let Err(e) = save(&opts.state, &world) {
+                eprintln!("lunacm: could not save the world: {e}");
+                return ExitCode::from(1);
+            }
+        }
+        let _ = writeln!(out);
         if let Err(e) = save(&opts.state, &world) {
             eprintln!("lunacm: could not save the world: {e}");
             return ExitCode::from(1);
         }
+        ExitCode::SUCCESS
     }
-    let _ = writeln!(out);
-    if let Err(e) = save(&opts.state, &world) {
-        eprintln!("lunacm: could not save the world: {e}");
-        return ExitCode::from(1);
-    }
-    ExitCode::SUCCESS
 }

@@ -53,9 +53,10 @@ impl Admin {
         match port.as_ref() {
             None => Admin::DupTarget { source, note: Some("Insert a blank or rewritable iKey first.".into()) },
             Some(k) => match &k.content {
-                Some(c) if c == &source => {
-                    Admin::DupTarget { source, note: Some("This iKey already holds this secret. Remove it and insert another.".into()) }
-                }
+                Some(c) if c == &source => Admin::DupTarget {
+                    source,
+                    note: Some("This iKey already holds this secret. Remove it and insert another.".into()),
+                },
                 Some(_) => Admin::DupOverwrite { source, target: k.id },
                 None => Self::copy(source, port),
             },
@@ -78,7 +79,9 @@ impl Admin {
                 prompt.push(match port {
                     None => "No iKey inserted. Insert an iKey to identify it.".to_string(),
                     Some(IKey { content: None, .. }) => "This iKey is blank.".to_string(),
-                    Some(IKey { content: Some(c), .. }) => format!("This iKey holds: {} secret ({}).", c.kind.name(), c.kind.color()),
+                    Some(IKey { content: Some(c), .. }) => {
+                        format!("This iKey holds: {} secret ({}).", c.kind.name(), c.kind.color())
+                    }
                 });
                 if port.is_some_and(|k| k.content.is_some()) {
                     buttons.push(DUPLICATE);
@@ -99,6 +102,11 @@ impl Admin {
             }
         }
         buttons.push(EXIT);
-        Screen { title: "Luna USB HSM 7".into(), prompt, buttons: buttons.into_iter().map(String::from).collect(), ..Screen::default() }
+        Screen {
+            title: "Luna USB HSM 7".into(),
+            prompt,
+            buttons: buttons.into_iter().map(String::from).collect(),
+            ..Screen::default()
+        }
     }
 }

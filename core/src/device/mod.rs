@@ -13,8 +13,8 @@ mod screen;
 mod status;
 mod stm;
 
-pub use names::{domain as check_domain, hsm_label as check_hsm_label, password as check_password, NameError};
 pub use admin::Admin;
+pub use names::{domain as check_domain, hsm_label as check_hsm_label, password as check_password, NameError};
 pub use request::{CryptoRngCore, Env, HsmInfo, PedStatus, PhysicalEvent, Request, Response, Transport};
 pub use roles::{Role, Verifier};
 pub use screen::Screen;
@@ -311,7 +311,13 @@ impl Hsm {
     }
 
     /// Starts a ceremony for the host, which then polls [`Request::PedPoll`].
-    fn start_ceremony(&mut self, purpose: Purpose, steps: Vec<Step>, title: &str, now_ms: u64) -> Result<Response, LunaRet> {
+    fn start_ceremony(
+        &mut self,
+        purpose: Purpose,
+        steps: Vec<Step>,
+        title: &str,
+        now_ms: u64,
+    ) -> Result<Response, LunaRet> {
         if self.running.is_some() {
             return Err(retcode::OPERATION_ACTIVE);
         }
@@ -376,7 +382,12 @@ impl Hsm {
                     return Err(retcode::USER_PIN_NOT_INITIALIZED);
                 }
                 let record = self.so_keyset()?;
-                self.start_ceremony(Purpose::Login(role), vec![Step::Authenticate(record)], "Log in as HSM SO", env.now_ms)
+                self.start_ceremony(
+                    Purpose::Login(role),
+                    vec![Step::Authenticate(record)],
+                    "Log in as HSM SO",
+                    env.now_ms,
+                )
             }
             Request::ChangePed { role } => {
                 self.refuse_in_stm()?;
@@ -411,7 +422,12 @@ impl Hsm {
                 if self.auth != Some(AuthMethod::Multifactor) {
                     return Err(retcode::OPERATION_RESTRICTED);
                 }
-                self.start_ceremony(Purpose::InitRpv, vec![Step::Create(SecretKind::RemotePedVector)], "Initialize the Remote PED Vector", env.now_ms)
+                self.start_ceremony(
+                    Purpose::InitRpv,
+                    vec![Step::Create(SecretKind::RemotePedVector)],
+                    "Initialize the Remote PED Vector",
+                    env.now_ms,
+                )
             }
             Request::PedPoll => {
                 self.tick(env.now_ms);

@@ -11,10 +11,8 @@ pub const DOMAIN_LEN: std::ops::RangeInclusive<usize> = 1..=128;
 
 const LABEL_CHARS: &str =
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 !@#$%^&*()-_+=[]{}|\\/;:'\",.<>?`~";
-const PASSWORD_CHARS: &str =
-    "!#$%'()*+,-./0123456789:=? @ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_abcdefghijklmnopqrstuvwxyz{|}~";
-const DOMAIN_CHARS: &str =
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 !@#$%^*_-=+[]{}()/:',.~";
+const PASSWORD_CHARS: &str = "!#$%'()*+,-./0123456789:=? @ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_abcdefghijklmnopqrstuvwxyz{|}~";
+const DOMAIN_CHARS: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 !@#$%^*_-=+[]{}()/:',.~";
 
 /// Why a label, password or domain was refused, with the return code the HSM gives.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,10 +30,16 @@ fn bad_char(s: &str, allowed: &str) -> Option<char> {
 /// Checks an HSM label and returns it truncated to 32 characters.
 pub fn hsm_label(label: &str) -> Result<String, NameError> {
     if label.is_empty() {
-        return Err(NameError { message: "The HSM label must be 1 to 32 characters long.".into(), code: retcode::ARGUMENTS_BAD });
+        return Err(NameError {
+            message: "The HSM label must be 1 to 32 characters long.".into(),
+            code: retcode::ARGUMENTS_BAD,
+        });
     }
     if let Some(c) = bad_char(label, LABEL_CHARS) {
-        return Err(NameError { message: format!("The character '{c}' is not allowed in an HSM label."), code: retcode::ARGUMENTS_BAD });
+        return Err(NameError {
+            message: format!("The character '{c}' is not allowed in an HSM label."),
+            code: retcode::ARGUMENTS_BAD,
+        });
     }
     Ok(label.chars().take(LABEL_MAX).collect())
 }
@@ -50,10 +54,16 @@ pub fn password(pw: &str) -> Result<(), NameError> {
         });
     }
     if pw.starts_with(' ') {
-        return Err(NameError { message: "The password may not begin with a space.".into(), code: retcode::ARGUMENTS_BAD });
+        return Err(NameError {
+            message: "The password may not begin with a space.".into(),
+            code: retcode::ARGUMENTS_BAD,
+        });
     }
     if let Some(c) = bad_char(pw, PASSWORD_CHARS) {
-        return Err(NameError { message: format!("The character '{c}' is not allowed in a password."), code: retcode::ARGUMENTS_BAD });
+        return Err(NameError {
+            message: format!("The character '{c}' is not allowed in a password."),
+            code: retcode::ARGUMENTS_BAD,
+        });
     }
     Ok(())
 }
@@ -68,10 +78,16 @@ pub fn domain(d: &str) -> Result<(), NameError> {
         });
     }
     if d.starts_with(' ') {
-        return Err(NameError { message: "The domain may not begin with a space.".into(), code: retcode::ARGUMENTS_BAD });
+        return Err(NameError {
+            message: "The domain may not begin with a space.".into(),
+            code: retcode::ARGUMENTS_BAD,
+        });
     }
     if let Some(c) = bad_char(d, DOMAIN_CHARS) {
-        return Err(NameError { message: format!("The character '{c}' is not allowed in a domain."), code: retcode::ARGUMENTS_BAD });
+        return Err(NameError {
+            message: format!("The character '{c}' is not allowed in a domain."),
+            code: retcode::ARGUMENTS_BAD,
+        });
     }
     Ok(())
 }

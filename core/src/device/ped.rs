@@ -31,7 +31,14 @@ pub struct KeysetRecord {
 }
 
 impl KeysetRecord {
-    fn new(kind: SecretKind, keyset: KeysetId, m: u8, n: u8, secret: &[u8], rng: &mut dyn CryptoRngCore) -> KeysetRecord {
+    fn new(
+        kind: SecretKind,
+        keyset: KeysetId,
+        m: u8,
+        n: u8,
+        secret: &[u8],
+        rng: &mut dyn CryptoRngCore,
+    ) -> KeysetRecord {
         KeysetRecord { kind, keyset, m, n, verifier: Verifier::new(secret, rng) }
     }
 
@@ -88,21 +95,62 @@ enum State {
     /// Waiting for a split of an existing keyset.
     PresentKey(Gathered),
     /// Waiting for the PIN of the inserted split.
-    PresentPin { gathered: Gathered, content: KeyContent, entry: String },
+    PresentPin {
+        gathered: Gathered,
+        content: KeyContent,
+        entry: String,
+    },
     /// Stage 1: reuse or new.
     ReuseAsk(SecretKind),
     /// Stage 2: M, then N.
-    EnterM { kind: SecretKind, entry: String },
-    EnterN { kind: SecretKind, m: u8, entry: String },
+    EnterM {
+        kind: SecretKind,
+        entry: String,
+    },
+    EnterN {
+        kind: SecretKind,
+        m: u8,
+        entry: String,
+    },
     /// Stage 3: a blank or rewritable key for split `i`.
-    WriteKey { new: NewKeyset, i: u8 },
-    Overwrite { new: NewKeyset, i: u8, target: u32 },
-    PinAsk { new: NewKeyset, i: u8, target: u32 },
-    PinEnter { new: NewKeyset, i: u8, target: u32, first: Option<String>, entry: String },
+    WriteKey {
+        new: NewKeyset,
+        i: u8,
+    },
+    Overwrite {
+        new: NewKeyset,
+        i: u8,
+        target: u32,
+    },
+    PinAsk {
+        new: NewKeyset,
+        i: u8,
+        target: u32,
+    },
+    PinEnter {
+        new: NewKeyset,
+        i: u8,
+        target: u32,
+        first: Option<String>,
+        entry: String,
+    },
     /// Stage 4: duplicates of split `i`, whose content is `written`.
-    DupAsk { new: NewKeyset, i: u8, written: KeyContent },
-    DupKey { new: NewKeyset, i: u8, written: KeyContent },
-    DupOverwrite { new: NewKeyset, i: u8, written: KeyContent, target: u32 },
+    DupAsk {
+        new: NewKeyset,
+        i: u8,
+        written: KeyContent,
+    },
+    DupKey {
+        new: NewKeyset,
+        i: u8,
+        written: KeyContent,
+    },
+    DupOverwrite {
+        new: NewKeyset,
+        i: u8,
+        written: KeyContent,
+        target: u32,
+    },
 }
 
 /// What the user did on or to the device.
@@ -176,12 +224,22 @@ impl Ceremony {
     }
 
     /// Handles one input; `port` is the iKey port, which the ceremony may read and write.
-    pub fn handle(&mut self, input: Input<'_>, port: &mut Option<IKey>, now_ms: u64, rng: &mut dyn CryptoRngCore) -> Progress {
+    pub fn handle(
+        &mut self,
+        input: Input<'_>,
+        port: &mut Option<IKey>,
+        now_ms: u64,
+        rng: &mut dyn CryptoRngCore,
+    ) -> Progress {
         if let Progress::Failed(f) = self.tick(now_ms) {
             return Progress::Failed(f);
         }
         if input == Input::Tap(CANCEL) {
-            return Progress::Failed(Failure { code: retcode::CANCEL, counted: false, message: "Operation cancelled.".into() });
+            return Progress::Failed(Failure {
+                code: retcode::CANCEL,
+                counted: false,
+                message: "Operation cancelled.".into(),
+            });
         }
         self.deadline_ms = now_ms + IKEY_TIMEOUT_MS;
         self.note = None;
@@ -231,7 +289,13 @@ impl Ceremony {
         }
     }
 
-    fn step(&mut self, state: State, input: Input<'_>, port: &mut Option<IKey>, rng: &mut dyn CryptoRngCore) -> Result<State, Flow> {
+    fn step(
+        &mut self,
+        state: State,
+        input: Input<'_>,
+        port: &mut Option<IKey>,
+        rng: &mut dyn CryptoRngCore,
+    ) -> Result<State, Flow> {
         let key_now = matches!(input, Input::Inserted | Input::Tap(ENTER));
         match state {
             State::PresentKey(g) => {
@@ -259,7 +323,9 @@ impl Ceremony {
             State::EnterM { kind, entry } => match keypad(entry, &input) {
                 Keypad::Typing(entry) => Ok(State::EnterM { kind, entry }),
                 Keypad::Entered(v) => match v.parse::<u8>() {
-                    Ok(m) if (1..=shamir::MAX_SHARES).contains(&m) => Ok(State::EnterN { kind, m, entry: String::new() }),
+                    Ok(m) if (1..=shamir::MAX_SHARES).contains(&m) => {
+                        Ok(State::EnterN { kind, m, entry: String::new() })
+                    }
                     _ => {
                         self.note = Some("M must be a number from 1 to 16.".into());
                         Ok(State::EnterM { kind, entry: String::new() })
@@ -295,7 +361,10 @@ impl Ceremony {
                     }
                     Some(k) => match &k.content {
                         Some(c) if c.keyset == new.keyset => {
-                            self.note = Some(format!("This iKey already holds split {} of this keyset. Insert another iKey.", c.split));
+                            self.note = Some(format!(
+                                "This iKey already holds split {} of this keyset. Insert another iKey.",
+                                c.split
+                            ));
                             Ok(State::WriteKey { new, i })
                         }
                         Some(_) => Ok(State::Overwrite { new, i, target: k.id }),
@@ -355,7 +424,9 @@ impl Ceremony {
                     }
                     Some(k) => match &k.content {
                         Some(c) if c.keyset == new.keyset => {
-                            self.note = Some("This iKey already holds a split of this keyset. Remove it and insert another.".into());
+                            self.note = Some(
+                                "This iKey already holds a split of this keyset. Remove it and insert another.".into(),
+                            );
                             Ok(State::DupKey { new, i, written })
                         }
                         Some(_) => Ok(State::DupOverwrite { new, i, written, target: k.id }),
@@ -364,7 +435,9 @@ impl Ceremony {
                 }
             }
             State::DupOverwrite { new, i, written, target } => match input {
-                Input::Tap("Overwrite") if port.as_ref().map(|k| k.id) == Some(target) => Ok(self.duplicate(new, i, written, port)),
+                Input::Tap("Overwrite") if port.as_ref().map(|k| k.id) == Some(target) => {
+                    Ok(self.duplicate(new, i, written, port))
+                }
                 Input::Tap("Use another iKey") | Input::Removed | Input::Tap("Overwrite") => {
                     self.note = Some("Insert a blank or rewritable iKey for the duplicate.".into());
                     Ok(State::DupKey { new, i, written })
@@ -385,7 +458,10 @@ impl Ceremony {
             Some(c) if c.kind == g.kind => c.clone(),
             // No key, a blank or another colour: not a failed attempt.
             _ => {
-                self.note = Some(format!("This iKey does not hold a {} secret. Remove it and insert a {color} iKey.", g.kind.name()));
+                self.note = Some(format!(
+                    "This iKey does not hold a {} secret. Remove it and insert a {color} iKey.",
+                    g.kind.name()
+                ));
                 return Ok(State::PresentKey(g));
             }
         };
@@ -432,7 +508,15 @@ impl Ceremony {
         State::WriteKey { new, i }
     }
 
-    fn write(&mut self, new: NewKeyset, i: u8, target: u32, pin: Option<&str>, port: &mut Option<IKey>, rng: &mut dyn CryptoRngCore) -> Result<State, Flow> {
+    fn write(
+        &mut self,
+        new: NewKeyset,
+        i: u8,
+        target: u32,
+        pin: Option<&str>,
+        port: &mut Option<IKey>,
+        rng: &mut dyn CryptoRngCore,
+    ) -> Result<State, Flow> {
         let Some(key) = port.as_mut().filter(|k| k.id == target) else {
             return Ok(self.removed_while_writing(new, i));
         };
@@ -473,7 +557,11 @@ enum Flow {
 impl State {
     fn for_step(step: &Step) -> State {
         match step {
-            Step::Authenticate(r) => State::PresentKey(Gathered { kind: r.kind, set: Some((r.keyset, r.m, r.n, [0; 8])), shares: Vec::new() }),
+            Step::Authenticate(r) => State::PresentKey(Gathered {
+                kind: r.kind,
+                set: Some((r.keyset, r.m, r.n, [0; 8])),
+                shares: Vec::new(),
+            }),
             Step::Create(kind) => State::ReuseAsk(*kind),
         }
     }
@@ -518,11 +606,21 @@ impl Ceremony {
                 let color = g.kind.color();
                 let m = g.set.map_or(0, |s| s.1);
                 if !g.shares.is_empty() {
-                    prompt.push(format!("Insert the next {} iKey ({color}) and press Enter: {} of {m} splits presented.", g.kind.name(), g.shares.len()));
+                    prompt.push(format!(
+                        "Insert the next {} iKey ({color}) and press Enter: {} of {m} splits presented.",
+                        g.kind.name(),
+                        g.shares.len()
+                    ));
                 } else if m > 1 {
-                    prompt.push(format!("Insert a {} iKey ({color}) and press Enter: {m} splits are needed.", g.kind.name()));
+                    prompt.push(format!(
+                        "Insert a {} iKey ({color}) and press Enter: {m} splits are needed.",
+                        g.kind.name()
+                    ));
                 } else if g.set.is_none() {
-                    prompt.push(format!("Insert an iKey of the existing {} keyset ({color}) and press Enter.", g.kind.name()));
+                    prompt.push(format!(
+                        "Insert an iKey of the existing {} keyset ({color}) and press Enter.",
+                        g.kind.name()
+                    ));
                 } else {
                     prompt.push(format!("Insert the {} iKey ({color}) and press Enter.", g.kind.name()));
                 }
@@ -552,7 +650,11 @@ impl Ceremony {
                 buttons.push(ENTER);
             }
             State::WriteKey { new, i } => {
-                prompt.push(format!("Insert a blank or rewritable iKey for {} split {i} of {} and press Enter.", new.kind.name(), new.n));
+                prompt.push(format!(
+                    "Insert a blank or rewritable iKey for {} split {i} of {} and press Enter.",
+                    new.kind.name(),
+                    new.n
+                ));
                 prompt.push(format!("Stick a {} sticker on it.", new.kind.color()));
                 buttons.push(ENTER);
             }
@@ -566,7 +668,14 @@ impl Ceremony {
                 buttons.extend(["Yes", "No"]);
             }
             State::PinEnter { first, entry: e, .. } => {
-                prompt.push(if first.is_none() { "Enter a PIN: 4-48 digits, not starting with 0." } else { "Enter the PIN again." }.into());
+                prompt.push(
+                    if first.is_none() {
+                        "Enter a PIN: 4-48 digits, not starting with 0."
+                    } else {
+                        "Enter the PIN again."
+                    }
+                    .into(),
+                );
                 keypad = true;
                 entry = "*".repeat(e.len());
                 buttons.push(ENTER);
@@ -576,7 +685,9 @@ impl Ceremony {
                 buttons.extend(["Yes", "No"]);
             }
             State::DupKey { .. } => {
-                prompt.push("Remove the iKey, insert a blank or rewritable iKey for the duplicate and press Enter.".into());
+                prompt.push(
+                    "Remove the iKey, insert a blank or rewritable iKey for the duplicate and press Enter.".into(),
+                );
                 buttons.push(ENTER);
             }
         }
@@ -584,6 +695,13 @@ impl Ceremony {
             prompt.insert(1, n.clone());
         }
         buttons.push(CANCEL);
-        Screen { title: "Luna USB HSM 7".into(), prompt, buttons: buttons.into_iter().map(String::from).collect(), keypad, entry, ..Screen::default() }
+        Screen {
+            title: "Luna USB HSM 7".into(),
+            prompt,
+            buttons: buttons.into_iter().map(String::from).collect(),
+            keypad,
+            entry,
+            ..Screen::default()
+        }
     }
 }

@@ -178,7 +178,9 @@ impl KeyContent {
     /// The split as read with `pin`. A wrong PIN gives a wrong split, not an error.
     pub fn share(&self, pin: Option<&str>) -> Share {
         let y = match (&self.pin_salt, pin) {
-            (Some(salt), Some(pin)) => self.stored.iter().zip(pin_pad(salt, pin, self.stored.len())).map(|(a, b)| a ^ b).collect(),
+            (Some(salt), Some(pin)) => {
+                self.stored.iter().zip(pin_pad(salt, pin, self.stored.len())).map(|(a, b)| a ^ b).collect()
+            }
             _ => self.stored.clone(),
         };
         Share { x: self.split, y }
@@ -259,10 +261,10 @@ impl Tray {
 #[cfg(test)]
 mod tests {
     use super::*;
-    #[cfg(target_arch = "wasm32")]
-    use wasm_bindgen_test::wasm_bindgen_test as test;
     use rand_chacha::ChaCha20Rng;
     use rand_core::SeedableRng;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn a_pin_protects_the_split_without_revealing_a_wrong_pin() {

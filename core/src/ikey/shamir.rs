@@ -110,10 +110,10 @@ pub fn combine(shares: &[Share]) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    #[cfg(target_arch = "wasm32")]
-    use wasm_bindgen_test::wasm_bindgen_test as test;
     use rand_chacha::ChaCha20Rng;
     use rand_core::SeedableRng;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn field_arithmetic() {
@@ -138,7 +138,10 @@ mod tests {
                 assert_ne!(combine(&[shares[a].clone(), shares[b].clone()]).unwrap(), secret);
             }
         }
-        assert!(combine(&[shares[0].clone(), shares[0].clone(), shares[1].clone()]).is_none(), "a duplicate cannot count twice");
+        assert!(
+            combine(&[shares[0].clone(), shares[0].clone(), shares[1].clone()]).is_none(),
+            "a duplicate cannot count twice"
+        );
     }
 
     #[test]

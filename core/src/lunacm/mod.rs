@@ -277,7 +277,13 @@ impl Console {
         Reply { echo, text }
     }
 
-    fn run(&mut self, line: &str, answers: &[String], now_ms: u64, transport: &mut dyn Transport) -> (String, Option<Stop>) {
+    fn run(
+        &mut self,
+        line: &str,
+        answers: &[String],
+        now_ms: u64,
+        transport: &mut dyn Transport,
+    ) -> (String, Option<Stop>) {
         let words = match tokenize(line) {
             Ok(w) => w,
             Err(e) => return (String::new(), Some(Stop::Syntax(e))),
@@ -291,7 +297,8 @@ impl Console {
             Err(e) => return (String::new(), Some(Stop::Syntax(format!("{e}\n\n{}", commands::usage(cmd))))),
         };
         let verb = cmd_words(line);
-        let mut ctx = Ctx { args, out: String::new(), slot: &mut self.slot, now_ms, verb, answers, next_answer: 0, transport };
+        let mut ctx =
+            Ctx { args, out: String::new(), slot: &mut self.slot, now_ms, verb, answers, next_answer: 0, transport };
         let result = (cmd.run)(&mut ctx);
         (ctx.out, result.err())
     }
@@ -335,4 +342,3 @@ impl LunaRet {
     /// The result line for a malformed command line.
     pub const ARGUMENTS_BAD_RESULT: &'static str = "Command Result : 0x7 (CKR_ARGUMENTS_BAD)";
 }
-

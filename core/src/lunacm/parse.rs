@@ -79,7 +79,9 @@ impl Args {
                     i += 1;
                     match words.get(i) {
                         Some(v) => Some(v.clone()),
-                        None => return Err(format!("Option -{} needs a value: -{} <{placeholder}>.", spec.name, spec.name)),
+                        None => {
+                            return Err(format!("Option -{} needs a value: -{} <{placeholder}>.", spec.name, spec.name))
+                        }
                     }
                 }
             };

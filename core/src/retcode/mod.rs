@@ -34,11 +34,11 @@ impl LunaRet {
     /// Looks a code up by its `LUNA_RET_*` name, or a vendor `CKR_*` name for CKR-only conditions.
     pub fn from_name(name: &str) -> Option<LunaRet> {
         ALL.iter().copied().find(|r| r.name == name).or_else(|| {
-            STANDARD_CKR
-                .iter()
-                .chain(VENDOR_CKR.iter())
-                .find(|(_, n)| *n == name)
-                .map(|&(code, n)| LunaRet { name: n, code, ckr: n })
+            STANDARD_CKR.iter().chain(VENDOR_CKR.iter()).find(|(_, n)| *n == name).map(|&(code, n)| LunaRet {
+                name: n,
+                code,
+                ckr: n,
+            })
         })
     }
 
@@ -188,7 +188,10 @@ mod tests {
 
     #[test]
     fn result_lines_use_the_ckr_value() {
-        assert_eq!(SO_LOGIN_FAILURE_THRESHOLD.command_result(), "Command Result : 0x8000001c (CKR_SO_LOGIN_FAILURE_THRESHOLD)");
+        assert_eq!(
+            SO_LOGIN_FAILURE_THRESHOLD.command_result(),
+            "Command Result : 0x8000001c (CKR_SO_LOGIN_FAILURE_THRESHOLD)"
+        );
         assert_eq!(UM_PIN_INCORRECT.command_result(), "Command Result : 0xa0 (CKR_PIN_INCORRECT)");
     }
 }

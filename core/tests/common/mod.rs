@@ -51,7 +51,14 @@ impl Session {
 
     /// Hard-initializes a recovered unit with password authentication.
     pub fn hard_init(&mut self, label: &str, password: &str) {
-        self.run(&[&format!("hsm init -label \"{label}\" -ipwd"), password, password, "mydomain", "mydomain", "proceed"]);
+        self.run(&[
+            &format!("hsm init -label \"{label}\" -ipwd"),
+            password,
+            password,
+            "mydomain",
+            "mydomain",
+            "proceed",
+        ]);
     }
 }
 

@@ -26,8 +26,18 @@ pub const INIT: Command = Command {
     options: &[
         OptSpec { name: "label", short: "l", value: Some("label"), help: "HSM label, 1-32 characters" },
         OptSpec { name: "ipwd", short: "ipwd", value: None, help: "Password authentication (hard init)" },
-        OptSpec { name: "iped", short: "iped", value: None, help: "Multifactor quorum (iKey) authentication (hard init)" },
-        OptSpec { name: "password", short: "p", value: Some("password"), help: "HSM SO password (prompted if omitted)" },
+        OptSpec {
+            name: "iped",
+            short: "iped",
+            value: None,
+            help: "Multifactor quorum (iKey) authentication (hard init)",
+        },
+        OptSpec {
+            name: "password",
+            short: "p",
+            value: Some("password"),
+            help: "HSM SO password (prompted if omitted)",
+        },
         OptSpec { name: "domain", short: "d", value: Some("domain"), help: "Cloning domain (prompted if omitted)" },
         FORCE,
     ],
@@ -114,12 +124,21 @@ fn init(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
     }
     let label = device::check_hsm_label(&label).map_err(|e| Stop::Fail(e.code, Some(e.message)))?;
     let zeroized = info.status == HsmStatus::Zeroized;
-    let wanted = if iped { Some(AuthMethod::Multifactor) } else if ipwd { Some(AuthMethod::Password) } else { None };
+    let wanted = if iped {
+        Some(AuthMethod::Multifactor)
+    } else if ipwd {
+        Some(AuthMethod::Password)
+    } else {
+        None
+    };
     if let (Some(current), Some(wanted)) = (info.auth, wanted) {
         if current != wanted {
             return Err(Stop::Fail(
                 retcode::OPERATION_RESTRICTED,
-                Some("Changing between password and multifactor quorum authentication needs 'hsm factoryreset' first.".into()),
+                Some(
+                    "Changing between password and multifactor quorum authentication needs 'hsm factoryreset' first."
+                        .into(),
+                ),
             ));
         }
     }
@@ -132,11 +151,14 @@ fn init(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
 
 fn hard_init(ctx: &mut Ctx<'_>, label: String, wanted: Option<AuthMethod>) -> Result<(), Stop> {
     match wanted {
-        None => return Err(Stop::Syntax("Initializing a zeroized HSM needs -ipwd (password) or -iped (iKeys).".into())),
+        None => {
+            return Err(Stop::Syntax("Initializing a zeroized HSM needs -ipwd (password) or -iped (iKeys).".into()))
+        }
         Some(AuthMethod::Multifactor) => {
             if ctx.args.has("password") || ctx.args.has("domain") {
                 return Err(Stop::Syntax(
-                    "With -iped the SO and domain secrets are created on iKeys: -password and -domain do not apply.".into(),
+                    "With -iped the SO and domain secrets are created on iKeys: -password and -domain do not apply."
+                        .into(),
                 ));
             }
             destruction_warning(ctx);
@@ -170,7 +192,9 @@ fn soft_init(ctx: &mut Ctx<'_>, label: String, logged_in: Option<Role>) -> Resul
     if logged_in != Some(Role::So) {
         return Err(Stop::Fail(
             retcode::USER_NOT_LOGGED_IN,
-            Some("The HSM is already initialized: log in as HSM SO ('role login -name so') to re-initialize it.".into()),
+            Some(
+                "The HSM is already initialized: log in as HSM SO ('role login -name so') to re-initialize it.".into(),
+            ),
         ));
     }
     ctx.line("");

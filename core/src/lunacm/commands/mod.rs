@@ -33,7 +33,15 @@ pub struct Command {
 
 /// Every command, in the order `help` lists them.
 pub const COMMANDS: &[Command] = &[
-    Command { group: "", group_short: "", name: "help", short: "?", summary: "Show the commands LunaCM knows", options: &[], run: help },
+    Command {
+        group: "",
+        group_short: "",
+        name: "help",
+        short: "?",
+        summary: "Show the commands LunaCM knows",
+        options: &[],
+        run: help,
+    },
     slot::LIST,
     slot::SET,
     hsm::SHOWINFO,
@@ -65,8 +73,8 @@ pub fn find(words: &[String]) -> Option<(&'static Command, &[String])> {
         // A command name may be several words (`ped vector init`).
         for name in [c.name, c.short] {
             let parts: Vec<&str> = name.split(' ').collect();
-            let matches = parts.len() < words.len()
-                && parts.iter().zip(&words[1..]).all(|(p, w)| w.eq_ignore_ascii_case(p));
+            let matches =
+                parts.len() < words.len() && parts.iter().zip(&words[1..]).all(|(p, w)| w.eq_ignore_ascii_case(p));
             if matches {
                 return Some((c, &words[1 + parts.len()..]));
             }
@@ -125,7 +133,10 @@ fn require_admin_slot(ctx: &Ctx<'_>) -> Result<(), Stop> {
     if *ctx.slot == ADMIN_SLOT {
         Ok(())
     } else {
-        Err(Stop::Fail(crate::retcode::SLOT_ID_INVALID, Some("Set the current slot to the HSM's Admin Token Slot first.".into())))
+        Err(Stop::Fail(
+            crate::retcode::SLOT_ID_INVALID,
+            Some("Set the current slot to the HSM's Admin Token Slot first.".into()),
+        ))
     }
 }
 

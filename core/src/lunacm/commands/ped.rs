@@ -19,7 +19,10 @@ fn vector_init(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
     require_admin_slot(ctx)?;
     let info = info(ctx)?;
     if info.auth != Some(AuthMethod::Multifactor) {
-        return Err(Stop::Fail(retcode::OPERATION_RESTRICTED, Some("A Remote PED vector exists only on a multifactor quorum-authenticated HSM.".into())));
+        return Err(Stop::Fail(
+            retcode::OPERATION_RESTRICTED,
+            Some("A Remote PED vector exists only on a multifactor quorum-authenticated HSM.".into()),
+        ));
     }
     if info.logged_in != Some(Role::So) {
         return Err(Stop::Fail(retcode::USER_NOT_LOGGED_IN, Some("Log in as HSM SO first.".into())));

@@ -1,7 +1,7 @@
 //! `role login`, `role logout`.
 
-use super::{info, require_admin_slot, Command};
 use super::hsm::ask_twice;
+use super::{info, require_admin_slot, Command};
 use crate::device::{AuthMethod, HsmStatus, Request, Role};
 use crate::lunacm::parse::OptSpec;
 use crate::lunacm::{Ctx, Stop};
@@ -27,7 +27,12 @@ pub const CHANGEPW: Command = Command {
     short: "ch",
     summary: "Change the credential of the logged-in role",
     options: &[
-        OptSpec { name: "name", short: "n", value: Some("role"), help: "Role whose credential changes (must be logged in)" },
+        OptSpec {
+            name: "name",
+            short: "n",
+            value: Some("role"),
+            help: "Role whose credential changes (must be logged in)",
+        },
         OptSpec { name: "oldpw", short: "old", value: Some("password"), help: "Current password (password HSM)" },
         OptSpec { name: "newpw", short: "new", value: Some("password"), help: "New password (password HSM)" },
         super::FORCE,
@@ -53,12 +58,17 @@ fn login(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
     let Some(role) = Role::parse(&name) else {
         return Err(Stop::Fail(
             retcode::USER_TYPE_INVALID,
-            Some(format!("'{name}' is not a role of the HSM Admin partition; its roles are so (HSM SO) and au (Auditor).")),
+            Some(format!(
+                "'{name}' is not a role of the HSM Admin partition; its roles are so (HSM SO) and au (Auditor)."
+            )),
         ));
     };
     let info = info(ctx)?;
     if info.logged_in.is_some() {
-        return Err(Stop::Fail(retcode::USER_ALREADY_LOGGED_IN, Some("A role is already logged in; 'role logout' first.".into())));
+        return Err(Stop::Fail(
+            retcode::USER_ALREADY_LOGGED_IN,
+            Some("A role is already logged in; 'role logout' first.".into()),
+        ));
     }
     if role == Role::So && matches!(info.status, HsmStatus::Zeroized | HsmStatus::TransportModeZeroized) {
         return Err(Stop::Fail(
@@ -78,14 +88,16 @@ fn login(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
         None => ctx.ask("Enter password: ", true)?,
     };
     match ctx.call(Request::Login { role, password }) {
-        Err(Stop::Fail(code, None)) if code == retcode::SO_LOGIN_FAILURE_THRESHOLD => Err(Stop::Fail(
-            code,
-            Some("Three consecutive HSM SO logins failed: the HSM has been zeroized.".into()),
-        )),
+        Err(Stop::Fail(code, None)) if code == retcode::SO_LOGIN_FAILURE_THRESHOLD => {
+            Err(Stop::Fail(code, Some("Three consecutive HSM SO logins failed: the HSM has been zeroized.".into())))
+        }
         Err(Stop::Fail(code, None)) if code == retcode::UM_PIN_INCORRECT => {
             let left = info.so_failed_logins.saturating_add(1);
             let left = crate::device::SO_LOGIN_ATTEMPTS.saturating_sub(left);
-            Err(Stop::Fail(code, Some(format!("Incorrect password. {left} more failed attempt(s) will zeroize the HSM."))))
+            Err(Stop::Fail(
+                code,
+                Some(format!("Incorrect password. {left} more failed attempt(s) will zeroize the HSM.")),
+            ))
         }
         other => other.map(|_| ()),
     }
@@ -104,15 +116,23 @@ fn changepw(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
         return Err(Stop::Syntax("role changepw needs -name <role>.".into()));
     };
     let Some(role) = Role::parse(&name) else {
-        return Err(Stop::Fail(retcode::USER_TYPE_INVALID, Some(format!("'{name}' is not a role of the HSM Admin partition."))));
+        return Err(Stop::Fail(
+            retcode::USER_TYPE_INVALID,
+            Some(format!("'{name}' is not a role of the HSM Admin partition.")),
+        ));
     };
     let info = info(ctx)?;
     if info.logged_in != Some(role) {
-        return Err(Stop::Fail(retcode::USER_NOT_LOGGED_IN, Some(format!("A role must be logged in to change its credential: 'role login -name {name}' first."))));
+        return Err(Stop::Fail(
+            retcode::USER_NOT_LOGGED_IN,
+            Some(format!("A role must be logged in to change its credential: 'role login -name {name}' first.")),
+        ));
     }
     if info.auth == Some(AuthMethod::Multifactor) {
         if ctx.args.has("oldpw") || ctx.args.has("newpw") {
-            return Err(Stop::Syntax("The HSM SO has no secondary credential: -oldpw and -newpw do not apply on a multifactor HSM.".into()));
+            return Err(Stop::Syntax(
+                "The HSM SO has no secondary credential: -oldpw and -newpw do not apply on a multifactor HSM.".into(),
+            ));
         }
         ctx.line("");
         ctx.line(&format!("You are about to change the {} credential.", role.display_name()));
@@ -136,9 +156,10 @@ fn changepw(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
     ctx.line(&format!("You are about to change the {} password.", role.display_name()));
     ctx.confirm()?;
     match ctx.call(Request::ChangePassword { role, old_password, new_password }) {
-        Err(Stop::Fail(code, None)) if code == retcode::SO_LOGIN_FAILURE_THRESHOLD => {
-            Err(Stop::Fail(code, Some("Three consecutive HSM SO authentications failed: the HSM has been zeroized.".into())))
-        }
+        Err(Stop::Fail(code, None)) if code == retcode::SO_LOGIN_FAILURE_THRESHOLD => Err(Stop::Fail(
+            code,
+            Some("Three consecutive HSM SO authentications failed: the HSM has been zeroized.".into()),
+        )),
         Err(Stop::Fail(code, None)) if code == retcode::UM_PIN_INCORRECT => {
             Err(Stop::Fail(code, Some("The existing password is wrong; the credential was not changed.".into())))
         }

@@ -45,7 +45,10 @@ fn set(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
         return Err(Stop::Syntax(format!("'{value}' is not a slot number.")));
     };
     if id != ADMIN_SLOT {
-        return Err(Stop::Fail(retcode::SLOT_ID_INVALID, Some(format!("Slot {id} does not exist. Use 'slot list' to see the slots."))));
+        return Err(Stop::Fail(
+            retcode::SLOT_ID_INVALID,
+            Some(format!("Slot {id} does not exist. Use 'slot list' to see the slots.")),
+        ));
     }
     let info = info(ctx)?;
     *ctx.slot = id;

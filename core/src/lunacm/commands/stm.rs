@@ -45,7 +45,10 @@ fn transport(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
     require_admin_slot(ctx)?;
     let info = info(ctx)?;
     if matches!(info.status, HsmStatus::TransportMode | HsmStatus::TransportModeZeroized) {
-        return Err(Stop::Fail(retcode::CANNOT_PERFORM_OPERATION_TWICE, Some("The HSM is already in Secure Transport Mode.".into())));
+        return Err(Stop::Fail(
+            retcode::CANNOT_PERFORM_OPERATION_TWICE,
+            Some("The HSM is already in Secure Transport Mode.".into()),
+        ));
     }
     require_so_unless_zeroized(&info)?;
     ctx.line("");
@@ -78,7 +81,10 @@ fn recover(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
     }
     let info = info(ctx)?;
     if !matches!(info.status, HsmStatus::TransportMode | HsmStatus::TransportModeZeroized) {
-        return Err(Stop::Fail(retcode::OPERATION_NOT_INITIALIZED, Some("The HSM is not in Secure Transport Mode.".into())));
+        return Err(Stop::Fail(
+            retcode::OPERATION_NOT_INITIALIZED,
+            Some("The HSM is not in Secure Transport Mode.".into()),
+        ));
     }
     require_so_unless_zeroized(&info)?;
     let verification_string = match ctx.call(Request::StmVerify { random_user_string: rus })? {
