@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Prints the release build's wasm size (raw and gzip) and the browser's median latency from Enter on
+# `slot list` to its output. A report, not a test: it asserts nothing.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+scripts/install.sh test >&2
+trunk build --release --offline >&2
+
+echo "== release wasm size"
+shopt -s nullglob
+wasm=(dist/*.wasm)
+[[ ${#wasm[@]} -gt 0 ]] || { echo "report.sh: no dist/*.wasm after the build" >&2; exit 1; }
+for file in "${wasm[@]}"; do
+  raw=$(stat -c %s "$file")
+  gz=$(gzip -9 -c "$file" | wc -c)
+  printf '%s: %d bytes raw, %d bytes gzip -9\n' "$file" "$raw" "$gz"
+done
+
+echo "== latency in headless Chromium"
+node e2e/report-latency.mjs 30

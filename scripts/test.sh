@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Installs what the tests need, then runs every layer:
+#   1. the core's tests, natively;
+#   2. the same tests compiled to wasm, in headless Chromium (wasm-pack + chromedriver);
+#   3. the release build of the app (trunk build --release);
+#   4. the Playwright specs in e2e/ against that build, served on 127.0.0.1.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+step() { printf '\n==> %s\n' "$*" >&2; }
+
+scripts/install.sh test
+
+step "core, native: cargo test -p hsm-core"
+cargo test -p hsm-core
+
+step "core, wasm in headless Chromium: wasm-pack test --headless --chrome"
+# The runner adds --headless, --no-sandbox (we are root) and --disable-dev-shm-usage itself;
+# scripts/webdriver.json adds --disable-gpu.
+(
+  cd core
+  CHROMEDRIVER=/usr/bin/chromedriver \
+  WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PWD/../scripts/webdriver.json" \
+    wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver
+)
+
+step "web, release build: trunk build --release"
+trunk build --release --offline
+
+step "e2e: Playwright specs (node --test) against dist/ on 127.0.0.1"
+server_out=$(mktemp)
+node e2e/serve.mjs dist 0 >"$server_out" 2>&1 &
+server_pid=$!
+cleanup() {
+  kill "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  rm -f "$server_out"
+}
+trap cleanup EXIT
+url=""
+for _ in $(seq 100); do
+  url=$(head -n 1 "$server_out")
+  [[ $url == http://* ]] && break
+  kill -0 "$server_pid" 2>/dev/null || { cat "$server_out" >&2; echo "test.sh: the static server died" >&2; exit 1; }
+  sleep 0.1
+done
+[[ $url == http://* ]] || { echo "test.sh: the static server did not start" >&2; exit 1; }
+echo "serving dist/ on $url" >&2
+
+BASE_URL="$url" node --test --test-concurrency=1 e2e/

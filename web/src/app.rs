@@ -1,0 +1,41 @@
+//! The page: a desk with the HSM on it, the host's LunaCM terminal beside it, and the simulator's own
+//! controls (reset, notices) in a header.
+
+use leptos::prelude::*;
+
+use crate::device::Device;
+use crate::notice::NoticeBar;
+use crate::persistence::StorageSync;
+use crate::reset::ResetButton;
+use crate::sim::Sim;
+use crate::terminal::Terminal;
+
+/// The whole app. Owns the [`Sim`] and hands it to every component through context.
+#[component]
+pub fn App() -> impl IntoView {
+    let sim = Sim::start();
+    provide_context(sim);
+
+    // The touchscreen can change with time alone (timeouts, the clock): look again every second.
+    set_interval(move || sim.tick(), std::time::Duration::from_secs(1));
+
+    view! {
+        <StorageSync/>
+        <header class="topbar">
+            <div class="brand">
+                <span class="brand-mark">"Luna USB HSM 7"</span>
+                <span class="brand-sub">"simulator and trainer"</span>
+            </div>
+            <ResetButton/>
+        </header>
+        <NoticeBar/>
+        <main class="workspace">
+            <section class="desk" aria-label="The HSM on the desk">
+                <Device/>
+            </section>
+            <section class="host" aria-label="Host computer">
+                <Terminal/>
+            </section>
+        </main>
+    }
+}

@@ -1,0 +1,15 @@
+//! Entry point of the browser app: mount [`app::App`] on the page body.
+
+mod app;
+mod device;
+mod history;
+mod notice;
+mod persistence;
+mod reset;
+mod sim;
+mod terminal;
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+}

@@ -1,0 +1,263 @@
+//! The simulator as the UI sees it: the core's [`World`] as a plain value, and the few signals the view
+//! renders from it. Every change to the world goes through here, so saving and the two-tab guard live in
+//! one place.
+
+use hsm_core::device::Screen;
+use hsm_core::World;
+use leptos::prelude::*;
+
+use crate::notice::Notice;
+use crate::persistence::{self, Loaded, REJECTED_KEY, WORLD_KEY};
+
+/// Transcript length kept in the page; older output is dropped from the top, as a terminal's
+/// scrollback would.
+const SCROLLBACK_CHARS: usize = 200_000;
+
+/// The simulator's state and its handles. `Copy`: every component gets it from context.
+#[derive(Clone, Copy)]
+pub struct Sim {
+    /// The model: everything that persists. Not reactive itself; the signals below are derived from it
+    /// after each change.
+    world: StoredValue<World, LocalStorage>,
+    /// The raw value this tab last loaded from or wrote to storage. Storage holding anything else means
+    /// another tab wrote it since.
+    known: StoredValue<Option<String>>,
+    /// Everything LunaCM printed since it started, ending with the current prompt.
+    pub transcript: RwSignal<String>,
+    /// What the touchscreen shows.
+    pub screen: RwSignal<Screen>,
+    /// LunaCM waits for a password: mask the input.
+    pub masked: RwSignal<bool>,
+    /// The world's revision (lines entered since the unit was made), shown in the terminal's title bar
+    /// and in notices, so that two tabs can be compared at a glance.
+    pub revision: RwSignal<u64>,
+    /// The simulator's own message to the user, if any.
+    pub notice: RwSignal<Option<Notice>>,
+}
+
+/// Milliseconds since the epoch, from the browser's clock.
+fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+/// A factory-fresh unit, seeded from the browser's CSPRNG.
+fn fresh_world(now: u64) -> World {
+    let mut seed = [0u8; 8];
+    // crypto.getRandomValues does not fail for 8 bytes in any browser this app runs in.
+    getrandom::getrandom(&mut seed).expect("crypto.getRandomValues is available");
+    World::new(u64::from_le_bytes(seed), now)
+}
+
+impl Sim {
+    /// Loads the saved world (or makes a factory-fresh one) and starts a LunaCM session on it: opening
+    /// the page is starting LunaCM.
+    pub fn start() -> Sim {
+        let now = now_ms();
+        let mut notice = None;
+        let (mut world, known) = match persistence::load() {
+            Loaded::Saved(world, raw) => (*world, Some(raw)),
+            Loaded::Empty => (fresh_world(now), None),
+            Loaded::Rejected { reason, kept } => {
+                let copy = if kept {
+                    format!("The unusable value was kept in localStorage under \"{REJECTED_KEY}\".")
+                } else {
+                    format!(
+                        "A copy could not be written to \"{REJECTED_KEY}\"; the value is still under \
+                         \"{WORLD_KEY}\" and will be replaced by the next command."
+                    )
+                };
+                notice = Some(Notice::error(format!(
+                    "Could not restore the simulator: {reason}. {copy} Started a factory-fresh unit instead."
+                )));
+                let known = if kept { None } else { persistence::read() };
+                (fresh_world(now), known)
+            }
+        };
+        if notice.is_none() && !persistence::available() {
+            notice = Some(Notice::warning(
+                "This browser gives the page no localStorage: the simulator works, but nothing is saved.",
+            ));
+        }
+        let banner = world.start_session();
+        let sim = Sim {
+            screen: RwSignal::new(world.screen(now)),
+            masked: RwSignal::new(world.input_masked()),
+            revision: RwSignal::new(world.revision()),
+            world: StoredValue::new_local(world),
+            known: StoredValue::new(known),
+            transcript: RwSignal::new(banner),
+            notice: RwSignal::new(notice),
+        };
+        sim.publish_screen();
+        // A new unit is saved at once, so that a second tab opened now shows the same unit.
+        if sim.known.with_value(Option::is_none) && persistence::available() {
+            sim.save();
+        }
+        sim
+    }
+
+    /// Whether LunaCM waits for a command (rather than an answer to one of its prompts).
+    pub fn at_command_prompt(&self) -> bool {
+        self.transcript
+            .with_untracked(|t| t.trim_end().ends_with("lunacm:>"))
+    }
+
+    /// Runs one line typed in the terminal, then saves.
+    ///
+    /// If another tab saved since this tab last loaded or saved, the line is not run: this tab reloads
+    /// that state and says so, rather than overwriting it with a world the other tab's change never
+    /// reached.
+    pub fn enter(&self, line: &str) {
+        if let Some(raw) = self.written_elsewhere() {
+            if self.adopt(raw) {
+                self.notice.set(Some(Notice::warning(format!(
+                    "Another tab changed the simulator since this tab last saved. This tab reloaded \
+                     that state (revision {}) and restarted LunaCM; your line was not run. Enter it \
+                     again.",
+                    self.revision.get_untracked()
+                ))));
+                return;
+            }
+            // What the other tab wrote was unusable and is set aside: nothing of its to overwrite.
+        }
+        let now = now_ms();
+        let reply = self
+            .world
+            .try_update_value(|world| world.enter(line, now))
+            .expect("the world lives as long as the app");
+        self.append(&format!("{}\n{}", reply.echo, reply.text));
+        self.refresh(now);
+        self.save();
+    }
+
+    /// Replaces the world with a factory-fresh unit, restarts LunaCM and saves.
+    pub fn reset(&self) {
+        let now = now_ms();
+        let mut world = fresh_world(now);
+        let banner = world.start_session();
+        self.world.set_value(world);
+        self.transcript.set(banner);
+        self.refresh(now);
+        self.save();
+        self.notice.set(Some(Notice::info(
+            "The simulator was reset: a factory-fresh unit, in Secure Transport Mode.",
+        )));
+    }
+
+    /// Another tab saved `raw`: take it over, unless it is what this tab already has.
+    pub fn adopt_from_other_tab(&self, raw: String) {
+        if self
+            .known
+            .with_value(|known| known.as_deref() == Some(raw.as_str()))
+        {
+            return;
+        }
+        if self.adopt(raw) {
+            self.notice.set(Some(Notice::info(format!(
+                "Another tab changed the simulator: this tab reloaded its state (revision {}) and \
+                 restarted LunaCM.",
+                self.revision.get_untracked()
+            ))));
+        }
+    }
+
+    /// Re-reads the touchscreen, for changes that come with time alone.
+    pub fn tick(&self) {
+        let screen = self.world.with_value(|world| world.screen(now_ms()));
+        if self.screen.with_untracked(|s| *s != screen) {
+            self.screen.set(screen);
+            self.publish_screen();
+        }
+    }
+
+    /// Stored text that this tab neither loaded nor wrote. A key that disappeared does not count: there
+    /// is nothing of anyone's to overwrite.
+    fn written_elsewhere(&self) -> Option<String> {
+        let stored = persistence::read()?;
+        let ours = self
+            .known
+            .with_value(|known| known.as_deref() == Some(stored.as_str()));
+        (!ours).then_some(stored)
+    }
+
+    /// Takes over a world another tab saved and restarts LunaCM on it, as reopening the page would.
+    /// A value the core refuses is set aside and this tab keeps (and will save) its own world.
+    /// Returns whether the world was replaced.
+    fn adopt(&self, raw: String) -> bool {
+        match World::from_json(&raw) {
+            Ok(mut world) => {
+                let now = now_ms();
+                let banner = world.start_session();
+                self.world.set_value(world);
+                self.known.set_value(Some(raw));
+                self.append(&format!(
+                    "\n\n--- Another tab changed the simulator: reloaded its state, LunaCM restarted ---\n\n{banner}"
+                ));
+                self.refresh(now);
+                true
+            }
+            Err(err) => {
+                let kept = persistence::set_aside(&raw);
+                self.known.set_value(None);
+                let copy = if kept {
+                    format!(" It was kept under \"{REJECTED_KEY}\".")
+                } else {
+                    String::new()
+                };
+                self.notice.set(Some(Notice::error(format!(
+                    "Another tab saved a simulator state this tab cannot load: {err}.{copy} This tab keeps \
+                     its own state and saves it with the next command."
+                ))));
+                false
+            }
+        }
+    }
+
+    /// Saves the world, remembering what was written; a failure is shown, not fatal.
+    fn save(&self) {
+        match self.world.with_value(persistence::write) {
+            Ok(raw) => self.known.set_value(Some(raw)),
+            Err(err) => self.notice.set(Some(Notice::error(format!(
+                "The simulator state could not be saved: {err}. It lives on in this tab until it is closed."
+            )))),
+        }
+    }
+
+    /// Adds output to the transcript, dropping the oldest lines past the scrollback limit.
+    fn append(&self, text: &str) {
+        self.transcript.update(|t| {
+            t.push_str(text);
+            if t.len() > SCROLLBACK_CHARS {
+                let mut cut = t.len() - SCROLLBACK_CHARS;
+                while !t.is_char_boundary(cut) {
+                    cut += 1;
+                }
+                let cut = t[cut..].find('\n').map_or(cut, |nl| cut + nl + 1);
+                t.drain(..cut);
+            }
+        });
+    }
+
+    /// Re-derives the signals from the world after it changed.
+    fn refresh(&self, now: u64) {
+        let (screen, masked, revision) = self
+            .world
+            .with_value(|w| (w.screen(now), w.input_masked(), w.revision()));
+        if self.screen.with_untracked(|s| *s != screen) {
+            self.screen.set(screen);
+            self.publish_screen();
+        }
+        if self.masked.get_untracked() != masked {
+            self.masked.set(masked);
+        }
+        self.revision.set(revision);
+    }
+
+    /// Exposes the touchscreen as `window.lunaScreen` (a plain object), for scripted demos and tests.
+    fn publish_screen(&self) {
+        let value = self.screen.with_untracked(serde_wasm_bindgen::to_value);
+        if let (Some(window), Ok(value)) = (web_sys::window(), value) {
+            let _ = js_sys::Reflect::set(&window, &"lunaScreen".into(), &value);
+        }
+    }
+}
