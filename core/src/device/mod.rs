@@ -578,6 +578,7 @@ impl Hsm {
                 None => h.update([0u8; 32]),
             }
         }
+        h.update(self.rpv.as_ref().map_or(&[0u8; 32][..], |r| r.fingerprint()));
         h.update([self.so_failed_logins]);
         h.update(self.so_failed_total.to_be_bytes());
         h.finalize().into()

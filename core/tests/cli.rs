@@ -1,0 +1,94 @@
+//! The native `lunacm`: batch mode from stdin, the world kept in a state file between runs.
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+fn lunacm(state: &PathBuf, args: &[&str], input: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lunacm"))
+        .arg("--state")
+        .arg(state)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("lunacm starts");
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn temp_state(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("lunacm-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("world.json");
+    let _ = std::fs::remove_file(&path);
+    path
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn a_script_runs_and_the_world_persists_between_runs() {
+    let state = temp_state("persist");
+    let script = "stm recover -r AAAA-BBBB-CCCC-DDDD\nproceed\nhsm init -label cliHSM -ipwd\nuserpin1\nuserpin1\ndom\ndom\nproceed\n";
+    let out = lunacm(&state, &["--seed", "5"], script);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = stdout(&out);
+    assert!(text.starts_with("lunacm (64-bit)"), "{text}");
+    assert!(text.contains("Enter password for SO: ********"), "passwords are masked in the transcript: {text}");
+    assert!(!text.contains("userpin1"), "{text}");
+    let out = lunacm(&state, &[], "slot list\n");
+    let text = stdout(&out);
+    assert!(text.contains("Label ->                cliHSM"), "{text}");
+    assert!(text.contains("HSM Status ->           OK"), "{text}");
+}
+
+#[test]
+fn the_same_seed_gives_the_same_unit() {
+    let (a, b) = (temp_state("seed-a"), temp_state("seed-b"));
+    let one = stdout(&lunacm(&a, &["--seed", "9"], "sim email\n"));
+    let two = stdout(&lunacm(&b, &["--seed", "9"], "sim email\n"));
+    assert_eq!(one, two);
+    let other = stdout(&lunacm(&temp_state("seed-c"), &["--seed", "10"], "sim email\n"));
+    assert_ne!(one, other);
+}
+
+#[test]
+fn a_damaged_state_file_is_refused_and_left_alone() {
+    let state = temp_state("damaged");
+    std::fs::write(&state, "{\"schema\": 1, \"hsm\": ").unwrap();
+    let out = lunacm(&state, &[], "slot list\n");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("damaged"), "{err}");
+    assert_eq!(std::fs::read_to_string(&state).unwrap(), "{\"schema\": 1, \"hsm\": ");
+}
+
+#[test]
+fn bad_arguments_are_explained() {
+    let out = Command::new(env!("CARGO_BIN_EXE_lunacm")).arg("--seed").arg("x").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("whole number"));
+    let out = Command::new(env!("CARGO_BIN_EXE_lunacm")).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("usage: lunacm --state FILE"));
+}
+
+#[test]
+fn a_ceremony_can_be_scripted_with_sim_lines() {
+    let state = temp_state("ceremony");
+    let mut script =
+        String::from("stm recover -r AAAA-BBBB-CCCC-DDDD\nproceed\nhsm init -label scripted -iped\nproceed\n");
+    for key in [1, 2] {
+        script.push_str(&format!("sim tap New\nsim keypad 1\nsim tap Enter\nsim keypad 1\nsim tap Enter\nsim ikey insert {key}\nsim tap No\nsim tap No\nsim ikey remove\n"));
+    }
+    script.push_str("role login -name so\nsim ikey insert 1\nhsm showinfo\n");
+    let out = lunacm(&state, &["--seed", "3"], &script);
+    let text = stdout(&out);
+    assert!(out.status.success());
+    assert!(text.contains("Please attend to the PED."), "{text}");
+    assert!(text.contains("Role Status -> SO logged in"), "{text}");
+}
