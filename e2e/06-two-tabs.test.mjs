@@ -2,7 +2,20 @@
 // silently overwrites it.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { openApp, recoverFromStm, run, screenText, screenshot, setup, transcript } from "./lib/harness.mjs";
+import {
+  dragToPort,
+  ikey,
+  openApp,
+  recoverFromStm,
+  run,
+  screenText,
+  screenshot,
+  setup,
+  sticker,
+  transcript,
+  waitForKeyPlace,
+  writeSticker,
+} from "./lib/harness.mjs";
 
 const KEY = "luna-usb-hsm7-sim/world";
 let env;
@@ -92,6 +105,44 @@ test("a tab that missed another tab's change reloads instead of overwriting it",
   assert.match(slots, /HSM Status ->[^\n]*Zeroized/);
   assert.doesNotMatch(slots, /Transport Mode/);
   assert.equal(revisionOf(await saved(stale)), revisionOf(newer) + 1);
+  assert.deepEqual(stale.errors, []);
+  await context.close();
+});
+
+test("iKeys follow between tabs, and a stale tab does not move a key over another tab's change", async () => {
+  const context = await env.browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const first = await openApp(env, context);
+  const second = await openApp(env, context);
+
+  // A key pushed into the port in one tab is in the port in the other.
+  await dragToPort(first, 2);
+  await waitForKeyPlace(second, 2, true);
+  assert.equal(await saved(first), await saved(second));
+
+  // A tab that missed a change (a sticker written in a tab of another profile) is given a key to move:
+  // it reloads that state instead, and the key stays where it was.
+  const stale = second;
+  const other = await openApp(env);
+  await writeSticker(other, 1, "blue", "HSM SO");
+  const newer = await saved(other);
+  await stale.evaluate(([key, value]) => localStorage.setItem(key, value), [KEY, newer]);
+  await stale.getByTestId("notice-dismiss").click().catch(() => {});
+  await ikey(stale, 3).focus();
+  await stale.keyboard.press("Enter");
+  const notice = stale.getByTestId("notice");
+  await notice.waitFor();
+  assert.match(await notice.innerText(), /another tab/i);
+  assert.match(await notice.innerText(), /not moved/i);
+  assert.equal(await saved(stale), newer, "storage keeps the other tab's state");
+  assert.equal(await ikey(stale, 3).getAttribute("data-in-port"), "false");
+  assert.equal(await ikey(stale, 2).getAttribute("data-in-port"), "false", "the newer state has the port empty");
+  assert.deepEqual(await sticker(stale, 1), { color: "blue", label: "HSM SO" });
+
+  // Done again, the move is made on the newer state and saved on top of it.
+  await stale.keyboard.press("Enter");
+  await waitForKeyPlace(stale, 3, true);
+  assert.equal(revisionOf(await saved(stale)), revisionOf(newer) + 1);
+  assert.deepEqual(first.errors, []);
   assert.deepEqual(stale.errors, []);
   await context.close();
 });

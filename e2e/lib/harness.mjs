@@ -161,3 +161,135 @@ export async function initialize(page, label = "myLunaUSB") {
   }
   return { prompts, output: all };
 }
+
+// ---- iKeys and the touchscreen ---------------------------------------------------------------------
+
+/** The token of iKey `id`, in the tray or in the port. */
+export function ikey(page, id) {
+  return page.getByTestId(`ikey-${id}`);
+}
+
+/** Waits until iKey `id` is in the port (`inPort` true) or on the desk (false). */
+export async function waitForKeyPlace(page, id, inPort) {
+  await page.waitForFunction(
+    ([id, inPort]) =>
+      document.querySelector(`[data-testid="ikey-${id}"]`)?.dataset.inPort === String(inPort),
+    [id, inPort],
+  );
+}
+
+/**
+ * Drags iKey `id` from the tray onto the iKey port with the mouse (down, a few moves, up), as a user does.
+ * `whileOver(page)` runs with the token held over the port, before letting go (for a screenshot).
+ */
+export async function dragToPort(page, id, whileOver) {
+  const from = await ikey(page, id).boundingBox();
+  const port = await page.getByTestId("ikey-port").boundingBox();
+  await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+  await page.mouse.down();
+  // Held by its body, the token's plug meets the port when the pointer is a little right of it.
+  await page.mouse.move(port.x + port.width / 2 + 50, port.y + port.height / 2, { steps: 12 });
+  if (whileOver) await whileOver(page);
+  await page.mouse.up();
+  await waitForKeyPlace(page, id, true);
+}
+
+/** Drags the inserted iKey `id` off the port and drops it on the tray. */
+export async function dragOffPort(page, id) {
+  const from = await ikey(page, id).boundingBox();
+  const tray = await page.getByTestId("ikey-tray").boundingBox();
+  await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(tray.x + tray.width / 2, tray.y + tray.height / 2, { steps: 12 });
+  await page.mouse.up();
+  await waitForKeyPlace(page, id, false);
+}
+
+/** Drags with a finger from `from` to `to` (points in CSS pixels), through the browser's touch input. */
+async function touchDrag(page, from, to) {
+  const cdp = await page.context().newCDPSession(page);
+  const touch = (type, points) => cdp.send("Input.dispatchTouchEvent", { type, touchPoints: points });
+  await touch("touchStart", [from]);
+  for (let i = 1; i <= 12; i++) {
+    await touch("touchMove", [{ x: from.x + ((to.x - from.x) * i) / 12, y: from.y + ((to.y - from.y) * i) / 12 }]);
+  }
+  await touch("touchEnd", []);
+  await cdp.detach();
+}
+
+/** Drags iKey `id` from the tray onto the iKey port with a finger, as on a touch screen. */
+export async function touchDragToPort(page, id) {
+  const from = await ikey(page, id).boundingBox();
+  const port = await page.getByTestId("ikey-port").boundingBox();
+  await touchDrag(
+    page,
+    { x: from.x + from.width / 2, y: from.y + from.height / 2 },
+    { x: port.x + port.width / 2 + 50, y: port.y + port.height / 2 },
+  );
+  await waitForKeyPlace(page, id, true);
+}
+
+/** Drags the inserted iKey `id` off the port onto the tray with a finger. */
+export async function touchDragOffPort(page, id) {
+  const from = await ikey(page, id).boundingBox();
+  const tray = await page.getByTestId("ikey-tray").boundingBox();
+  await touchDrag(
+    page,
+    { x: from.x + from.width / 2, y: from.y + from.height / 2 },
+    { x: tray.x + tray.width / 2, y: tray.y + tray.height / 2 },
+  );
+  await waitForKeyPlace(page, id, false);
+}
+
+/** A button of the touchscreen, by its exact visible text (keypad keys included). */
+export function screenButton(page, text) {
+  return page.getByTestId("hsm-screen").getByRole("button", { name: text, exact: true });
+}
+
+/** Taps a touchscreen button by its visible text. */
+export async function tap(page, text) {
+  await screenButton(page, text).click();
+}
+
+/** Taps digits on the touchscreen keypad. */
+export async function keypad(page, digits) {
+  for (const digit of digits) await tap(page, digit);
+}
+
+/** Waits until the touchscreen's text matches `pattern`; returns that text. */
+export async function waitForScreen(page, pattern) {
+  await page.waitForFunction(
+    ([source, flags]) =>
+      new RegExp(source, flags).test(document.querySelector('[data-testid="hsm-screen"]')?.innerText ?? ""),
+    [pattern.source, pattern.flags],
+  );
+  return screenText(page);
+}
+
+/** Waits until the transcript, past its first `from` characters, matches `pattern`; returns that part. */
+export async function waitForOutput(page, from, pattern) {
+  await page.waitForFunction(
+    ([from, source, flags]) =>
+      new RegExp(source, flags).test(
+        document.querySelector('[data-testid="lunacm-output"]')?.textContent.slice(from) ?? "",
+      ),
+    [from, pattern.source, pattern.flags],
+  );
+  return (await transcript(page)).slice(from);
+}
+
+/** Writes on the sticker of iKey `id` (on the desk) with the sticker editor: a colour name or "none", and text. */
+export async function writeSticker(page, id, color, text) {
+  await page.getByTestId(`ikey-edit-${id}`).click();
+  const editor = page.getByTestId("sticker-editor");
+  await editor.getByTestId(`sticker-color-${color}`).check();
+  await editor.getByTestId("sticker-text").fill(text);
+  await editor.getByRole("button", { name: "Save", exact: true }).click();
+  await editor.waitFor({ state: "detached" });
+}
+
+/** The sticker of iKey `id` as the page shows it: `{ color, label }`. */
+export async function sticker(page, id) {
+  const token = ikey(page, id);
+  return { color: await token.getAttribute("data-color"), label: await token.getAttribute("data-label") };
+}

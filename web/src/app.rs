@@ -1,9 +1,10 @@
-//! The page: a desk with the HSM on it, the host's LunaCM terminal beside it, and the simulator's own
-//! controls (reset, notices) in a header.
+//! The page: a desk with the HSM and a tray of iKeys on it, the host's LunaCM terminal beside it, and the
+//! simulator's own controls (reset, notices) in a header.
 
 use leptos::prelude::*;
 
 use crate::device::Device;
+use crate::ikeys::{DeskUi, IKeyTray};
 use crate::notice::NoticeBar;
 use crate::persistence::StorageSync;
 use crate::reset::ResetButton;
@@ -15,8 +16,10 @@ use crate::terminal::Terminal;
 pub fn App() -> impl IntoView {
     let sim = Sim::start();
     provide_context(sim);
+    provide_context(DeskUi::new());
 
-    // The touchscreen can change with time alone (timeouts, the clock): look again every second.
+    // Time passes for the device too: an iKey wait times out, the touchscreen changes. Tell it every
+    // second.
     set_interval(move || sim.tick(), std::time::Duration::from_secs(1));
 
     view! {
@@ -30,8 +33,9 @@ pub fn App() -> impl IntoView {
         </header>
         <NoticeBar/>
         <main class="workspace">
-            <section class="desk" aria-label="The HSM on the desk">
+            <section class="desk" aria-label="The HSM and its iKeys on the desk">
                 <Device/>
+                <IKeyTray/>
             </section>
             <section class="host" aria-label="Host computer">
                 <Terminal/>

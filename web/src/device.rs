@@ -1,14 +1,38 @@
 //! The Luna USB HSM 7 on the desk: its body and ports, and the touchscreen rendering the core's
 //! [`Screen`](hsm_core::device::Screen).
 
+use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
 
+use crate::ikeys::{DeskUi, IKeyToken};
 use crate::sim::Sim;
 
+/// The keypad's digit keys, in the order drawn (two rows of five).
+const KEYPAD_DIGITS: [&str; 10] = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "0"];
+/// The keypad key that empties the entry.
+const KEYPAD_CLEAR: &str = "Clear";
+
 /// The unit, seen from above: touchscreen on the top face, host USB-C and 5V power at the back, the
-/// iKey port on the right side.
+/// iKey port on the right side, with the inserted iKey sticking out of it.
 #[component]
 pub fn Device() -> impl IntoView {
+    let sim = expect_context::<Sim>();
+    let desk = expect_context::<DeskUi>();
+    let inserted = move || sim.ikeys.with(|keys| keys.iter().find(|k| k.in_port).cloned());
+    let port_title = move || match inserted() {
+        Some(key) => format!("iKey port (USB-C), holding iKey {}", key.id),
+        None => "iKey port (USB-C), empty".to_string(),
+    };
+    // A token from the tray over the port: green when it can go in, red when the port is taken.
+    let incoming = move || {
+        desk.over_port.get()
+            && desk
+                .dragging
+                .get()
+                .is_some_and(|id| sim.ikeys.with(|keys| keys.iter().any(|k| k.id == id && !k.in_port)))
+    };
+    let occupied = move || sim.ikeys.with(|keys| keys.iter().any(|k| k.in_port));
+
     view! {
         <figure class="hsm" data-testid="hsm-device" aria-label="Thales Luna USB HSM 7">
             <div class="cable cable-usb" aria-hidden="true"></div>
@@ -40,8 +64,17 @@ pub fn Device() -> impl IntoView {
                     </div>
                 </div>
                 <div class="hsm-side">
-                    <span class="port port-ikey" data-testid="ikey-port" title="iKey port (USB-C), empty">
+                    <span
+                        class="port port-ikey"
+                        class:port-drop-ok=move || incoming() && !occupied()
+                        class:port-drop-busy=move || incoming() && occupied()
+                        class:port-occupied=occupied
+                        data-testid="ikey-port"
+                        node_ref=desk.port
+                        title=port_title
+                    >
                         <span class="socket"></span>
+                        {move || inserted().map(|key| view! { <IKeyToken key=key/> })}
                     </span>
                     <span class="port-caption port-caption-side">"iKey"</span>
                 </div>
@@ -51,59 +84,117 @@ pub fn Device() -> impl IntoView {
     }
 }
 
-/// The touchscreen. Taps and keypad digits are displayed but not yet sent to the device.
+/// The touchscreen: the idle status (label, logged-in role), or the prompts of an iKey ceremony or the
+/// Admin tab, with its buttons and, when the device asks for digits, a keypad. Every button is passed
+/// to the device by its visible text.
 #[component]
 pub fn TouchScreen() -> impl IntoView {
-    let screen = expect_context::<Sim>().screen;
+    let sim = expect_context::<Sim>();
+    let screen = sim.screen;
     let status = move || screen.with(|s| s.status.iter().cloned().enumerate().collect::<Vec<_>>());
-    let prompt = move || screen.with(|s| s.prompt.iter().cloned().enumerate().collect::<Vec<_>>());
-    let buttons =
-        move || screen.with(|s| s.buttons.iter().cloned().enumerate().collect::<Vec<_>>());
+    // A ceremony or the Admin tab shows no status; its first prompt line names the operation.
+    let operation = move || screen.with(|s| s.status.is_empty() && !s.prompt.is_empty());
+    let heading = move || screen.with(|s| (s.status.is_empty()).then(|| s.prompt.first().cloned()).flatten());
+    let prompt = move || {
+        screen.with(|s| {
+            let skip = usize::from(s.status.is_empty());
+            s.prompt.iter().skip(skip).cloned().enumerate().collect::<Vec<_>>()
+        })
+    };
+    let buttons = move || screen.with(|s| s.buttons.clone());
+
+    // Digits typed while the touchscreen has the keyboard go to its keypad.
+    let on_keydown = move |ev: KeyboardEvent| {
+        if !screen.with_untracked(|s| s.keypad) || ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
+            return;
+        }
+        let key = ev.key();
+        if let Some(digit) = KEYPAD_DIGITS.iter().find(|d| **d == key) {
+            ev.prevent_default();
+            sim.tap(digit);
+        } else if key == "Backspace" {
+            ev.prevent_default();
+            sim.tap(KEYPAD_CLEAR);
+        }
+    };
 
     view! {
-        <div class="touchscreen" data-testid="hsm-screen" role="group" aria-label="HSM touchscreen">
+        <div
+            class="touchscreen"
+            class:ts-busy=operation
+            data-testid="hsm-screen"
+            role="group"
+            aria-label="HSM touchscreen"
+            on:keydown=on_keydown
+        >
             <div class="ts-title" data-testid="screen-title">{move || screen.with(|s| s.title.clone())}</div>
-            <ul class="ts-status" data-testid="screen-status">
-                <For each=status key=|item| item.clone() let((_, line))>
-                    <li class="ts-status-line" data-status=line.to_lowercase().replace(' ', "-")>{line.clone()}</li>
-                </For>
-            </ul>
-            <div class="ts-label" data-testid="screen-label">
-                <span class="ts-caption">"Label"</span>
-                {move || {
-                    let label = screen.with(|s| s.label.clone());
-                    if label.is_empty() {
-                        view! { <span class="ts-value ts-none">"none"</span> }.into_any()
-                    } else {
-                        view! { <span class="ts-value">{label}</span> }.into_any()
-                    }
-                }}
-            </div>
+            <Show when=move || screen.with(|s| !s.status.is_empty())>
+                <ul class="ts-status" data-testid="screen-status">
+                    <For each=status key=|item| item.clone() let((_, line))>
+                        <li class="ts-status-line" data-status=line.to_lowercase().replace(' ', "-")>{line.clone()}</li>
+                    </For>
+                </ul>
+                <div class="ts-label" data-testid="screen-label">
+                    <span class="ts-caption">"Label"</span>
+                    {move || {
+                        let label = screen.with(|s| s.label.clone());
+                        if label.is_empty() {
+                            view! { <span class="ts-value ts-none">"none"</span> }.into_any()
+                        } else {
+                            view! { <span class="ts-value">{label}</span> }.into_any()
+                        }
+                    }}
+                </div>
+            </Show>
             {move || screen.with(|s| s.role.clone()).map(|role| view! {
                 <div class="ts-role" data-testid="screen-role">{role}</div>
             })}
-            <Show when=move || screen.with(|s| !s.prompt.is_empty())>
-                <div class="ts-prompt" data-testid="screen-prompt">
+            {move || heading().map(|h| view! { <div class="ts-operation" data-testid="screen-operation">{h}</div> })}
+            <Show when=move || !prompt().is_empty()>
+                <div class="ts-prompt" data-testid="screen-prompt" aria-live="polite">
                     <For each=prompt key=|item| item.clone() let((_, line))>
                         <p>{line}</p>
                     </For>
                 </div>
             </Show>
-            <Show when=move || screen.with(|s| !s.entry.is_empty() || s.keypad)>
-                <div class="ts-entry" data-testid="screen-entry">{move || screen.with(|s| s.entry.clone())}</div>
-            </Show>
             <Show when=move || screen.with(|s| s.keypad)>
-                <div class="ts-keypad" data-testid="screen-keypad">
-                    {["1", "2", "3", "4", "5", "6", "7", "8", "9", "0"]
+                <div
+                    class="ts-entry"
+                    data-testid="screen-entry"
+                    role="status"
+                    aria-label="Entry"
+                >
+                    {move || screen.with(|s| s.entry.clone())}
+                    <span class="ts-caret" aria-hidden="true"></span>
+                </div>
+                <div class="ts-keypad" data-testid="screen-keypad" role="group" aria-label="Keypad">
+                    {KEYPAD_DIGITS
                         .into_iter()
-                        .map(|digit| view! { <button class="ts-key" disabled=true>{digit}</button> })
+                        .map(|digit| view! {
+                            <button class="ts-key" on:click=move |_| sim.tap(digit)>{digit}</button>
+                        })
                         .collect_view()}
+                    <button class="ts-key ts-key-clear" on:click=move |_| sim.tap(KEYPAD_CLEAR)>
+                        {KEYPAD_CLEAR}
+                    </button>
                 </div>
             </Show>
             <Show when=move || screen.with(|s| !s.buttons.is_empty())>
                 <div class="ts-buttons" data-testid="screen-buttons">
-                    <For each=buttons key=|item| item.clone() let((_, text))>
-                        <button class="ts-button" disabled=true>{text}</button>
+                    <For each=buttons key=|text| text.clone() let(text)>
+                        {
+                            let label = text.clone();
+                            let slug = text.to_lowercase().replace(' ', "-");
+                            view! {
+                                <button
+                                    class="ts-button"
+                                    data-button=slug
+                                    on:click=move |_| sim.tap(&label)
+                                >
+                                    {text}
+                                </button>
+                            }
+                        }
                     </For>
                 </div>
             </Show>

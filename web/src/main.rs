@@ -3,6 +3,7 @@
 mod app;
 mod device;
 mod history;
+mod ikeys;
 mod notice;
 mod persistence;
 mod reset;

@@ -27,24 +27,15 @@ pub struct Notice {
 impl Notice {
     /// An informational notice.
     pub fn info(text: impl Into<String>) -> Notice {
-        Notice {
-            kind: NoticeKind::Info,
-            text: text.into(),
-        }
+        Notice { kind: NoticeKind::Info, text: text.into() }
     }
     /// A warning.
     pub fn warning(text: impl Into<String>) -> Notice {
-        Notice {
-            kind: NoticeKind::Warning,
-            text: text.into(),
-        }
+        Notice { kind: NoticeKind::Warning, text: text.into() }
     }
     /// An error.
     pub fn error(text: impl Into<String>) -> Notice {
-        Notice {
-            kind: NoticeKind::Error,
-            text: text.into(),
-        }
+        Notice { kind: NoticeKind::Error, text: text.into() }
     }
 }
 
@@ -59,11 +50,7 @@ pub fn NoticeBar() -> impl IntoView {
                 NoticeKind::Warning => "notice notice-warning",
                 NoticeKind::Error => "notice notice-error",
             };
-            let role = if notice.kind == NoticeKind::Info {
-                "status"
-            } else {
-                "alert"
-            };
+            let role = if notice.kind == NoticeKind::Info { "status" } else { "alert" };
             view! {
                 <div class=class role=role data-testid="notice">
                     <span class="notice-text">{notice.text}</span>

@@ -34,9 +34,7 @@ pub enum Loaded {
 /// Whether this page may use localStorage at all (it can be disabled, or throw in a sandboxed frame).
 /// gloo-storage's accessors throw when it is missing, so ask the window first.
 pub fn available() -> bool {
-    web_sys::window()
-        .and_then(|w| w.local_storage().ok().flatten())
-        .is_some()
+    web_sys::window().and_then(|w| w.local_storage().ok().flatten()).is_some()
 }
 
 /// The raw saved world, if any.
@@ -57,10 +55,7 @@ pub fn load() -> Loaded {
         Ok(world) => Loaded::Saved(Box::new(world), raw),
         Err(err) => {
             let kept = set_aside(&raw);
-            Loaded::Rejected {
-                reason: err.to_string(),
-                kept,
-            }
+            Loaded::Rejected { reason: err.to_string(), kept }
         }
     }
 }
@@ -84,14 +79,10 @@ pub fn write(world: &World) -> Result<String, String> {
         return Err("this browser gives the page no localStorage".into());
     }
     let raw = world.to_json();
-    LocalStorage::raw()
-        .set_item(WORLD_KEY, &raw)
-        .map_err(|err| {
-            // A DOMException (quota exceeded, storage disabled) carries its reason in `message`.
-            err.dyn_ref::<js_sys::Error>()
-                .map(|e| String::from(e.message()))
-                .unwrap_or_else(|| format!("{err:?}"))
-        })?;
+    LocalStorage::raw().set_item(WORLD_KEY, &raw).map_err(|err| {
+        // A DOMException (quota exceeded, storage disabled) carries its reason in `message`.
+        err.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_else(|| format!("{err:?}"))
+    })?;
     Ok(raw)
 }
 

@@ -3,7 +3,8 @@
 //! one place.
 
 use hsm_core::device::Screen;
-use hsm_core::World;
+use hsm_core::ikey::Color;
+use hsm_core::{IKeyView, World};
 use leptos::prelude::*;
 
 use crate::notice::Notice;
@@ -26,6 +27,10 @@ pub struct Sim {
     pub transcript: RwSignal<String>,
     /// What the touchscreen shows.
     pub screen: RwSignal<Screen>,
+    /// The iKeys on the desk and in the port, by id.
+    pub ikeys: RwSignal<Vec<IKeyView>>,
+    /// LunaCM waits for an iKey ceremony on the touchscreen to end ("Please attend to the PED.").
+    pub waiting_for_ped: RwSignal<bool>,
     /// LunaCM waits for a password: mask the input.
     pub masked: RwSignal<bool>,
     /// The world's revision (lines entered since the unit was made), shown in the terminal's title bar
@@ -38,6 +43,11 @@ pub struct Sim {
 /// Milliseconds since the epoch, from the browser's clock.
 fn now_ms() -> u64 {
     js_sys::Date::now() as u64
+}
+
+/// Whether LunaCM waits for the PED: it then shows no prompt at all.
+fn waits_for_ped(world: &World) -> bool {
+    world.prompt().is_empty()
 }
 
 /// A factory-fresh unit, seeded from the browser's CSPRNG.
@@ -81,6 +91,8 @@ impl Sim {
         let banner = world.start_session();
         let sim = Sim {
             screen: RwSignal::new(world.screen(now)),
+            ikeys: RwSignal::new(world.ikeys()),
+            waiting_for_ped: RwSignal::new(waits_for_ped(&world)),
             masked: RwSignal::new(world.input_masked()),
             revision: RwSignal::new(world.revision()),
             world: StoredValue::new_local(world),
@@ -98,36 +110,88 @@ impl Sim {
 
     /// Whether LunaCM waits for a command (rather than an answer to one of its prompts).
     pub fn at_command_prompt(&self) -> bool {
-        self.transcript
-            .with_untracked(|t| t.trim_end().ends_with("lunacm:>"))
+        self.transcript.with_untracked(|t| t.trim_end().ends_with("lunacm:>"))
     }
 
-    /// Runs one line typed in the terminal, then saves.
-    ///
-    /// If another tab saved since this tab last loaded or saved, the line is not run: this tab reloads
-    /// that state and says so, rather than overwriting it with a world the other tab's change never
-    /// reached.
+    /// Runs one line typed in the terminal, then saves (unless another tab saved first: see [`Sim::act`]).
     pub fn enter(&self, line: &str) {
+        self.act("your line was not run. Enter it again.", |world, now| {
+            let reply = world.enter(line, now);
+            (format!("{}\n{}", reply.echo, reply.text), ())
+        });
+    }
+
+    /// Pushes iKey `id` from the desk into the HSM's iKey port. Returns whether it went in; why not is
+    /// shown as a notice.
+    pub fn insert_ikey(&self, id: u32) -> bool {
+        self.physical("the iKey was not moved. Do it again.", |world, now| world.insert_ikey(id, now))
+    }
+
+    /// Pulls the iKey out of the port back onto the desk. Returns whether it came out.
+    pub fn remove_ikey(&self) -> bool {
+        self.physical("the iKey was not moved. Do it again.", |world, now| world.remove_ikey(now))
+    }
+
+    /// Taps a touchscreen button (a keypad digit, `Clear`, or a button by its visible text).
+    pub fn tap(&self, label: &str) {
+        self.act("the tap was not passed on. Tap again.", |world, now| (world.tap(label, now), ()));
+    }
+
+    /// Puts a new blank iKey on the desk. Returns its id.
+    pub fn add_blank_ikey(&self) -> Option<u32> {
+        self.act("no iKey was added. Add it again.", |world, _| (String::new(), world.add_blank_ikey()))
+    }
+
+    /// Writes on the sticker of iKey `id` (which must be on the desk). Returns whether it was written;
+    /// why not is shown as a notice.
+    pub fn set_sticker(&self, id: u32, color: Option<Color>, label: &str) -> bool {
+        self.physical("the sticker was not written. Write it again.", |world, _| {
+            world.set_sticker(id, color, label).map(|()| String::new())
+        })
+    }
+
+    /// A physical action that can be refused (port occupied, no such key): its LunaCM output goes to
+    /// the transcript, a refusal to the notice bar.
+    fn physical(&self, refused: &str, change: impl FnOnce(&mut World, u64) -> Result<String, String>) -> bool {
+        let outcome = self.act(refused, |world, now| match change(world, now) {
+            Ok(text) => (text, Ok(())),
+            Err(err) => (String::new(), Err(err)),
+        });
+        match outcome {
+            Some(Ok(())) => true,
+            Some(Err(err)) => {
+                self.notice.set(Some(Notice::warning(err)));
+                false
+            }
+            None => false,
+        }
+    }
+
+    /// Changes the world, adds the LunaCM output the change returned to the transcript, then saves.
+    /// Every line, tap and iKey move goes through here.
+    ///
+    /// If another tab saved since this tab last loaded or saved, the change is not made: this tab
+    /// reloads that state and says so (ending the notice with `refused`), rather than overwriting it
+    /// with a world the other tab's change never reached.
+    fn act<R>(&self, refused: &str, change: impl FnOnce(&mut World, u64) -> (String, R)) -> Option<R> {
         if let Some(raw) = self.written_elsewhere() {
             if self.adopt(raw) {
                 self.notice.set(Some(Notice::warning(format!(
                     "Another tab changed the simulator since this tab last saved. This tab reloaded \
-                     that state (revision {}) and restarted LunaCM; your line was not run. Enter it \
-                     again.",
+                     that state (revision {}) and restarted LunaCM; {refused}",
                     self.revision.get_untracked()
                 ))));
-                return;
+                return None;
             }
             // What the other tab wrote was unusable and is set aside: nothing of its to overwrite.
         }
         let now = now_ms();
-        let reply = self
-            .world
-            .try_update_value(|world| world.enter(line, now))
-            .expect("the world lives as long as the app");
-        self.append(&format!("{}\n{}", reply.echo, reply.text));
+        let (text, result) =
+            self.world.try_update_value(|world| change(world, now)).expect("the world lives as long as the app");
+        self.append(&text);
         self.refresh(now);
         self.save();
+        Some(result)
     }
 
     /// Replaces the world with a factory-fresh unit, restarts LunaCM and saves.
@@ -139,17 +203,12 @@ impl Sim {
         self.transcript.set(banner);
         self.refresh(now);
         self.save();
-        self.notice.set(Some(Notice::info(
-            "The simulator was reset: a factory-fresh unit, in Secure Transport Mode.",
-        )));
+        self.notice.set(Some(Notice::info("The simulator was reset: a factory-fresh unit, in Secure Transport Mode.")));
     }
 
     /// Another tab saved `raw`: take it over, unless it is what this tab already has.
     pub fn adopt_from_other_tab(&self, raw: String) {
-        if self
-            .known
-            .with_value(|known| known.as_deref() == Some(raw.as_str()))
-        {
+        if self.known.with_value(|known| known.as_deref() == Some(raw.as_str())) {
             return;
         }
         if self.adopt(raw) {
@@ -161,12 +220,31 @@ impl Sim {
         }
     }
 
-    /// Re-reads the touchscreen, for changes that come with time alone.
+    /// Lets time pass, once a second. While an iKey ceremony runs, the device is told the time (an iKey
+    /// wait times out after 120 s) and what that ends is printed and saved; otherwise only the
+    /// touchscreen is read again.
     pub fn tick(&self) {
-        let screen = self.world.with_value(|world| world.screen(now_ms()));
-        if self.screen.with_untracked(|s| *s != screen) {
-            self.screen.set(screen);
-            self.publish_screen();
+        let now = now_ms();
+        let running = self.world.with_value(|w| w.hsm().ceremony_running());
+        if !running && !self.waiting_for_ped.get_untracked() {
+            let screen = self.world.with_value(|world| world.screen(now));
+            if self.screen.with_untracked(|s| *s != screen) {
+                self.screen.set(screen);
+                self.publish_screen();
+            }
+            return;
+        }
+        // Time must not end a ceremony in a world another tab has moved on from.
+        if let Some(raw) = self.written_elsewhere() {
+            self.adopt_from_other_tab(raw);
+            return;
+        }
+        let text = self.world.try_update_value(|world| world.tick(now)).expect("the world lives as long as the app");
+        let ended = running && !self.world.with_value(|w| w.hsm().ceremony_running());
+        self.append(&text);
+        self.refresh(now);
+        if !text.is_empty() || ended {
+            self.save();
         }
     }
 
@@ -174,9 +252,7 @@ impl Sim {
     /// is nothing of anyone's to overwrite.
     fn written_elsewhere(&self) -> Option<String> {
         let stored = persistence::read()?;
-        let ours = self
-            .known
-            .with_value(|known| known.as_deref() == Some(stored.as_str()));
+        let ours = self.known.with_value(|known| known.as_deref() == Some(stored.as_str()));
         (!ours).then_some(stored)
     }
 
@@ -199,11 +275,7 @@ impl Sim {
             Err(err) => {
                 let kept = persistence::set_aside(&raw);
                 self.known.set_value(None);
-                let copy = if kept {
-                    format!(" It was kept under \"{REJECTED_KEY}\".")
-                } else {
-                    String::new()
-                };
+                let copy = if kept { format!(" It was kept under \"{REJECTED_KEY}\".") } else { String::new() };
                 self.notice.set(Some(Notice::error(format!(
                     "Another tab saved a simulator state this tab cannot load: {err}.{copy} This tab keeps \
                      its own state and saves it with the next command."
@@ -240,9 +312,8 @@ impl Sim {
 
     /// Re-derives the signals from the world after it changed.
     fn refresh(&self, now: u64) {
-        let (screen, masked, revision) = self
-            .world
-            .with_value(|w| (w.screen(now), w.input_masked(), w.revision()));
+        let (screen, masked, revision, ikeys, ped) =
+            self.world.with_value(|w| (w.screen(now), w.input_masked(), w.revision(), w.ikeys(), waits_for_ped(w)));
         if self.screen.with_untracked(|s| *s != screen) {
             self.screen.set(screen);
             self.publish_screen();
@@ -250,7 +321,15 @@ impl Sim {
         if self.masked.get_untracked() != masked {
             self.masked.set(masked);
         }
-        self.revision.set(revision);
+        if self.ikeys.with_untracked(|k| *k != ikeys) {
+            self.ikeys.set(ikeys);
+        }
+        if self.waiting_for_ped.get_untracked() != ped {
+            self.waiting_for_ped.set(ped);
+        }
+        if self.revision.get_untracked() != revision {
+            self.revision.set(revision);
+        }
     }
 
     /// Exposes the touchscreen as `window.lunaScreen` (a plain object), for scripted demos and tests.

@@ -7,6 +7,9 @@ use leptos::prelude::*;
 use crate::history::History;
 use crate::sim::Sim;
 
+/// What the input line says while LunaCM waits for an iKey ceremony on the device.
+const PED_PLACEHOLDER: &str = "Waiting for the PED: use the touchscreen and the iKeys…";
+
 /// The LunaCM terminal window.
 #[component]
 pub fn Terminal() -> impl IntoView {
@@ -23,14 +26,23 @@ pub fn Terminal() -> impl IntoView {
     };
 
     // Follow the output like a terminal does, and keep the keyboard on the input line, including
-    // when the input turns into a password field.
+    // when the input turns into a password field; but not away from a text field elsewhere on the page
+    // (a sticker being written on), nor from an iKey being moved with the keyboard.
     Effect::new(move |_| {
         sim.transcript.track();
         sim.masked.track();
         if let Some(el) = scroller.get() {
             el.set_scroll_top(el.scroll_height());
         }
-        focus_input();
+        let busy_elsewhere = document().active_element().is_some_and(|el| {
+            let ours = input.get_untracked().is_some_and(|input| input.is_same_node(Some(&el)));
+            let typing = el.tag_name().eq_ignore_ascii_case("input") || el.tag_name().eq_ignore_ascii_case("textarea");
+            let ikey = el.get_attribute("role").as_deref() == Some("button") && el.class_list().contains("ikey");
+            !ours && (typing || ikey)
+        });
+        if !busy_elsewhere {
+            focus_input();
+        }
     });
 
     // A prompt that stops asking for a password (another tab's change restarted LunaCM) must not
@@ -49,9 +61,7 @@ pub fn Terminal() -> impl IntoView {
         if ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
             return;
         }
-        let idle = document()
-            .active_element()
-            .is_none_or(|el| el.tag_name().eq_ignore_ascii_case("body"));
+        let idle = document().active_element().is_none_or(|el| el.tag_name().eq_ignore_ascii_case("body"));
         if idle {
             focus_input();
         }
@@ -89,11 +99,7 @@ pub fn Terminal() -> impl IntoView {
     // A click in the window gives the input the keyboard back, unless it ended a text selection
     // (the transcript must stay easy to select and copy).
     let on_click = move |_| {
-        let selecting = window()
-            .get_selection()
-            .ok()
-            .flatten()
-            .is_some_and(|s| !s.is_collapsed());
+        let selecting = window().get_selection().ok().flatten().is_some_and(|s| !s.is_collapsed());
         if !selecting {
             focus_input();
         }
@@ -122,8 +128,13 @@ pub fn Terminal() -> impl IntoView {
                         autocomplete="off"
                         autocapitalize="off"
                         spellcheck="false"
+                        placeholder=move || sim.waiting_for_ped.get().then_some(PED_PLACEHOLDER)
                         prop:value=move || line.get()
-                        style:width=move || format!("{}ch", line.with(|l| l.chars().count()) + 2)
+                        style:width=move || {
+                            let typed = line.with(|l| l.chars().count()) + 2;
+                            let hint = if sim.waiting_for_ped.get() { PED_PLACEHOLDER.chars().count() + 2 } else { 0 };
+                            format!("{}ch", typed.max(hint))
+                        }
                         on:input=move |ev| line.set(event_target_value(&ev))
                         on:keydown=on_keydown
                     />
