@@ -53,7 +53,7 @@ pub fn render_screen(s: &Screen) -> String {
     if let Some(r) = &s.role {
         out.push_str(&format!("{INDENT}  {r}\n"));
     }
-    for line in &s.prompt {
+    for line in s.operation.iter().chain(&s.note).chain(&s.prompt) {
         out.push_str(&format!("{INDENT}  {line}\n"));
     }
     if s.keypad {

@@ -37,7 +37,7 @@ impl Default for Settings {
 }
 
 /// An iKey as the desk shows it: its sticker and where it is, not what it holds.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct IKeyView {
     /// Stable id.
     pub id: u32,
@@ -256,6 +256,11 @@ impl World {
         key.sticker.label = label.to_string();
         self.revision += 1;
         Ok(())
+    }
+
+    /// True while LunaCM waits for an iKey ceremony to end on the touchscreen ("Please attend to the PED.").
+    pub fn waiting_for_ped(&self) -> bool {
+        self.console.waiting_for_ped()
     }
 
     /// True while LunaCM waits for a password: the input and its echo are masked.

@@ -4,13 +4,10 @@
 use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
 
+use hsm_core::device::{KEYPAD_CLEAR, KEYPAD_DIGITS};
+
 use crate::ikeys::{DeskUi, IKeyToken};
 use crate::sim::Sim;
-
-/// The keypad's digit keys, in the order drawn (two rows of five).
-const KEYPAD_DIGITS: [&str; 10] = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "0"];
-/// The keypad key that empties the entry.
-const KEYPAD_CLEAR: &str = "Clear";
 
 /// The unit, seen from above: touchscreen on the top face, host USB-C and 5V power at the back, the
 /// iKey port on the right side, with the inserted iKey sticking out of it.
@@ -92,15 +89,11 @@ pub fn TouchScreen() -> impl IntoView {
     let sim = expect_context::<Sim>();
     let screen = sim.screen;
     let status = move || screen.with(|s| s.status.iter().cloned().enumerate().collect::<Vec<_>>());
-    // A ceremony or the Admin tab shows no status; its first prompt line names the operation.
-    let operation = move || screen.with(|s| s.status.is_empty() && !s.prompt.is_empty());
-    let heading = move || screen.with(|s| (s.status.is_empty()).then(|| s.prompt.first().cloned()).flatten());
-    let prompt = move || {
-        screen.with(|s| {
-            let skip = usize::from(s.status.is_empty());
-            s.prompt.iter().skip(skip).cloned().enumerate().collect::<Vec<_>>()
-        })
-    };
+    // A ceremony or the Admin tab names its operation, shown as a heading instead of the status.
+    let operation = move || screen.with(|s| s.operation.is_some());
+    let heading = move || screen.with(|s| s.operation.clone());
+    let note = move || screen.with(|s| s.note.clone());
+    let prompt = move || screen.with(|s| s.prompt.iter().cloned().enumerate().collect::<Vec<_>>());
     let buttons = move || screen.with(|s| s.buttons.clone());
 
     // Digits typed while the touchscreen has the keyboard go to its keypad.
@@ -150,6 +143,7 @@ pub fn TouchScreen() -> impl IntoView {
                 <div class="ts-role" data-testid="screen-role">{role}</div>
             })}
             {move || heading().map(|h| view! { <div class="ts-operation" data-testid="screen-operation">{h}</div> })}
+            {move || note().map(|n| view! { <p class="ts-note" data-testid="screen-note" aria-live="polite">{n}</p> })}
             <Show when=move || !prompt().is_empty()>
                 <div class="ts-prompt" data-testid="screen-prompt" aria-live="polite">
                     <For each=prompt key=|item| item.clone() let((_, line))>

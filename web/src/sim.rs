@@ -45,9 +45,9 @@ fn now_ms() -> u64 {
     js_sys::Date::now() as u64
 }
 
-/// Whether LunaCM waits for the PED: it then shows no prompt at all.
+/// Whether LunaCM waits for the PED ("Please attend to the PED.").
 fn waits_for_ped(world: &World) -> bool {
-    world.prompt().is_empty()
+    world.waiting_for_ped()
 }
 
 /// A factory-fresh unit, seeded from the browser's CSPRNG.

@@ -72,7 +72,8 @@ impl Admin {
 
     /// The Admin tab's screen for the key now in the port.
     pub fn screen(&self, port: Option<&IKey>) -> Screen {
-        let mut prompt = vec!["Admin".to_string()];
+        let mut prompt = Vec::new();
+        let mut note = None;
         let mut buttons = Vec::new();
         match self {
             Admin::Menu => {
@@ -87,8 +88,8 @@ impl Admin {
                     buttons.push(DUPLICATE);
                 }
             }
-            Admin::DupTarget { note, .. } => {
-                prompt.extend(note.clone());
+            Admin::DupTarget { note: n, .. } => {
+                note = n.clone();
                 prompt.push("Remove the iKey, insert a blank or rewritable iKey and press Enter.".into());
                 buttons.push("Enter");
             }
@@ -104,6 +105,8 @@ impl Admin {
         buttons.push(EXIT);
         Screen {
             title: "Luna USB HSM 7".into(),
+            operation: Some(ADMIN_TAB.into()),
+            note,
             prompt,
             buttons: buttons.into_iter().map(String::from).collect(),
             ..Screen::default()

@@ -17,7 +17,7 @@ pub use admin::Admin;
 pub use names::{domain as check_domain, hsm_label as check_hsm_label, password as check_password, NameError};
 pub use request::{CryptoRngCore, Env, HsmInfo, PedStatus, PhysicalEvent, Request, Response, Transport};
 pub use roles::{Role, Verifier};
-pub use screen::Screen;
+pub use screen::{Screen, KEYPAD_CLEAR, KEYPAD_DIGITS};
 pub use status::HsmStatus;
 pub use stm::{well_formed as stm_string_well_formed, Stm};
 
@@ -192,9 +192,7 @@ impl Hsm {
             return a.screen(self.port.as_ref());
         }
         let mut s = Screen::status(self);
-        if let Some(f) = &self.flash {
-            s.prompt.push(f.clone());
-        }
+        s.note = self.flash.clone();
         s.buttons.push(admin::ADMIN_TAB.into());
         s
     }

@@ -191,7 +191,7 @@ pub struct Ceremony {
 
 const CANCEL: &str = "Cancel";
 const ENTER: &str = "Enter";
-const CLEAR: &str = "Clear";
+const CLEAR: &str = super::screen::KEYPAD_CLEAR;
 
 impl Ceremony {
     /// Starts a ceremony of `steps` (at least one).
@@ -597,7 +597,7 @@ pub fn check_pin(pin: &str) -> Result<(), String> {
 impl Ceremony {
     /// What the touchscreen shows during the ceremony.
     pub fn screen(&self) -> Screen {
-        let mut prompt = vec![self.title.clone()];
+        let mut prompt = Vec::new();
         let mut keypad = false;
         let mut entry = String::new();
         let mut buttons: Vec<&str> = Vec::new();
@@ -691,12 +691,11 @@ impl Ceremony {
                 buttons.push(ENTER);
             }
         }
-        if let Some(n) = &self.note {
-            prompt.insert(1, n.clone());
-        }
         buttons.push(CANCEL);
         Screen {
             title: "Luna USB HSM 7".into(),
+            operation: Some(self.title.clone()),
+            note: self.note.clone(),
             prompt,
             buttons: buttons.into_iter().map(String::from).collect(),
             keypad,

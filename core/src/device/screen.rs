@@ -3,6 +3,11 @@
 use super::Hsm;
 use serde::{Deserialize, Serialize};
 
+/// The keypad's digit buttons, by their visible text.
+pub const KEYPAD_DIGITS: [&str; 10] = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "0"];
+/// The keypad button that clears the entry.
+pub const KEYPAD_CLEAR: &str = "Clear";
+
 /// One frame of the touchscreen.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Screen {
@@ -14,7 +19,11 @@ pub struct Screen {
     pub label: String,
     /// The logged-in role, e.g. `HSM SO logged in`.
     pub role: Option<String>,
-    /// Lines of an ongoing iKey ceremony's prompt.
+    /// The operation under way (an iKey ceremony, the Admin tab), shown as a heading.
+    pub operation: Option<String>,
+    /// A passing message: what just happened, or why the last action was refused.
+    pub note: Option<String>,
+    /// What the device asks the user to do now.
     pub prompt: Vec<String>,
     /// Buttons the user can tap, by their visible text.
     pub buttons: Vec<String>,
