@@ -218,7 +218,7 @@ impl Hsm {
                 let input = ped::Input::Tap(label);
                 if let Some(mut running) = self.running.take() {
                     let progress = running.ceremony.handle(input, &mut self.port, env.now_ms, env.rng);
-                    self.after(running, progress, env);
+                    self.after(running, progress);
                 } else if let Some(admin) = self.admin.take() {
                     self.admin = admin.tap(label, &mut self.port);
                 } else if label == admin::ADMIN_TAB {
@@ -229,7 +229,7 @@ impl Hsm {
         };
         if let Some(mut running) = self.running.take() {
             let progress = running.ceremony.handle(input, &mut self.port, env.now_ms, env.rng);
-            self.after(running, progress, env);
+            self.after(running, progress);
         }
         Ok(out)
     }
@@ -244,8 +244,8 @@ impl Hsm {
         }
     }
 
-    fn after(&mut self, running: Running, progress: Progress, env: &mut Env<'_>) {
-        let _ = env;
+    /// Keeps a ceremony that still waits; finishes one that ended.
+    fn after(&mut self, running: Running, progress: Progress) {
         match progress {
             Progress::Waiting => self.running = Some(running),
             done => self.finish(running.purpose, done),
@@ -312,7 +312,8 @@ impl Hsm {
     fn start_ceremony(
         &mut self,
         purpose: Purpose,
-        steps: Vec<Step>,
+        first: Step,
+        then: Vec<Step>,
         title: &str,
         now_ms: u64,
     ) -> Result<Response, LunaRet> {
@@ -322,7 +323,7 @@ impl Hsm {
         self.admin = None;
         self.flash = None;
         self.ped_outcome = None;
-        self.running = Some(Running { purpose, ceremony: Ceremony::start(title, steps, now_ms) });
+        self.running = Some(Running { purpose, ceremony: Ceremony::start(title, first, then, now_ms) });
         Ok(Response::Ped(PedStatus::Pending))
     }
 
@@ -369,8 +370,8 @@ impl Hsm {
                     return Err(retcode::OPERATION_RESTRICTED);
                 }
                 let label = check_hsm_label(&label).map_err(|e| e.code)?;
-                let steps = vec![Step::Create(SecretKind::HsmSo), Step::Create(SecretKind::HsmDomain)];
-                self.start_ceremony(Purpose::InitHsm { label }, steps, "Initialize the HSM", env.now_ms)
+                let (first, then) = (Step::Create(SecretKind::HsmSo), vec![Step::Create(SecretKind::HsmDomain)]);
+                self.start_ceremony(Purpose::InitHsm { label }, first, then, "Initialize the HSM", env.now_ms)
             }
             Request::LoginPed { role } => {
                 if self.logged_in.is_some() {
@@ -382,7 +383,8 @@ impl Hsm {
                 let record = self.so_keyset()?;
                 self.start_ceremony(
                     Purpose::Login(role),
-                    vec![Step::Authenticate(record)],
+                    Step::Authenticate(record),
+                    Vec::new(),
                     "Log in as HSM SO",
                     env.now_ms,
                 )
@@ -394,8 +396,14 @@ impl Hsm {
                     return Err(retcode::USER_NOT_LOGGED_IN);
                 }
                 let record = self.so_keyset()?;
-                let steps = vec![Step::Authenticate(record), Step::Create(SecretKind::HsmSo)];
-                self.start_ceremony(Purpose::ChangeCredential(role), steps, "Change the HSM SO credential", env.now_ms)
+                let (first, then) = (Step::Authenticate(record), vec![Step::Create(SecretKind::HsmSo)]);
+                self.start_ceremony(
+                    Purpose::ChangeCredential(role),
+                    first,
+                    then,
+                    "Change the HSM SO credential",
+                    env.now_ms,
+                )
             }
             Request::ChangePassword { role, old_password, new_password } => {
                 self.refuse_in_stm()?;
@@ -422,7 +430,8 @@ impl Hsm {
                 }
                 self.start_ceremony(
                     Purpose::InitRpv,
-                    vec![Step::Create(SecretKind::RemotePedVector)],
+                    Step::Create(SecretKind::RemotePedVector),
+                    Vec::new(),
                     "Initialize the Remote PED Vector",
                     env.now_ms,
                 )

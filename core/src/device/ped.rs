@@ -194,11 +194,10 @@ const ENTER: &str = "Enter";
 const CLEAR: &str = super::screen::KEYPAD_CLEAR;
 
 impl Ceremony {
-    /// Starts a ceremony of `steps` (at least one).
-    pub fn start(title: &str, steps: Vec<Step>, now_ms: u64) -> Ceremony {
-        let mut steps = steps;
+    /// Starts a ceremony: `first`, then each of `then` in order.
+    pub fn start(title: &str, first: Step, then: Vec<Step>, now_ms: u64) -> Ceremony {
+        let mut steps = then;
         steps.reverse(); // popped from the end
-        let first = steps.pop().unwrap_or(Step::Create(SecretKind::HsmSo));
         Ceremony {
             title: title.to_string(),
             state: State::for_step(&first),

@@ -181,7 +181,7 @@ impl Ctx<'_> {
             }
             Response::Ped(PedStatus::Done(None)) => Ok(()),
             Response::Ped(PedStatus::Done(Some(code))) => Err(Stop::Fail(code, explain_ped(code))),
-            _ => Err(Stop::Fail(crate::retcode::SP_RX_ERROR, None)),
+            other => Err(commands::unexpected(other)),
         }
     }
 }
@@ -270,7 +270,10 @@ impl Console {
             None => format!("{fresh}\nCommand Result : No Error\n\n{PROMPT}"),
             Some(Stop::Cancelled) => format!("{fresh}\nCommand Result : 0xb (User Cancelled Operation)\n\n{PROMPT}"),
             Some(Stop::Syntax(msg)) => {
-                format!("{fresh}\n{INDENT}Syntax error: {msg}\n\n{}\n\n{PROMPT}", LunaRet::ARGUMENTS_BAD_RESULT)
+                format!(
+                    "{fresh}\n{INDENT}Syntax error: {msg}\n\n{}\n\n{PROMPT}",
+                    crate::retcode::ARGUMENTS_BAD.command_result()
+                )
             }
             Some(Stop::Fail(code, msg)) => failure_text(fresh, &cmd_words(&cmd_line), code, msg),
         };
@@ -336,9 +339,4 @@ fn explain_ped(code: LunaRet) -> Option<String> {
 /// The first two words of a command line, as LunaCM names the command in errors.
 fn cmd_words(line: &str) -> String {
     tokenize(line).unwrap_or_default().into_iter().take(2).collect::<Vec<_>>().join(" ")
-}
-
-impl LunaRet {
-    /// The result line for a malformed command line.
-    pub const ARGUMENTS_BAD_RESULT: &'static str = "Command Result : 0x7 (CKR_ARGUMENTS_BAD)";
 }

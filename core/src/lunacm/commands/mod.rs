@@ -124,7 +124,7 @@ fn info(ctx: &mut Ctx<'_>) -> Result<HsmInfo, Stop> {
 }
 
 /// A device answer of the wrong kind: a transport fault, reported as the device error it would be.
-fn unexpected(_: Response) -> Stop {
+pub(super) fn unexpected(_: Response) -> Stop {
     Stop::Fail(crate::retcode::SP_RX_ERROR, Some("The HSM sent an unexpected answer.".into()))
 }
 

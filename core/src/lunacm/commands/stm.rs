@@ -55,8 +55,9 @@ fn transport(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
     ctx.line("You are about to configure the HSM in STM.");
     ctx.line("Are you sure you wish to continue?");
     ctx.confirm()?;
-    let Response::StmEntered { verification_string, random_user_string } = ctx.call(Request::StmTransport)? else {
-        return Err(Stop::Fail(retcode::SP_RX_ERROR, None));
+    let (verification_string, random_user_string) = match ctx.call(Request::StmTransport)? {
+        Response::StmEntered { verification_string, random_user_string } => (verification_string, random_user_string),
+        other => return Err(unexpected(other)),
     };
     ctx.line("");
     ctx.line("Configuring the HSM for transport (may take a few seconds)...");
