@@ -15,7 +15,8 @@ fn lunacm(state: &PathBuf, args: &[&str], input: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("lunacm starts");
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    // lunacm may exit before reading (a refused state file): a closed pipe is not the test's failure.
+    let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
     child.wait_with_output().unwrap()
 }
 
