@@ -306,3 +306,36 @@ fn pins_and_quorums_are_checked_on_the_touchscreen() {
         "a cancelled init leaves the HSM zeroized"
     );
 }
+
+#[test]
+fn a_multifactor_hsm_soft_inits_and_ships_in_transport_mode() {
+    let mut s = Session::new();
+    init_one_of_one(&mut s);
+    s.enter("role login -name so");
+    present(&mut s, 1, None);
+    // Soft init keeps the iKey credentials: no ceremony, the same blue key logs in afterwards.
+    let out = s.run(&["hsm init -label renamed", "proceed"]);
+    assert!(out.contains("Command Result : No Error"), "{out}");
+    assert!(!out.contains("attend to the PED"), "{out}");
+    assert!(s.enter("slot list").contains("Label ->                renamed"));
+    s.enter("role login -name so");
+    present(&mut s, 1, None);
+    // Into STM and back: a wrong colour in transit is not a failed login, so the strings still match.
+    let out = s.run(&["stm transport", "proceed"]);
+    let rus = out.lines().find_map(|l| l.split_once("Random User String:").map(|(_, v)| v.trim().to_string())).unwrap();
+    let verification =
+        out.lines().find_map(|l| l.split_once("Verification String:").map(|(_, v)| v.trim().to_string())).unwrap();
+    s.enter("role login -name so");
+    let out = present(&mut s, 2, None);
+    assert!(out.contains("does not hold a HSM SO secret"), "the red key is not counted: {out}");
+    present(&mut s, 1, None);
+    let out = s.enter(&format!("stm recover -randomuserstring {rus}"));
+    assert!(out.contains(&verification), "nothing changed in transit: {out}");
+    s.enter("quit");
+    s.enter("role logout");
+    s.enter("role login -name so");
+    let out = present(&mut s, 3, None);
+    assert!(out.contains("does not hold"), "a blank key is not counted: {out}");
+    s.enter("sim tap Cancel");
+    assert_eq!(failed_so_logins(&s), 0);
+}
