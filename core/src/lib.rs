@@ -11,6 +11,7 @@
 //! - [`sim`]: commands on the simulated world itself (clock, reset), shared by every front end.
 //! - [`World`]: everything that persists, as one serializable value.
 
+pub mod crypto;
 pub mod device;
 pub mod ikey;
 pub mod lunacm;

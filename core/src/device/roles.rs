@@ -1,8 +1,7 @@
 //! HSM roles (chapter 7) and how the HSM verifies a presented credential without keeping it.
 
-use hmac::{Hmac, Mac};
+use crate::crypto::{hmac_sha256, hmac_sha256_verify};
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
 use std::fmt;
 
 use super::request::CryptoRngCore;
@@ -54,24 +53,17 @@ impl Verifier {
     pub fn new(secret: &[u8], rng: &mut dyn CryptoRngCore) -> Verifier {
         let mut salt = [0u8; 16];
         rng.fill_bytes(&mut salt);
-        let mac = Self::mac(&salt, secret).finalize().into_bytes().into();
-        Verifier { salt, mac }
+        Verifier { salt, mac: hmac_sha256(&salt, &[secret]) }
     }
 
     /// True when `secret` is the one this verifier was made from (constant-time comparison).
     pub fn verify(&self, secret: &[u8]) -> bool {
-        Self::mac(&self.salt, secret).verify_slice(&self.mac).is_ok()
+        hmac_sha256_verify(&self.salt, &[secret], &self.mac)
     }
 
     /// Bytes that identify the verifier, for state digests.
     pub fn fingerprint(&self) -> &[u8] {
         &self.mac
-    }
-
-    fn mac(salt: &[u8], secret: &[u8]) -> Hmac<Sha256> {
-        let mut m = <Hmac<Sha256> as Mac>::new_from_slice(salt).expect("HMAC takes any key length");
-        m.update(secret);
-        m
     }
 }
 

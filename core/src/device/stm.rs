@@ -5,10 +5,9 @@
 //! digest of the HSM's security state. Recovery recomputes it from the string the user types and the state
 //! as it is then, so the two match only if the string is right and nothing changed in between.
 
+use crate::crypto::hmac_sha256;
 use base64::Engine;
-use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
 
 use super::request::CryptoRngCore;
 
@@ -34,12 +33,9 @@ impl Stm {
 
     /// The verification string for `random_user_string` and the HSM state digest `state`.
     pub fn verification_string(&self, random_user_string: &str, state: &[u8; 32]) -> String {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.nonce).expect("HMAC takes any key length");
         // Dashes are layout only; the 16 characters are what the user copies.
         let normalized: String = random_user_string.trim().chars().filter(|c| *c != '-').collect();
-        mac.update(normalized.as_bytes());
-        mac.update(state);
-        let tag = mac.finalize().into_bytes();
+        let tag = hmac_sha256(&self.nonce, &[normalized.as_bytes(), state]);
         let text = base64::engine::general_purpose::STANDARD_NO_PAD.encode(&tag[..12]);
         group(&text)
     }

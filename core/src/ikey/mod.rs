@@ -6,8 +6,8 @@
 
 pub mod shamir;
 
+use crate::crypto::hmac_sha256;
 use crate::device::CryptoRngCore;
-use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use shamir::Share;
@@ -135,10 +135,7 @@ fn pin_pad(salt: &[u8; 16], pin: &str, len: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(len);
     let mut counter = 0u32;
     while out.len() < len {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(salt).expect("HMAC takes any key length");
-        mac.update(&counter.to_be_bytes());
-        mac.update(pin.as_bytes());
-        out.extend_from_slice(&mac.finalize().into_bytes());
+        out.extend_from_slice(&hmac_sha256(salt, &[&counter.to_be_bytes(), pin.as_bytes()]));
         counter += 1;
     }
     out.truncate(len);
