@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Regenerate core/src/retcode/table.rs from the return-code tables of the admin guide (chapter 11).
 
-Usage: python3 scripts/gen-retcodes.py ../shared/seed/000_abe02ee971add221.txt > core/src/retcode/table.rs
+Usage: python3 scripts/gen-retcodes.py ADMIN_GUIDE.txt > core/src/retcode/table.rs
+(ADMIN_GUIDE.txt: the Luna USB HSM 7 HSM Administration Guide as plain text.)
 Only names, numbers and CKR mappings are taken: they are the device's interface, not prose.
 """
 import re
