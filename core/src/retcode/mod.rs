@@ -4,6 +4,7 @@
 //! "Library Codes", "Vendor-Defined Return Codes"); `table.rs` is generated from it. Every error path of the
 //! device and of LunaCM names one of these codes, so the numbers a trainee sees are the real unit's.
 
+#[rustfmt::skip] // generated: kept as the generator writes it
 mod table;
 
 pub use table::*;
