@@ -10,21 +10,18 @@ use crate::World;
 
 const HELP: &[(&str, &str)] = &[
     ("sim help", "List the sim commands"),
-    ("sim email", "Show the shipping e-mail with the new unit's STM strings"),
+    ("sim email", "The new unit's e-mail with its STM strings"),
     ("sim screen", "Show the touchscreen"),
     ("sim ikeys", "List the iKeys on the desk and in the port"),
     ("sim ikey new [count]", "Put blank iKeys on the desk"),
-    (
-        "sim ikey sticker <id> <colour> [text]",
-        "Stick a sticker on an iKey (colour: blue red white orange black gray none)",
-    ),
-    ("sim ikey insert <id>", "Push an iKey into the HSM's iKey port"),
+    ("sim ikey sticker <id> <colour> [text]", "Write on a key's sticker (colour or none)"),
+    ("sim ikey insert <id>", "Push an iKey into the iKey port"),
     ("sim ikey remove", "Pull the iKey out of the port"),
     ("sim tap <button>", "Tap a touchscreen button by its text"),
     ("sim keypad <digits>", "Tap digits on the touchscreen keypad"),
     ("sim clock", "Show the simulated time"),
     ("sim clock advance <seconds>", "Move the simulated clock forward"),
-    ("sim reset -force", "Replace the whole world with a factory-fresh unit"),
+    ("sim reset -force", "Start over with a factory-fresh world"),
 ];
 
 /// What a `sim` command printed, and any LunaCM output it caused (a ceremony it completed).
@@ -85,7 +82,7 @@ pub fn run(world: &mut World, words: &[String], host_now_ms: u64) -> SimOutput {
         [] | ["help"] | ["?"] => {
             let mut s = String::from("\n");
             for (cmd, what) in HELP {
-                s.push_str(&format!("{INDENT}{cmd:<40} {what}\n"));
+                s.push_str(&format!("{INDENT}{cmd:<38} {what}\n"));
             }
             s
         }
