@@ -93,3 +93,15 @@ fn a_ceremony_can_be_scripted_with_sim_lines() {
     assert!(text.contains("Please attend to the PED."), "{text}");
     assert!(text.contains("Role Status -> SO logged in"), "{text}");
 }
+
+#[test]
+fn the_number_of_blank_ikeys_is_a_setting_of_a_new_world() {
+    let state = temp_state("blanks");
+    let text = stdout(&lunacm(&state, &["--blank-ikeys", "3"], "sim ikeys\n"));
+    assert_eq!(text.matches("no sticker").count(), 3, "{text}");
+    // An existing world keeps its keys.
+    let text = stdout(&lunacm(&state, &["--blank-ikeys", "5"], "sim ikeys\n"));
+    assert_eq!(text.matches("no sticker").count(), 3, "{text}");
+    let out = lunacm(&temp_state("blanks-bad"), &["--blank-ikeys", "99"], "");
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -1,6 +1,6 @@
 //! A native `lunacm` over a state file.
 //!
-//! `lunacm --state FILE [--seed N]`: on a terminal, a REPL with masked passwords; with stdin from a file
+//! `lunacm --state FILE [--seed N] [--blank-ikeys N]`: on a terminal, a REPL with masked passwords; with stdin from a file
 //! or pipe, one line per command or prompt answer, echoed after the prompt so the output reads as a
 //! transcript. The world is saved to FILE after every line; a missing FILE means a factory-fresh unit.
 
@@ -15,7 +15,7 @@ fn main() {}
 
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
-    use hsm_core::World;
+    use hsm_core::{Settings, World};
     use std::io::{self, BufRead, IsTerminal, Write};
     use std::path::{Path, PathBuf};
     use std::process::ExitCode;
@@ -24,13 +24,15 @@ mod cli {
     struct Options {
         state: PathBuf,
         seed: Option<u64>,
+        /// Blank iKeys on the desk of a new world.
+        blank_ikeys: Option<u32>,
     }
 
-    const USAGE: &str = "usage: lunacm --state FILE [--seed N]";
+    const USAGE: &str = "usage: lunacm --state FILE [--seed N] [--blank-ikeys N]";
 
     fn parse_args() -> Result<Options, String> {
         let mut args = std::env::args().skip(1);
-        let (mut state, mut seed) = (None, None);
+        let (mut state, mut seed, mut blank_ikeys) = (None, None, None);
         while let Some(a) = args.next() {
             match a.as_str() {
                 "--state" => state = Some(PathBuf::from(args.next().ok_or("--state needs a file")?)),
@@ -38,18 +40,24 @@ mod cli {
                     let v = args.next().ok_or("--seed needs a number")?;
                     seed = Some(v.parse().map_err(|_| format!("--seed takes a whole number, not '{v}'"))?);
                 }
+                "--blank-ikeys" => {
+                    let v = args.next().ok_or("--blank-ikeys needs a number")?;
+                    let n = v.parse().ok().filter(|n| *n <= 64);
+                    blank_ikeys = Some(n.ok_or(format!("--blank-ikeys takes a number from 0 to 64, not '{v}'"))?);
+                }
                 "-h" | "--help" => return Err(USAGE.into()),
                 other => return Err(format!("unknown argument '{other}'\n{USAGE}")),
             }
         }
-        Ok(Options { state: state.ok_or(USAGE)?, seed })
+        Ok(Options { state: state.ok_or(USAGE)?, seed, blank_ikeys })
     }
 
     fn now_ms() -> u64 {
         SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
     }
 
-    fn load(path: &Path, seed: Option<u64>) -> Result<World, String> {
+    /// Loads FILE, or makes a new world when there is none (the seed and settings apply only then).
+    fn load(path: &Path, seed: Option<u64>, settings: Settings) -> Result<World, String> {
         match std::fs::read_to_string(path) {
             Ok(text) => {
                 World::from_json(&text).map_err(|e| format!("{}: {e}; the file was left as it is", path.display()))
@@ -63,7 +71,7 @@ mod cli {
                         u64::from_le_bytes(b)
                     }
                 };
-                Ok(World::new(seed, now_ms()))
+                Ok(World::with_settings(seed, now_ms(), settings))
             }
             Err(e) => Err(format!("{}: {e}", path.display())),
         }
@@ -85,7 +93,11 @@ mod cli {
                 return ExitCode::from(2);
             }
         };
-        let mut world = match load(&opts.state, opts.seed) {
+        let mut settings = Settings::default();
+        if let Some(n) = opts.blank_ikeys {
+            settings.blank_ikeys = n;
+        }
+        let mut world = match load(&opts.state, opts.seed, settings) {
             Ok(w) => w,
             Err(e) => {
                 eprintln!("lunacm: {e}");
