@@ -61,6 +61,9 @@ pub struct World {
     /// Added to the host clock by `sim clock advance`.
     pub(crate) clock_offset_ms: u64,
     pub(crate) rng: ChaCha20Rng,
+    /// The LunaCM session is not saved: loading a world starts a new session, and answers typed at a
+    /// prompt (passwords) never reach storage.
+    #[serde(skip)]
     console: Console,
 }
 

@@ -214,3 +214,12 @@ fn the_same_seed_replays_byte_for_byte() {
     };
     assert_eq!(run(), run());
 }
+
+#[test]
+fn a_password_typed_at_a_prompt_is_never_saved() {
+    let mut s = Session::new();
+    s.recover_new_unit();
+    s.run(&["hsm init -label secret -ipwd", "Sup3r-secret-pw"]);
+    assert!(s.world.input_masked(), "LunaCM still asks for the confirmation");
+    assert!(!s.world.to_json().contains("Sup3r-secret-pw"));
+}
