@@ -50,19 +50,25 @@ pub const LOGOUT: Command = Command {
     run: logout,
 };
 
-fn login(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
-    require_admin_slot(ctx)?;
+/// The `-name` option as typed and the admin-partition role it names.
+fn role_arg(ctx: &Ctx<'_>, command: &str) -> Result<(String, Role), Stop> {
     let Some(name) = ctx.args.value("name").map(str::to_string) else {
-        return Err(Stop::Syntax("role login needs -name <role>.".into()));
+        return Err(Stop::Syntax(format!("{command} needs -name <role>.")));
     };
-    let Some(role) = Role::parse(&name) else {
-        return Err(Stop::Fail(
+    match Role::parse(&name) {
+        Some(role) => Ok((name, role)),
+        None => Err(Stop::Fail(
             retcode::USER_TYPE_INVALID,
             Some(format!(
                 "'{name}' is not a role of the HSM Admin partition; its roles are so (HSM SO) and au (Auditor)."
             )),
-        ));
-    };
+        )),
+    }
+}
+
+fn login(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
+    require_admin_slot(ctx)?;
+    let (_, role) = role_arg(ctx, "role login")?;
     let info = info(ctx)?;
     if info.logged_in.is_some() {
         return Err(Stop::Fail(
@@ -112,15 +118,7 @@ fn logout(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
 
 fn changepw(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
     require_admin_slot(ctx)?;
-    let Some(name) = ctx.args.value("name").map(str::to_string) else {
-        return Err(Stop::Syntax("role changepw needs -name <role>.".into()));
-    };
-    let Some(role) = Role::parse(&name) else {
-        return Err(Stop::Fail(
-            retcode::USER_TYPE_INVALID,
-            Some(format!("'{name}' is not a role of the HSM Admin partition.")),
-        ));
-    };
+    let (name, role) = role_arg(ctx, "role changepw")?;
     let info = info(ctx)?;
     if info.logged_in != Some(role) {
         return Err(Stop::Fail(
