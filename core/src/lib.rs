@@ -9,12 +9,15 @@
 //!   shows a [`device::Screen`]; it never sees LunaCM text.
 //! - [`lunacm`]: the host tool. Text in, requests to the device through a [`device::Transport`], text out.
 //! - [`sim`]: commands on the simulated world itself (clock, reset), shared by every front end.
+//! - [`host`]: the host computer's files (policy templates), which LunaCM reads and writes.
 //! - [`World`]: everything that persists, as one serializable value.
 
 pub mod crypto;
 pub mod device;
+pub mod host;
 pub mod ikey;
 pub mod lunacm;
+mod migrate;
 pub mod retcode;
 pub mod sim;
 mod world;

@@ -3,7 +3,7 @@
 //! The same lines work in the browser terminal, in the native `lunacm` and in scripted demos, so a
 //! whole exercise, including what happens on the desk and on the touchscreen, can be written as a script.
 
-use crate::device::{Screen, KEYPAD_CLEAR, KEYPAD_DIGITS};
+use crate::device::{Button, Screen, KEYPAD};
 use crate::ikey::Color;
 use crate::lunacm::{http_date, INDENT};
 use crate::World;
@@ -155,10 +155,10 @@ pub fn run(world: &mut World, words: &[String], host_now_ms: u64) -> SimOutput {
             let label = words[1..].join(" ");
             let screen = world.screen(host_now_ms);
             // A shown button, or a key of the keypad while it is shown, matched in any case.
-            let keypad = KEYPAD_DIGITS.iter().chain([&KEYPAD_CLEAR]).filter(|_| screen.keypad).map(|k| k.to_string());
-            let button = screen.buttons.iter().cloned().chain(keypad).find(|b| b.eq_ignore_ascii_case(&label));
+            let keypad = KEYPAD.into_iter().chain([Button::Clear]).filter(|_| screen.keypad);
+            let button = screen.buttons.iter().copied().chain(keypad).find(|b| b.label().eq_ignore_ascii_case(&label));
             let r = match button {
-                Some(b) => Ok(world.tap(&b, host_now_ms)),
+                Some(b) => Ok(world.tap(b.label(), host_now_ms)),
                 None => Err(format!("The touchscreen shows no '{label}' button.")),
             };
             return with_screen(world, r, host_now_ms);

@@ -1,6 +1,7 @@
 //! The whole simulated world as one serializable value: the HSM, the LunaCM session, the clock and the RNG.
 
-use crate::device::{Env, Hsm, Local, PedStatus, PhysicalEvent, Request, Response, Screen};
+use crate::device::{Env, Frame, Hsm, Local, PedStatus, PhysicalEvent, Request, Response, Screen, ADMIN_SLOT};
+use crate::host::HostFiles;
 use crate::ikey::{Color, IKey, Tray, STICKER_MAX};
 use crate::lunacm::{self, tokenize, Console, Reply, PROMPT};
 use crate::sim;
@@ -9,8 +10,9 @@ use rand_core::SeedableRng;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// Version of the saved-world format; a saved world of another version is refused, not guessed at.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version of the saved-world format. Older versions are migrated on load (`migrate.rs`); a newer one
+/// (from a later simulator) is refused, not guessed at.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// What Thales e-mails the customer before a new unit ships ("logical control validation").
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,6 +58,9 @@ pub struct World {
     revision: u64,
     pub(crate) hsm: Hsm,
     pub(crate) tray: Tray,
+    /// The host computer's files (policy templates).
+    #[serde(default)]
+    pub(crate) files: HostFiles,
     pub(crate) settings: Settings,
     pub(crate) shipment: Shipment,
     /// Added to the host clock by `sim clock advance`.
@@ -72,7 +77,7 @@ pub struct World {
 pub enum LoadError {
     /// The text is not a saved world at all.
     Corrupt(String),
-    /// A saved world of another schema version.
+    /// A saved world from a newer simulator.
     Version { found: u64, expected: u32 },
 }
 
@@ -82,7 +87,7 @@ impl fmt::Display for LoadError {
             LoadError::Corrupt(e) => write!(f, "the saved simulator state is damaged and cannot be read ({e})"),
             LoadError::Version { found, expected } => write!(
                 f,
-                "the saved simulator state is in format version {found}, but this simulator reads version {expected}"
+                "the saved simulator state is in format version {found}, written by a newer simulator; this one reads versions up to {expected}"
             ),
         }
     }
@@ -106,6 +111,7 @@ impl World {
             revision: 0,
             hsm,
             tray: Tray::with_blanks(settings.blank_ikeys),
+            files: HostFiles::default(),
             settings,
             shipment,
             clock_offset_ms: 0,
@@ -119,13 +125,48 @@ impl World {
     pub fn start_session(&mut self) -> String {
         self.console.reset();
         self.hsm.close_session();
-        format!("{}{PROMPT}", lunacm::banner(self.console.slot(), &self.hsm.info()))
+        let now = self.clock_offset_ms;
+        format!("{}{PROMPT}", lunacm::banner(self.console.slot(), &self.hsm.info(now)))
+    }
+
+    /// Takes over `newer`, a later state of this world that another tab saved, keeping this tab's
+    /// LunaCM session: its slot, its logins (unless the change since ended them: zeroize, logout of every
+    /// role, a deleted partition...) and a question it was asking. A wait for a ceremony that is no longer
+    /// running is dropped. Returns whether this tab's logins all survived.
+    pub fn adopt(&mut self, mut newer: World) -> bool {
+        let session = self.hsm.take_session();
+        let had = session.clone();
+        newer.hsm.restore_session(session);
+        newer.console = std::mem::take(&mut self.console);
+        if newer.console.waiting_for_ped() && !newer.hsm.ceremony_running() {
+            newer.console.reset_keeping_slot();
+        }
+        let kept = newer.hsm.take_session();
+        let all_kept = kept == had;
+        newer.hsm.restore_session(kept);
+        *self = newer;
+        all_kept
     }
 
     /// Handles one line typed at the current prompt: a LunaCM command, a `sim` command, or the answer
     /// to the question LunaCM is asking.
     pub fn enter(&mut self, line: &str, now_ms: u64) -> Reply {
-        self.revision += 1;
+        let (before, revision) = (self.to_json(), self.revision);
+        // An iKey wait that ran out while nothing happened is reported first; the line then runs at the
+        // prompt that follows.
+        let late = self.tick(now_ms);
+        let mut reply = self.enter_now(line, now_ms);
+        if !late.is_empty() {
+            reply.text = format!("{late}{line}\n{}", reply.text);
+        }
+        // Only a real change is a new revision (and worth saving): `slot list` is not.
+        if self.to_json() != before {
+            self.revision = revision + 1;
+        }
+        reply
+    }
+
+    fn enter_now(&mut self, line: &str, now_ms: u64) -> Reply {
         let now = self.now(now_ms);
         if !self.console.waiting() || self.console.waiting_for_ped() {
             let words = tokenize(line).unwrap_or_default();
@@ -150,9 +191,9 @@ impl World {
                 _ => {}
             }
         }
-        let World { hsm, rng, console, .. } = self;
+        let World { hsm, rng, console, files, .. } = self;
         let mut transport = Local { hsm, env: Env { now_ms: now, rng } };
-        console.enter(line, now, &mut transport)
+        console.enter(line, now, &mut transport, files)
     }
 
     /// When LunaCM waits for a ceremony that has ended, its result: the text to add to the terminal.
@@ -162,7 +203,7 @@ impl World {
         }
         let now_ms = self.now(host_now_ms);
         let mut env = Env { now_ms, rng: &mut self.rng };
-        match self.hsm.handle(Request::PedPoll, &mut env) {
+        match self.hsm.handle(Frame { slot: ADMIN_SLOT, request: Request::PedPoll }, &mut env) {
             Ok(Response::Ped(PedStatus::Pending)) => String::new(),
             Ok(Response::Ped(PedStatus::Done(error))) => self.console.ped_done(error),
             // The ceremony vanished (the HSM was zeroized under it): report it as cancelled.
@@ -215,7 +256,11 @@ impl World {
 
     /// Lets time pass: an iKey wait past its timeout fails. Returns LunaCM output, if any.
     pub fn tick(&mut self, host_now_ms: u64) -> String {
+        let running = self.hsm.ceremony_running();
         self.hsm.tick(self.now(host_now_ms));
+        if running && !self.hsm.ceremony_running() {
+            self.revision += 1;
+        }
         self.poll_ped(host_now_ms)
     }
 
@@ -313,9 +358,10 @@ impl World {
             .get("schema")
             .and_then(|v| v.as_u64())
             .ok_or_else(|| LoadError::Corrupt("no schema version".into()))?;
-        if found != u64::from(SCHEMA_VERSION) {
+        if found > u64::from(SCHEMA_VERSION) {
             return Err(LoadError::Version { found, expected: SCHEMA_VERSION });
         }
+        let value = crate::migrate::upgrade(value, found).map_err(LoadError::Corrupt)?;
         serde_json::from_value(value).map_err(|e| LoadError::Corrupt(e.to_string()))
     }
 

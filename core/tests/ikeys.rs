@@ -68,8 +68,8 @@ fn init_one_of_one(s: &mut Session) -> String {
     create_keyset(s, 1, &[k(1)]) + &create_keyset(s, 1, &[k(2)])
 }
 
-fn failed_so_logins(s: &Session) -> u8 {
-    s.world.hsm().info().so_failed_logins
+fn failed_so_logins(s: &Session) -> u32 {
+    s.world.hsm().info(0).so_failed_logins
 }
 
 #[test]
@@ -313,10 +313,11 @@ fn a_multifactor_hsm_soft_inits_and_ships_in_transport_mode() {
     init_one_of_one(&mut s);
     s.enter("role login -name so");
     present(&mut s, 1, None);
-    // Soft init keeps the iKey credentials: no ceremony, the same blue key logs in afterwards.
+    // Soft init asks for the current HSM SO keyset again and keeps it: the same blue key logs in afterwards.
     let out = s.run(&["hsm init -label renamed", "proceed"]);
+    assert!(out.contains("attend to the PED"), "{out}");
+    let out = present(&mut s, 1, None);
     assert!(out.contains("Command Result : No Error"), "{out}");
-    assert!(!out.contains("attend to the PED"), "{out}");
     assert!(s.enter("slot list").contains("Label ->                renamed"));
     s.enter("role login -name so");
     present(&mut s, 1, None);

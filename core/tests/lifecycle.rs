@@ -74,9 +74,13 @@ fn soft_init_keeps_so_and_needs_login() {
     let out = s.enter("hsm init -label second");
     assert!(out.contains("CKR_USER_NOT_LOGGED_IN"), "{out}");
     s.run(&["role login -name so -password userpin1"]);
-    let out = s.enter("hsm init -label second -password userpin9");
+    let out = s.enter("hsm init -label second -domain otherdomain");
     assert!(out.contains("Syntax error"), "{out}");
-    let out = s.run(&["hsm init -label second", "proceed"]);
+    // The current SO password is asked again; a wrong one is a failed SO authentication and changes nothing.
+    let out = s.run(&["hsm init -label second", "proceed", "userpin9"]);
+    assert!(out.contains("CKR_PIN_INCORRECT"), "{out}");
+    assert!(s.enter("slot list").contains("Label ->                first"));
+    let out = s.run(&["hsm init -label second", "proceed", "userpin1"]);
     assert!(out.contains("No Error"), "{out}");
     assert!(s.enter("slot list").contains("Label ->                second"));
     // The SO credential survived the soft init.
@@ -196,7 +200,7 @@ fn a_saved_world_round_trips_and_bad_saves_are_refused() {
     assert_eq!(back, s.world);
     let err = hsm_core::World::from_json("{not json").unwrap_err();
     assert!(err.to_string().contains("damaged"), "{err}");
-    let wrong = saved.replacen("\"schema\":1", "\"schema\":99", 1);
+    let wrong = saved.replacen("\"schema\":2", "\"schema\":99", 1);
     let err = hsm_core::World::from_json(&wrong).unwrap_err();
     assert!(err.to_string().contains("version 99"), "{err}");
     let truncated = &saved[..saved.len() / 2];

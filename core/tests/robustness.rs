@@ -76,7 +76,7 @@ proptest! {
             if let Some(&t) = taps.get(i) {
                 let screen = world.screen(now);
                 if let Some(b) = screen.buttons.get(t % screen.buttons.len().max(1)) {
-                    world.tap(&b.clone(), now);
+                    world.tap(b.label(), now);
                 }
                 let _ = world.insert_ikey(t as u32, now);
                 if t % 3 == 0 {

@@ -4,7 +4,7 @@
 use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
 
-use hsm_core::device::{KEYPAD_CLEAR, KEYPAD_DIGITS};
+use hsm_core::device::{Button, KEYPAD};
 
 use crate::ikeys::{DeskUi, IKeyToken};
 use crate::sim::Sim;
@@ -102,12 +102,12 @@ pub fn TouchScreen() -> impl IntoView {
             return;
         }
         let key = ev.key();
-        if let Some(digit) = KEYPAD_DIGITS.iter().find(|d| **d == key) {
+        if let Some(digit) = KEYPAD.iter().find(|d| d.label() == key) {
             ev.prevent_default();
-            sim.tap(digit);
+            sim.tap(digit.label());
         } else if key == "Backspace" {
             ev.prevent_default();
-            sim.tap(KEYPAD_CLEAR);
+            sim.tap(Button::Clear.label());
         }
     };
 
@@ -162,30 +162,29 @@ pub fn TouchScreen() -> impl IntoView {
                     <span class="ts-caret" aria-hidden="true"></span>
                 </div>
                 <div class="ts-keypad" data-testid="screen-keypad" role="group" aria-label="Keypad">
-                    {KEYPAD_DIGITS
+                    {KEYPAD
                         .into_iter()
                         .map(|digit| view! {
-                            <button class="ts-key" on:click=move |_| sim.tap(digit)>{digit}</button>
+                            <button class="ts-key" on:click=move |_| sim.tap(digit.label())>{digit.label()}</button>
                         })
                         .collect_view()}
-                    <button class="ts-key ts-key-clear" on:click=move |_| sim.tap(KEYPAD_CLEAR)>
-                        {KEYPAD_CLEAR}
+                    <button class="ts-key ts-key-clear" on:click=move |_| sim.tap(Button::Clear.label())>
+                        {Button::Clear.label()}
                     </button>
                 </div>
             </Show>
             <Show when=move || screen.with(|s| !s.buttons.is_empty())>
                 <div class="ts-buttons" data-testid="screen-buttons">
-                    <For each=buttons key=|text| text.clone() let(text)>
+                    <For each=buttons key=|b| *b let(b)>
                         {
-                            let label = text.clone();
-                            let slug = text.to_lowercase().replace(' ', "-");
+                            let slug = b.label().to_lowercase().replace(' ', "-");
                             view! {
                                 <button
                                     class="ts-button"
                                     data-button=slug
-                                    on:click=move |_| sim.tap(&label)
+                                    on:click=move |_| sim.tap(b.label())
                                 >
-                                    {text}
+                                    {b.label()}
                                 </button>
                             }
                         }

@@ -1,31 +1,43 @@
-//! The HSM firmware model: identity, roles, initialization, zeroize and factory reset, Secure Transport Mode.
+//! The HSM firmware model. One folder per feature of the admin guide, each with its requests, rules and
+//! errors: `lifecycle/` (STM, initialization, zeroize, factory reset), `roles/`, `partition/`, `policy/`,
+//! `ped/` (the touchscreen, iKey ceremonies, the Admin tab). This file holds the device's state and
+//! [`Hsm::handle`], which only sends a request to its feature.
 //!
-//! [`Hsm::handle`] is the one entry point for host requests; it is an exhaustive `match` over
-//! [`Request`], each arm checking the same preconditions the real unit checks and returning the
-//! guide's return code when one fails.
+//! Every security-relevant change passes [`Hsm::emit`]: the event log that the audit log and the trainer's
+//! checks read.
 
-mod admin;
-mod names;
+mod access;
+pub mod event;
+mod lifecycle;
+mod partition;
 pub mod ped;
+pub mod policy;
 mod request;
 mod roles;
-mod screen;
-mod status;
-mod stm;
 
-pub use admin::Admin;
-pub use names::{domain as check_domain, hsm_label as check_hsm_label, password as check_password, NameError};
-pub use request::{CryptoRngCore, Env, HsmInfo, PedStatus, PhysicalEvent, Request, Response, Transport};
-pub use roles::{Role, Verifier};
-pub use screen::{Screen, KEYPAD_CLEAR, KEYPAD_DIGITS};
-pub use status::HsmStatus;
-pub use stm::{well_formed as stm_string_well_formed, Stm};
+pub use event::{Event, Stamped};
+pub use lifecycle::{
+    check_domain, check_hsm_label, check_partition_label, check_password, stm_string_well_formed, AuthMethod,
+    HsmStatus, NameError,
+};
+pub use partition::Partition;
+pub use ped::{Button, Screen, KEYPAD};
+pub use request::{
+    Action, CryptoRngCore, Env, Frame, HsmInfo, PartitionInfo, PedStatus, PhysicalEvent, PolicyView, Request, Response,
+    SlotId, Transport, ADMIN_SLOT, PARTITION_SLOT,
+};
+pub use roles::{
+    Credential, Role, RoleInfo, RoleRecord, Verifier, AUDITOR_LOCKOUT_MS, PO_LOGIN_ATTEMPTS, SO_LOGIN_ATTEMPTS,
+};
 
-use crate::ikey::{IKey, SecretKind};
+use crate::ikey::IKey;
 use crate::retcode::{self, LunaRet};
-use ped::{Ceremony, KeysetRecord, Progress, Step};
+use lifecycle::{Lifecycle, Stm};
+use ped::{Admin, Ceremony, KeysetRecord, Progress, Step};
+use policy::Policies;
+use roles::RoleTable;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 
 /// Model string of the USB HSM 7's crypto module.
 pub const MODEL: &str = "Luna G7";
@@ -33,45 +45,25 @@ pub const MODEL: &str = "Luna G7";
 pub const FIRMWARE: &str = "7.7.2";
 /// Bootloader a new unit ships with.
 pub const BOOTLOADER: &str = "1.6.0";
-/// Consecutive bad HSM SO logins that zeroize the HSM (not adjustable).
-pub const SO_LOGIN_ATTEMPTS: u8 = 3;
-
-/// How roles authenticate, chosen at hard initialization.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum AuthMethod {
-    /// Password authentication (`hsm init -ipwd`).
-    Password,
-    /// Multifactor quorum authentication with iKeys (`hsm init -iped`).
-    Multifactor,
-}
-
-/// What the HSM keeps to verify a role or domain secret.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Credential {
-    /// A password (password-authenticated HSM).
-    Password(Verifier),
-    /// A keyset of iKeys (multifactor quorum-authenticated HSM).
-    Keyset(KeysetRecord),
-}
-
-impl Credential {
-    fn fingerprint(&self) -> &[u8] {
-        match self {
-            Credential::Password(v) => v.fingerprint(),
-            Credential::Keyset(k) => k.fingerprint(),
-        }
-    }
-}
+/// Events kept in the device's event log; the oldest go first.
+const EVENTS_KEPT: usize = 1000;
 
 /// What a running ceremony is for: decides what its keysets become.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Purpose {
     /// `hsm init -iped`: HSM SO (blue) then HSM domain (red).
-    InitHsm { label: String },
-    /// `role login` on a multifactor HSM.
-    Login(Role),
+    InitHsm { label: String, policies: Option<Policies> },
+    /// `hsm init` on an initialized multifactor HSM: present the HSM SO keyset.
+    ReinitHsm { label: String },
+    /// `role login` with iKeys, with the challenge secret given when the role has one.
+    Login { slot: SlotId, role: Role },
     /// `role changepw`: present the current keyset, then create the new one.
-    ChangeCredential(Role),
+    ChangeCredential { slot: SlotId, role: Role },
+    /// `role init` or `role resetpw`: create the role's keyset.
+    SetCredential { slot: SlotId, role: Role, reset: bool },
+    /// `partition init` with iKeys: (the current Partition SO, then) Partition SO (blue), partition domain
+    /// (red).
+    InitPartition { label: String, soft: bool, policies: Option<Policies> },
     /// `ped vector init`: a Remote PED vector (orange).
     InitRpv,
 }
@@ -83,22 +75,51 @@ struct Running {
     ceremony: Ceremony,
 }
 
+/// The roles this host session has logged in, per slot. A LunaCM session's own state: not saved with the
+/// device, so each LunaCM (each browser tab, each CLI run) starts logged out, as on the real unit.
+#[derive(Clone, Debug, Default, Eq)]
+pub struct Session {
+    logins: BTreeMap<SlotId, Role>,
+    /// The device generation the logins belong to (see [`Hsm::generation`]).
+    generation: u64,
+}
+
+/// Two sessions are the same when the same roles are logged in; the generation only says whether they
+/// are still valid.
+impl PartialEq for Session {
+    fn eq(&self, other: &Session) -> bool {
+        self.logins == other.logins
+    }
+}
+
+impl Session {
+    /// The role logged in on `slot`, if any.
+    pub fn role(&self, slot: SlotId) -> Option<Role> {
+        self.logins.get(&slot).copied()
+    }
+}
+
 /// A Luna USB HSM 7.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Hsm {
     serial: String,
-    label: String,
     /// Kept through zeroize so that re-initializing to the other method needs a factory reset.
     auth: Option<AuthMethod>,
-    so: Option<Credential>,
-    domain: Option<Credential>,
+    lifecycle: Lifecycle,
+    /// The admin slot's roles: HSM SO and Auditor.
+    admin_roles: RoleTable,
+    /// HSM policies (chapter 8): kept through zeroize, reset by factory reset.
+    policies: Policies,
     rpv: Option<KeysetRecord>,
-    so_failed_logins: u8,
     /// Every failed SO login ever, never reset: it is part of the state STM verifies, so a single bad
     /// login while in transport shows up as a mismatch even if a good login follows.
     so_failed_total: u32,
     stm: Option<Stm>,
-    logged_in: Option<Role>,
+    /// Bumped by every action that logs every role out (zeroize, init, STM, partition changes): a session
+    /// from an older generation is over.
+    generation: u64,
+    /// Security-relevant events, oldest first (at most [`EVENTS_KEPT`]).
+    events: Vec<Stamped>,
     /// The iKey in the iKey port.
     port: Option<IKey>,
     running: Option<Running>,
@@ -108,6 +129,8 @@ pub struct Hsm {
     admin: Option<Admin>,
     /// A message left on the idle screen by the last ceremony.
     flash: Option<String>,
+    #[serde(skip)]
+    session: Session,
 }
 
 impl Hsm {
@@ -117,20 +140,21 @@ impl Hsm {
         let serial = format!("{}", 500_000 + rng.next_u32() % 400_000);
         let mut hsm = Hsm {
             serial,
-            label: String::new(),
             auth: None,
-            so: None,
-            domain: None,
-            so_failed_logins: 0,
+            lifecycle: Lifecycle::Zeroized,
+            admin_roles: RoleTable::default(),
+            policies: Policies::hsm_defaults(),
+            rpv: None,
             so_failed_total: 0,
             stm: None,
-            logged_in: None,
-            rpv: None,
+            generation: 0,
+            events: Vec::new(),
             port: None,
             running: None,
             ped_outcome: None,
             admin: None,
             flash: None,
+            session: Session::default(),
         };
         let (stm, rus) = Stm::enter(rng);
         let verification = stm.verification_string(&rus, &hsm.state_digest());
@@ -143,9 +167,17 @@ impl Hsm {
         &self.serial
     }
 
+    /// The HSM label; empty while zeroized.
+    pub fn label(&self) -> &str {
+        match &self.lifecycle {
+            Lifecycle::Initialized { label, .. } => label,
+            Lifecycle::Zeroized => "",
+        }
+    }
+
     /// True when no HSM SO exists (new, zeroized or factory reset).
     pub fn zeroized(&self) -> bool {
-        self.so.is_none()
+        matches!(self.lifecycle, Lifecycle::Zeroized)
     }
 
     /// True while in Secure Transport Mode.
@@ -153,24 +185,95 @@ impl Hsm {
         self.stm.is_some()
     }
 
+    /// The authentication method of the last hard initialization.
+    pub fn auth(&self) -> Option<AuthMethod> {
+        self.auth
+    }
+
     /// The status chapter 11 names for the current state.
     pub fn status(&self) -> HsmStatus {
         HsmStatus::of(self.in_stm(), self.zeroized())
     }
 
-    /// The role logged in, if any.
-    pub fn logged_in(&self) -> Option<Role> {
-        self.logged_in
+    /// The HSM's policies.
+    pub fn policies(&self) -> &Policies {
+        &self.policies
     }
 
-    /// Closes the host session: what happens to the login when LunaCM exits or the USB link drops. A
+    /// The application partition, if created.
+    pub fn partition(&self) -> Option<&Partition> {
+        match &self.lifecycle {
+            Lifecycle::Initialized { partition, .. } => partition.as_ref(),
+            Lifecycle::Zeroized => None,
+        }
+    }
+
+    fn partition_mut(&mut self) -> Option<&mut Partition> {
+        match &mut self.lifecycle {
+            Lifecycle::Initialized { partition, .. } => partition.as_mut(),
+            Lifecycle::Zeroized => None,
+        }
+    }
+
+    /// The admin slot's role records (HSM SO, Auditor).
+    pub fn admin_roles(&self) -> &RoleTable {
+        &self.admin_roles
+    }
+
+    /// The role this host session has logged in on `slot`, if any.
+    pub fn logged_in(&self, slot: SlotId) -> Option<Role> {
+        self.session.role(slot)
+    }
+
+    /// The security-relevant events so far, oldest first.
+    pub fn events(&self) -> &[Stamped] {
+        &self.events
+    }
+
+    /// Records a security-relevant change: the one place the audit log and the trainer's checks read.
+    pub(crate) fn emit(&mut self, now_ms: u64, event: Event) {
+        if self.events.len() >= EVENTS_KEPT {
+            self.events.remove(0);
+        }
+        self.events.push(Stamped { at_ms: now_ms, event });
+    }
+
+    /// Ends every session: what zeroize, initialization, STM and partition changes do to logged-in roles.
+    fn end_sessions(&mut self) {
+        self.generation += 1;
+        self.session = Session { logins: BTreeMap::new(), generation: self.generation };
+    }
+
+    /// Closes the host session: what happens to the logins when LunaCM exits or the USB link drops. A
     /// ceremony the host was waiting for is abandoned.
     pub fn close_session(&mut self) {
-        self.logged_in = None;
+        self.session = Session { logins: BTreeMap::new(), generation: self.generation };
         if self.running.take().is_some() {
             self.flash = Some("Operation cancelled: the host closed its session.".into());
         }
         self.ped_outcome = None;
+    }
+
+    /// Takes this host session out of the device, to carry it into a newer copy of the device state (a
+    /// second browser tab's change).
+    pub fn take_session(&mut self) -> Session {
+        std::mem::take(&mut self.session)
+    }
+
+    /// Puts a host session back, keeping only the logins the device state still allows: none if an action
+    /// since has logged every role out, none for a role that no longer exists.
+    pub fn restore_session(&mut self, session: Session) {
+        if session.generation != self.generation {
+            self.session = Session { logins: BTreeMap::new(), generation: self.generation };
+            return;
+        }
+        let mut kept = Session { logins: BTreeMap::new(), generation: self.generation };
+        for (slot, role) in session.logins {
+            if self.roles(slot).is_ok_and(|t| t.get(role).is_some()) {
+                kept.logins.insert(slot, role);
+            }
+        }
+        self.session = kept;
     }
 
     /// The iKey in the port, if any.
@@ -191,10 +294,27 @@ impl Hsm {
         if let Some(a) = &self.admin {
             return a.screen(self.port.as_ref());
         }
-        let mut s = Screen::status(self);
-        s.note = self.flash.clone();
-        s.buttons.push(admin::ADMIN_TAB.into());
-        s
+        let mut status = Vec::new();
+        if self.in_stm() {
+            status.push("Transport Mode".to_string());
+        }
+        status.push(if self.zeroized() { "Zeroized" } else { "Initialized" }.to_string());
+        if let Some(p) = self.partition() {
+            status.push(format!(
+                "Partition: {}",
+                if p.initialized() { format!("\"{}\"", p.label()) } else { "created".to_string() }
+            ));
+        }
+        let roles: Vec<String> = self.session.logins.values().map(|r| format!("{r} logged in")).collect();
+        Screen {
+            title: "Luna USB HSM 7".into(),
+            status,
+            label: self.label().to_string(),
+            role: (!roles.is_empty()).then(|| roles.join(", ")),
+            note: self.flash.clone(),
+            buttons: vec![Button::Admin],
+            ..Screen::default()
+        }
     }
 
     /// Something happened to the device: a key inserted or removed, a tap on the touchscreen. Returns the
@@ -215,13 +335,15 @@ impl Hsm {
                 None => return Ok(None),
             },
             PhysicalEvent::Tap(ref label) => {
-                let input = ped::Input::Tap(label);
+                // A tap on something that is not a button of this device does nothing.
+                let Some(button) = Button::from_label(label) else { return Ok(None) };
+                let input = ped::Input::Tap(button);
                 if let Some(mut running) = self.running.take() {
                     let progress = running.ceremony.handle(input, &mut self.port, env.now_ms, env.rng);
-                    self.after(running, progress);
+                    self.after(running, progress, env);
                 } else if let Some(admin) = self.admin.take() {
-                    self.admin = admin.tap(label, &mut self.port);
-                } else if label == admin::ADMIN_TAB {
+                    self.admin = admin.tap(button, &mut self.port);
+                } else if button == Button::Admin {
                     self.admin = Some(Admin::default());
                 }
                 return Ok(None);
@@ -229,7 +351,7 @@ impl Hsm {
         };
         if let Some(mut running) = self.running.take() {
             let progress = running.ceremony.handle(input, &mut self.port, env.now_ms, env.rng);
-            self.after(running, progress);
+            self.after(running, progress, env);
         }
         Ok(out)
     }
@@ -239,356 +361,198 @@ impl Hsm {
         if let Some(mut running) = self.running.take() {
             match running.ceremony.tick(now_ms) {
                 Progress::Waiting => self.running = Some(running),
-                failed => self.finish(running.purpose, failed),
+                Progress::Failed(f) => self.ceremony_failed(running.purpose, f, now_ms),
+                Progress::Done(_) => {}
             }
         }
     }
 
     /// Keeps a ceremony that still waits; finishes one that ended.
-    fn after(&mut self, running: Running, progress: Progress) {
+    fn after(&mut self, running: Running, progress: Progress, env: &mut Env<'_>) {
         match progress {
             Progress::Waiting => self.running = Some(running),
-            done => self.finish(running.purpose, done),
+            Progress::Done(created) => {
+                let result = self.ceremony_done(running.purpose, created, env);
+                self.flash = Some(match result {
+                    Ok(()) => "Operation completed.".into(),
+                    Err(code) => format!("Operation failed: {}.", code.name),
+                });
+                self.ped_outcome = Some(result);
+            }
+            Progress::Failed(f) => self.ceremony_failed(running.purpose, f, env.now_ms),
         }
     }
 
-    /// A ceremony ended: apply what it created, or count what failed.
-    fn finish(&mut self, purpose: Purpose, progress: Progress) {
-        let result = match progress {
-            Progress::Waiting => return,
-            Progress::Done(mut created) => {
-                match purpose {
-                    Purpose::InitHsm { label } => {
-                        let domain = created.pop();
-                        let so = created.pop();
-                        self.so = so.map(Credential::Keyset);
-                        self.domain = domain.map(Credential::Keyset);
-                        self.label = label;
-                        self.auth = Some(AuthMethod::Multifactor);
-                        self.so_failed_logins = 0;
-                        self.logged_in = None;
-                    }
-                    Purpose::Login(role) => {
-                        self.so_failed_logins = 0;
-                        self.logged_in = Some(role);
-                    }
-                    Purpose::ChangeCredential(_) => {
-                        self.so_failed_logins = 0;
-                        if let Some(new) = created.pop() {
-                            self.so = Some(Credential::Keyset(new));
-                        }
-                    }
-                    Purpose::InitRpv => self.rpv = created.pop(),
-                }
-                self.flash = Some("Operation completed.".into());
+    /// A ceremony failed: count a failed authentication where the guide says it counts.
+    fn ceremony_failed(&mut self, purpose: Purpose, f: ped::Failure, now_ms: u64) {
+        self.flash = Some(f.message.clone());
+        let counted = match (&purpose, f.counted) {
+            (Purpose::Login { slot, role } | Purpose::ChangeCredential { slot, role }, true) => {
+                Some(self.count_failure(*slot, *role, now_ms))
+            }
+            (Purpose::ReinitHsm { .. }, true) => Some(self.count_failure(ADMIN_SLOT, Role::So, now_ms)),
+            (Purpose::InitPartition { soft: true, .. }, true) => {
+                let slot = self.partition().map_or(PARTITION_SLOT, |p| p.slot());
+                Some(self.count_failure(slot, Role::PartitionSo, now_ms))
+            }
+            _ => None,
+        };
+        if f.code == retcode::SO_LOGIN_FAILURE_THRESHOLD || counted == Some(retcode::SO_LOGIN_FAILURE_THRESHOLD) {
+            self.flash = Some("Too many failed HSM SO logins: the HSM is zeroized.".into());
+        }
+        self.ped_outcome = Some(Err(counted.unwrap_or(f.code)));
+    }
+
+    /// A ceremony presented and created every keyset it asked for: apply what it was for.
+    fn ceremony_done(
+        &mut self,
+        purpose: Purpose,
+        mut created: Vec<KeysetRecord>,
+        env: &mut Env<'_>,
+    ) -> Result<(), LunaRet> {
+        let now = env.now_ms;
+        match purpose {
+            Purpose::InitHsm { label, policies } => {
+                let (Some(domain), Some(so)) = (created.pop(), created.pop()) else {
+                    return Err(retcode::GENERAL_ERROR);
+                };
+                let (so, domain) = (Credential::Keyset(so), Credential::Keyset(domain));
+                self.initialized(label, AuthMethod::Multifactor, so, domain, policies, now);
                 Ok(())
             }
-            Progress::Failed(f) => {
-                self.flash = Some(f.message.clone());
-                let so_auth = matches!(purpose, Purpose::Login(Role::So) | Purpose::ChangeCredential(Role::So));
-                if f.counted && so_auth {
-                    Err(self.count_so_failure())
-                } else {
-                    Err(f.code)
-                }
+            Purpose::ReinitHsm { label } => {
+                self.reinitialized(label, now);
+                Ok(())
             }
-        };
-        self.ped_outcome = Some(result);
-    }
-
-    /// Counts a failed HSM SO authentication; the third in a row zeroizes the HSM.
-    fn count_so_failure(&mut self) -> LunaRet {
-        self.so_failed_logins += 1;
-        self.so_failed_total += 1;
-        if self.so_failed_logins >= SO_LOGIN_ATTEMPTS {
-            self.zeroize();
-            self.flash = Some("Too many failed HSM SO logins: the HSM is zeroized.".into());
-            return retcode::SO_LOGIN_FAILURE_THRESHOLD;
+            Purpose::Login { slot, role } => self.ped_login_done(slot, role, now),
+            Purpose::ChangeCredential { slot, role } => {
+                let new = created.pop().ok_or(retcode::GENERAL_ERROR)?;
+                self.credential_changed(slot, role, Credential::Keyset(new), now)
+            }
+            Purpose::SetCredential { slot, role, reset } => {
+                self.ped_credential_done(slot, role, reset, created.pop(), now)
+            }
+            Purpose::InitPartition { label, soft, policies } => {
+                let domain = if soft { None } else { created.pop().map(Credential::Keyset) };
+                let so = created.pop().ok_or(retcode::GENERAL_ERROR)?;
+                self.partition_initialized(label, Credential::Keyset(so), domain, policies, now);
+                Ok(())
+            }
+            Purpose::InitRpv => {
+                self.rpv = created.pop();
+                self.emit(now, Event::RpvInitialized);
+                Ok(())
+            }
         }
-        retcode::UM_PIN_INCORRECT
     }
 
     /// Starts a ceremony for the host, which then polls [`Request::PedPoll`].
     fn start_ceremony(
         &mut self,
         purpose: Purpose,
-        first: Step,
-        then: Vec<Step>,
+        steps: Vec<Step>,
         title: &str,
         now_ms: u64,
     ) -> Result<Response, LunaRet> {
         if self.running.is_some() {
             return Err(retcode::OPERATION_ACTIVE);
         }
+        let mut steps = steps.into_iter();
+        let Some(first) = steps.next() else { return Err(retcode::GENERAL_ERROR) };
         self.admin = None;
         self.flash = None;
         self.ped_outcome = None;
-        self.running = Some(Running { purpose, ceremony: Ceremony::start(title, first, then, now_ms) });
+        self.running = Some(Running { purpose, ceremony: Ceremony::start(title, first, steps.collect(), now_ms) });
         Ok(Response::Ped(PedStatus::Pending))
     }
 
-    fn so_keyset(&self) -> Result<KeysetRecord, LunaRet> {
-        match &self.so {
-            Some(Credential::Keyset(k)) => Ok(k.clone()),
-            Some(Credential::Password(_)) => Err(retcode::OPERATION_RESTRICTED),
-            None => Err(retcode::USER_PIN_NOT_INITIALIZED),
+    /// The role table of a slot.
+    fn roles(&self, slot: SlotId) -> Result<&RoleTable, LunaRet> {
+        if slot == ADMIN_SLOT {
+            return Ok(&self.admin_roles);
+        }
+        match self.partition() {
+            Some(p) if p.slot() == slot => Ok(p.roles()),
+            _ => Err(retcode::SLOT_ID_INVALID),
         }
     }
 
-    /// Carries out one request from the host.
-    pub fn handle(&mut self, request: Request, env: &mut Env<'_>) -> Result<Response, LunaRet> {
+    /// The role table of a slot, for changes.
+    fn roles_mut(&mut self, slot: SlotId) -> Result<&mut RoleTable, LunaRet> {
+        if slot == ADMIN_SLOT {
+            return Ok(&mut self.admin_roles);
+        }
+        match self.partition_mut() {
+            Some(p) if p.slot() == slot => Ok(p.roles_mut()),
+            _ => Err(retcode::SLOT_ID_INVALID),
+        }
+    }
+
+    /// Carries out one request from the host, addressed to a slot.
+    pub fn handle(&mut self, frame: Frame, env: &mut Env<'_>) -> Result<Response, LunaRet> {
+        self.tick(env.now_ms);
+        let Frame { slot, request } = frame;
+        // Any slot the host names must exist, whatever it asks.
+        self.roles(slot)?;
         match request {
-            Request::GetInfo => Ok(Response::Info(self.info())),
-            Request::Login { role, password } => self.login(role, &password).map(|_| Response::Done),
-            Request::Logout => match self.logged_in.take() {
-                Some(_) => Ok(Response::Done),
-                None => Err(retcode::USER_NOT_LOGGED_IN),
-            },
-            Request::InitPassword { label, so_password, domain } => {
-                self.refuse_in_stm()?;
-                if !self.zeroized() {
-                    return Err(retcode::OPERATION_RESTRICTED);
-                }
-                if self.auth == Some(AuthMethod::Multifactor) {
-                    // Changing the authentication method needs a factory reset first.
-                    return Err(retcode::OPERATION_RESTRICTED);
-                }
-                let label = check_hsm_label(&label).map_err(|e| e.code)?;
-                check_password(&so_password).map_err(|e| e.code)?;
-                check_domain(&domain).map_err(|e| e.code)?;
-                self.label = label;
-                self.so = Some(Credential::Password(Verifier::new(so_password.as_bytes(), env.rng)));
-                self.domain = Some(Credential::Password(Verifier::new(domain.as_bytes(), env.rng)));
-                self.auth = Some(AuthMethod::Password);
-                self.so_failed_logins = 0;
-                self.logged_in = None;
-                Ok(Response::Done)
+            Request::GetInfo => Ok(Response::Info(self.info(env.now_ms))),
+            Request::PedPoll => self.ped_poll(),
+            Request::Authorize(action) => self.authorize(slot, action, env.now_ms).map(|_| Response::Done),
+            Request::Login { role, password } => self.login(slot, role, password, env),
+            Request::Logout => self.logout(slot, env.now_ms),
+            Request::InitRole { role, password } => self.init_role(slot, role, password, env),
+            Request::ChangeCredential { role, old_password, new_password } => {
+                self.change_credential(slot, role, old_password, new_password, env)
             }
-            Request::InitPed { label } => {
-                self.refuse_in_stm()?;
-                if !self.zeroized() || self.auth == Some(AuthMethod::Password) {
-                    return Err(retcode::OPERATION_RESTRICTED);
-                }
-                let label = check_hsm_label(&label).map_err(|e| e.code)?;
-                let (first, then) = (Step::Create(SecretKind::HsmSo), vec![Step::Create(SecretKind::HsmDomain)]);
-                self.start_ceremony(Purpose::InitHsm { label }, first, then, "Initialize the HSM", env.now_ms)
+            Request::ResetCredential { role, password } => self.reset_credential(slot, role, password, env),
+            Request::CreateChallenge { role, challenge } => self.create_challenge(slot, role, &challenge, env),
+            Request::Deactivate { role } => self.deactivate(slot, role, env.now_ms),
+            Request::RoleStatus { role } => self.role_status(slot, role, env.now_ms).map(Response::Role),
+            Request::ListRoles => Ok(Response::Roles(self.role_list(slot, env.now_ms))),
+            Request::InitHsm { label, auth, so_password, domain, policies } => {
+                self.init_hsm(slot, label, auth, so_password, domain, policies, env)
             }
-            Request::LoginPed { role } => {
-                if self.logged_in.is_some() {
-                    return Err(retcode::USER_ALREADY_LOGGED_IN);
-                }
-                if role != Role::So {
-                    return Err(retcode::USER_PIN_NOT_INITIALIZED);
-                }
-                let record = self.so_keyset()?;
-                self.start_ceremony(
-                    Purpose::Login(role),
-                    Step::Authenticate(record),
-                    Vec::new(),
-                    "Log in as HSM SO",
-                    env.now_ms,
-                )
+            Request::ReinitHsm { label, so_password } => self.reinit_hsm(slot, label, so_password, env),
+            Request::InitRpv => self.init_rpv(slot, env.now_ms),
+            Request::Zeroize => self.zeroize_request(slot, env.now_ms),
+            Request::FactoryReset => self.factory_reset_request(slot, env.now_ms),
+            Request::StmTransport => self.stm_transport(slot, env),
+            Request::StmVerify { random_user_string } => self.stm_verify(slot, &random_user_string, env.now_ms),
+            Request::StmRecover => self.stm_recover(slot, env.now_ms),
+            Request::GetPolicies => self.get_policies(slot),
+            Request::ChangePolicy { id, value } => self.change_policy(slot, id, value, env.now_ms),
+            Request::CreatePartition { version } => self.create_partition(slot, version, env),
+            Request::DeletePartition => self.delete_partition(slot, env.now_ms),
+            Request::InitPartition { label, so_password, domain, current_password, policies } => {
+                self.init_partition(slot, label, so_password, domain, current_password, policies, env)
             }
-            Request::ChangePed { role } => {
-                self.refuse_in_stm()?;
-                self.require_so()?;
-                if role != Role::So {
-                    return Err(retcode::USER_NOT_LOGGED_IN);
-                }
-                let record = self.so_keyset()?;
-                let (first, then) = (Step::Authenticate(record), vec![Step::Create(SecretKind::HsmSo)]);
-                self.start_ceremony(
-                    Purpose::ChangeCredential(role),
-                    first,
-                    then,
-                    "Change the HSM SO credential",
-                    env.now_ms,
-                )
-            }
-            Request::ChangePassword { role, old_password, new_password } => {
-                self.refuse_in_stm()?;
-                self.require_so()?;
-                if role != Role::So {
-                    return Err(retcode::USER_NOT_LOGGED_IN);
-                }
-                let Some(Credential::Password(current)) = &self.so else {
-                    return Err(retcode::OPERATION_RESTRICTED);
-                };
-                if !current.verify(old_password.as_bytes()) {
-                    return Err(self.count_so_failure());
-                }
-                check_password(&new_password).map_err(|e| e.code)?;
-                self.so_failed_logins = 0;
-                self.so = Some(Credential::Password(Verifier::new(new_password.as_bytes(), env.rng)));
-                Ok(Response::Done)
-            }
-            Request::InitRpv => {
-                self.refuse_in_stm()?;
-                self.require_so()?;
-                if self.auth != Some(AuthMethod::Multifactor) {
-                    return Err(retcode::OPERATION_RESTRICTED);
-                }
-                self.start_ceremony(
-                    Purpose::InitRpv,
-                    Step::Create(SecretKind::RemotePedVector),
-                    Vec::new(),
-                    "Initialize the Remote PED Vector",
-                    env.now_ms,
-                )
-            }
-            Request::PedPoll => {
-                self.tick(env.now_ms);
-                match self.ped_outcome.take() {
-                    Some(result) => Ok(Response::Ped(PedStatus::Done(result.err()))),
-                    None if self.running.is_some() => Ok(Response::Ped(PedStatus::Pending)),
-                    None => Err(retcode::OPERATION_NOT_INITIALIZED),
-                }
-            }
-            Request::InitSoft { label } => {
-                self.refuse_in_stm()?;
-                if self.zeroized() {
-                    return Err(retcode::USER_PIN_NOT_INITIALIZED);
-                }
-                self.require_so()?;
-                self.label = check_hsm_label(&label).map_err(|e| e.code)?;
-                // Partitions and objects would be destroyed here; SO and domain stay.
-                self.logged_in = None;
-                Ok(Response::Done)
-            }
-            Request::Zeroize => {
-                self.refuse_in_stm()?;
-                self.zeroize();
-                Ok(Response::Done)
-            }
-            Request::FactoryReset => {
-                self.refuse_in_stm()?;
-                self.zeroize();
-                self.auth = None;
-                self.rpv = None;
-                Ok(Response::Done)
-            }
-            Request::StmTransport => {
-                if self.in_stm() {
-                    return Err(retcode::CANNOT_PERFORM_OPERATION_TWICE);
-                }
-                self.require_so_unless_zeroized()?;
-                // Firmware 7.7.2 logs out every role when it enters STM.
-                self.logged_in = None;
-                let (stm, rus) = Stm::enter(env.rng);
-                let verification_string = stm.verification_string(&rus, &self.state_digest());
-                self.stm = Some(stm);
-                Ok(Response::StmEntered { verification_string, random_user_string: rus })
-            }
-            Request::StmVerify { random_user_string } => {
-                let stm = self.stm.as_ref().ok_or(retcode::OPERATION_NOT_INITIALIZED)?;
-                self.require_so_unless_zeroized()?;
-                let verification_string = stm.verification_string(&random_user_string, &self.state_digest());
-                Ok(Response::StmVerification { verification_string })
-            }
-            Request::StmRecover => {
-                if !self.in_stm() {
-                    return Err(retcode::OPERATION_NOT_INITIALIZED);
-                }
-                self.require_so_unless_zeroized()?;
-                self.stm = None;
-                Ok(Response::Done)
-            }
+        }
+    }
+
+    fn ped_poll(&mut self) -> Result<Response, LunaRet> {
+        match self.ped_outcome.take() {
+            Some(result) => Ok(Response::Ped(PedStatus::Done(result.err()))),
+            None if self.running.is_some() => Ok(Response::Ped(PedStatus::Pending)),
+            None => Err(retcode::OPERATION_NOT_INITIALIZED),
         }
     }
 
     /// Identity and state, as [`Request::GetInfo`] reports them.
-    pub fn info(&self) -> HsmInfo {
+    pub fn info(&self, now_ms: u64) -> HsmInfo {
         HsmInfo {
             serial: self.serial.clone(),
             model: MODEL.into(),
             firmware: FIRMWARE.into(),
             bootloader: BOOTLOADER.into(),
-            label: self.label.clone(),
+            label: self.label().to_string(),
             status: self.status(),
             auth: self.auth,
-            logged_in: self.logged_in,
-            so_failed_logins: self.so_failed_logins,
+            logged_in: self.session.role(ADMIN_SLOT),
+            so_failed_logins: self.admin_roles.get(Role::So).map_or(0, |r| r.failures),
             rpv_initialized: self.rpv.is_some(),
+            auditor_initialized: self.admin_roles.get(Role::Auditor).is_some(),
+            partition: self.partition().map(|p| p.info(self.session.role(p.slot()), &self.policies, now_ms)),
         }
-    }
-
-    fn login(&mut self, role: Role, password: &str) -> Result<(), LunaRet> {
-        if self.logged_in.is_some() {
-            return Err(retcode::USER_ALREADY_LOGGED_IN);
-        }
-        match role {
-            Role::So => {}
-            // The Auditor role is initialized by its own procedure, which this unit has not run.
-            Role::Auditor => return Err(retcode::USER_PIN_NOT_INITIALIZED),
-        }
-        let so = match &self.so {
-            Some(Credential::Password(v)) => v,
-            // A multifactor HSM takes its credential from iKeys, not from the host.
-            Some(Credential::Keyset(_)) => return Err(retcode::OPERATION_RESTRICTED),
-            None => return Err(retcode::USER_PIN_NOT_INITIALIZED),
-        };
-        if so.verify(password.as_bytes()) {
-            self.so_failed_logins = 0;
-            self.logged_in = Some(Role::So);
-            return Ok(());
-        }
-        Err(self.count_so_failure())
-    }
-
-    /// Destroys SO, domain, label and partitions; keeps the authentication method, policies, Auditor, RPV
-    /// and Secure Transport Mode.
-    fn zeroize(&mut self) {
-        self.so = None;
-        self.domain = None;
-        self.label.clear();
-        self.so_failed_logins = 0;
-        self.logged_in = None;
-        self.running = None;
-    }
-
-    fn refuse_in_stm(&self) -> Result<(), LunaRet> {
-        if self.in_stm() {
-            Err(retcode::CMD_NOT_ALLOWED_HSM_IN_TRANSPORT)
-        } else {
-            Ok(())
-        }
-    }
-
-    fn require_so(&self) -> Result<(), LunaRet> {
-        if self.logged_in == Some(Role::So) {
-            Ok(())
-        } else {
-            Err(retcode::USER_NOT_LOGGED_IN)
-        }
-    }
-
-    fn require_so_unless_zeroized(&self) -> Result<(), LunaRet> {
-        if self.zeroized() {
-            Ok(())
-        } else {
-            self.require_so()
-        }
-    }
-
-    /// Digest of everything STM protects: identity, label, credentials, counters, configuration.
-    /// The login session is not part of it (STM logs every role out anyway).
-    fn state_digest(&self) -> [u8; 32] {
-        let mut h = Sha256::new();
-        h.update(self.serial.as_bytes());
-        h.update([0]);
-        h.update(self.label.as_bytes());
-        h.update([0]);
-        h.update([self.auth.map_or(0, |a| a as u8 + 1)]);
-        for v in [&self.so, &self.domain] {
-            match v {
-                Some(v) => h.update(v.fingerprint()),
-                None => h.update([0u8; 32]),
-            }
-        }
-        h.update(self.rpv.as_ref().map_or(&[0u8; 32][..], |r| r.fingerprint()));
-        h.update([self.so_failed_logins]);
-        h.update(self.so_failed_total.to_be_bytes());
-        h.finalize().into()
     }
 }
 
@@ -601,7 +565,7 @@ pub struct Local<'a, 'r> {
 }
 
 impl Transport for Local<'_, '_> {
-    fn transact(&mut self, request: Request) -> Result<Response, LunaRet> {
-        self.hsm.handle(request, &mut self.env)
+    fn transact(&mut self, frame: Frame) -> Result<Response, LunaRet> {
+        self.hsm.handle(frame, &mut self.env)
     }
 }

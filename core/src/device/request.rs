@@ -1,39 +1,78 @@
 //! The typed boundary between the host (LunaCM) and the firmware.
 //!
-//! A real Luna draws the same line: LunaCM sends commands over USB and the firmware answers with data or
-//! a return code. Everything that crosses it is a plain serde value, so the in-process device of today
-//! and a WebUSB link tomorrow carry the same frames.
+//! A real Luna draws the same line: LunaCM sends commands over USB to a slot and the firmware answers with
+//! data or a return code. Everything that crosses it is a plain serde value, so the in-process device of
+//! today and a WebUSB link tomorrow carry the same frames.
 
-use super::{AuthMethod, HsmStatus, Role};
+use super::policy::Policies;
+use super::roles::{Role, RoleInfo};
+use super::{AuthMethod, HsmStatus};
 use crate::retcode::LunaRet;
 use rand_core::{CryptoRng, RngCore};
 use serde::{Deserialize, Serialize};
 
-/// One command from the host to the HSM's administrative partition.
+/// A slot number as LunaCM lists it.
+pub type SlotId = u32;
+
+/// Slot of the HSM's administrative partition (as in the guide's chapter 1 listing).
+pub const ADMIN_SLOT: SlotId = 4;
+/// Slot the application partition appears in once created.
+pub const PARTITION_SLOT: SlotId = 3;
+
+/// One request from the host, addressed to a slot.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Frame {
+    /// The slot addressed: the admin slot or the application partition's.
+    pub slot: SlotId,
+    /// What is asked.
+    pub request: Request,
+}
+
+/// One command from the host to a partition of the HSM.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Request {
-    /// Identity and state of the HSM, as `slot list` and `hsm showinfo` print them.
+    /// Identity and state of the HSM and its partition, as `slot list` and `hsm showinfo` print them.
     GetInfo,
-    /// Log a role in with a password (password-authenticated HSM).
-    Login { role: Role, password: String },
-    /// Log the current role out.
+    /// Asks whether an action would be allowed now, without doing it: LunaCM asks before prompting for
+    /// secrets or confirmation, and the device answers with the same rule it applies to the action itself.
+    Authorize(Action),
+    /// Log a role in. On a multifactor HSM this starts the iKey ceremony, unless the role is activated, in
+    /// which case `password` is its challenge secret. On a password HSM `password` is required.
+    Login { role: Role, password: Option<String> },
+    /// Log the slot's role out.
     Logout,
-    /// Hard initialization of a zeroized HSM with password authentication.
-    InitPassword { label: String, so_password: String, domain: String },
-    /// Hard initialization with iKeys: starts the ceremony for the blue SO and red domain keysets.
-    InitPed { label: String },
-    /// Log a role in with iKeys: starts the authentication ceremony.
-    LoginPed { role: Role },
-    /// Change a role's password (the role must be logged in).
-    ChangePassword { role: Role, old_password: String, new_password: String },
-    /// Change a role's iKey credential: present the current keyset, then create a new one.
-    ChangePed { role: Role },
+    /// Hard initialization of a zeroized HSM. With iKeys it starts the ceremony for the blue SO and red
+    /// domain keysets; with passwords `so_password` and `domain` are required.
+    InitHsm {
+        label: String,
+        auth: AuthMethod,
+        so_password: Option<String>,
+        domain: Option<String>,
+        policies: Option<Policies>,
+    },
+    /// Soft initialization: keep SO and domain, destroy the partition, optionally set a new label. The
+    /// current SO credential is presented again: `so_password`, or the blue keyset on the touchscreen.
+    ReinitHsm { label: String, so_password: Option<String> },
+    /// Create a role's credential (`role init`): `password` on a password HSM, a keyset ceremony otherwise.
+    InitRole { role: Role, password: Option<String> },
+    /// Change the logged-in role's credential. On a password HSM both passwords are given. On a
+    /// multifactor HSM, without passwords the keyset is replaced (present the old, create the new); with
+    /// them the challenge secret is changed.
+    ChangeCredential { role: Role, old_password: Option<String>, new_password: Option<String> },
+    /// Set a new credential for a role without the current one (`role resetpw`).
+    ResetCredential { role: Role, password: Option<String> },
+    /// Set a role's challenge secret (`role createchallenge`), on a multifactor partition.
+    CreateChallenge { role: Role, challenge: String },
+    /// Forget a role's cached iKey secret (`role deactivate`).
+    Deactivate { role: Role },
+    /// One role's state (`role show`).
+    RoleStatus { role: Role },
+    /// Every role of the slot (`role list`).
+    ListRoles,
     /// Create the orange Remote PED vector keyset.
     InitRpv,
     /// Ask how the ceremony started by the last request stands.
     PedPoll,
-    /// Soft initialization: keep SO and domain, destroy partitions, optionally set a new label.
-    InitSoft { label: String },
     /// Destroy all contents; keep policies, Auditor and RPV.
     Zeroize,
     /// Destroy all contents and return roles and policies to the factory defaults.
@@ -44,6 +83,55 @@ pub enum Request {
     StmVerify { random_user_string: String },
     /// Leave Secure Transport Mode.
     StmRecover,
+    /// The slot's capabilities and policies: the HSM's on the admin slot, the partition's on its slot.
+    GetPolicies,
+    /// Change one policy of the slot.
+    ChangePolicy { id: u8, value: u32 },
+    /// Create the application partition (admin slot, HSM SO).
+    CreatePartition { version: u8 },
+    /// Delete the application partition (admin slot, HSM SO).
+    DeletePartition,
+    /// Initialize the application partition (its own slot). Hard on a new or zeroized partition: creates the
+    /// Partition SO and the partition domain. Soft on an initialized one: `current_password` (or the blue
+    /// keyset) proves the current Partition SO, and a new Partition SO is created.
+    InitPartition {
+        label: String,
+        so_password: Option<String>,
+        domain: Option<String>,
+        current_password: Option<String>,
+        policies: Option<Policies>,
+    },
+}
+
+/// An action LunaCM asks about with [`Request::Authorize`] before gathering its inputs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Action {
+    /// `hsm init` (hard or soft), with the authentication method asked for, if any.
+    InitHsm { auth: Option<AuthMethod> },
+    /// `hsm zeroize`.
+    Zeroize,
+    /// `hsm factoryreset`.
+    FactoryReset,
+    /// `hsm changehsmpolicy` / `partition changepolicy`.
+    ChangePolicy,
+    /// `partition init`.
+    InitPartition,
+    /// `role init -name ROLE`.
+    InitRole(Role),
+    /// `role changepw -name ROLE`.
+    ChangeCredential(Role),
+    /// `role resetpw -name ROLE`.
+    ResetCredential(Role),
+    /// `role createchallenge -name ROLE`.
+    CreateChallenge(Role),
+    /// `partition delete`.
+    DeletePartition,
+    /// `stm transport`.
+    StmTransport,
+    /// `stm recover`.
+    StmRecover,
+    /// `ped vector init`.
+    InitRpv,
 }
 
 /// The HSM's answer to a [`Request`] that succeeded.
@@ -59,6 +147,18 @@ pub enum Response {
     Ped(PedStatus),
     /// Answer to [`Request::StmVerify`].
     StmVerification { verification_string: String },
+    /// A login that needed no iKey: the role is activated.
+    Activated,
+    /// Answer to [`Request::RoleStatus`].
+    Role(RoleInfo),
+    /// Answer to [`Request::ListRoles`].
+    Roles(Vec<RoleInfo>),
+    /// Answer to [`Request::GetPolicies`].
+    Policies(PolicyView),
+    /// Answer to [`Request::ChangePolicy`]: the value before the change, and whether it destroyed contents.
+    PolicyChanged { old: u32, destructive: bool },
+    /// Answer to [`Request::CreatePartition`]: the slot it appears in.
+    PartitionCreated { slot: SlotId },
 }
 
 /// How an iKey ceremony stands.
@@ -98,12 +198,50 @@ pub struct HsmInfo {
     pub status: HsmStatus,
     /// Authentication method chosen at the last hard init (kept through zeroize, cleared by factory reset).
     pub auth: Option<AuthMethod>,
-    /// Role logged in on the admin partition, if any.
+    /// Role this host session has logged in on the admin slot, if any.
     pub logged_in: Option<Role>,
     /// Consecutive failed HSM SO logins since the last good one.
-    pub so_failed_logins: u8,
+    pub so_failed_logins: u32,
     /// Whether a Remote PED vector is set.
     pub rpv_initialized: bool,
+    /// Whether the Auditor role is initialized.
+    pub auditor_initialized: bool,
+    /// The application partition, once created.
+    pub partition: Option<PartitionInfo>,
+}
+
+/// What the application partition reports about itself.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartitionInfo {
+    /// Its slot.
+    pub slot: SlotId,
+    /// Its serial number.
+    pub serial: String,
+    /// Its label; empty until initialized.
+    pub label: String,
+    /// Whether it is initialized (has a Partition SO).
+    pub initialized: bool,
+    /// Partition version (V0 or V1).
+    pub version: u8,
+    /// Role this host session has logged in on the partition's slot, if any.
+    pub logged_in: Option<Role>,
+    /// Its roles.
+    pub roles: Vec<RoleInfo>,
+    /// Objects stored (none until key objects exist).
+    pub objects: u32,
+}
+
+/// A slot's capabilities and policies, by number.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyView {
+    /// Whether these are the partition's (otherwise the HSM's).
+    pub partition: bool,
+    /// Current policy values.
+    pub values: Policies,
+    /// Label and serial of the source, for template headers.
+    pub label: String,
+    /// Serial number of the source.
+    pub serial: String,
 }
 
 /// What the device is given besides the request: the time and a source of randomness.
@@ -120,6 +258,6 @@ impl<T: RngCore + CryptoRng> CryptoRngCore for T {}
 
 /// How LunaCM reaches an HSM: in process today, over USB later.
 pub trait Transport {
-    /// Sends one request and waits for its answer.
-    fn transact(&mut self, request: Request) -> Result<Response, LunaRet>;
+    /// Sends one request to a slot and waits for its answer.
+    fn transact(&mut self, frame: Frame) -> Result<Response, LunaRet>;
 }

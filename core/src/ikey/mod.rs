@@ -69,6 +69,7 @@ pub enum SecretKind {
     PartitionDomain,
     CryptoOfficer,
     CryptoUser,
+    LimitedCryptoOfficer,
 }
 
 impl SecretKind {
@@ -79,7 +80,7 @@ impl SecretKind {
             SecretKind::HsmDomain | SecretKind::PartitionDomain => Color::Red,
             SecretKind::Auditor => Color::White,
             SecretKind::RemotePedVector => Color::Orange,
-            SecretKind::CryptoOfficer => Color::Black,
+            SecretKind::CryptoOfficer | SecretKind::LimitedCryptoOfficer => Color::Black,
             SecretKind::CryptoUser => Color::Gray,
         }
     }
@@ -95,6 +96,7 @@ impl SecretKind {
             SecretKind::PartitionDomain => "Partition Domain",
             SecretKind::CryptoOfficer => "Crypto Officer",
             SecretKind::CryptoUser => "Crypto User",
+            SecretKind::LimitedCryptoOfficer => "Limited Crypto Officer",
         }
     }
 }

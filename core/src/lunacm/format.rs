@@ -1,7 +1,7 @@
 //! Layout helpers shared by LunaCM commands.
 
 use super::INDENT;
-use crate::device::{AuthMethod, HsmInfo};
+use crate::device::{AuthMethod, HsmInfo, PartitionInfo};
 
 /// Client version LunaCM reports in its banner.
 pub const CLIENT_VERSION: &str = "10.9.0-62";
@@ -15,6 +15,38 @@ pub fn field(name: &str, value: &str) -> String {
 pub fn configuration(info: &HsmInfo) -> String {
     let auth = if info.auth == Some(AuthMethod::Multifactor) { "PED" } else { "PW" };
     format!("Luna HSM Admin Partition ({auth}) Key Export With Cloning Mode")
+}
+
+/// The slot listing's `Configuration ->` text for the application partition.
+pub fn partition_configuration(info: &HsmInfo) -> String {
+    let auth = if info.auth == Some(AuthMethod::Multifactor) { "PED" } else { "PW" };
+    format!("Luna User Partition With SO ({auth}) Key Export With Cloning Mode")
+}
+
+/// The slot entry `slot list` and the banner print for the application partition.
+pub fn partition_slot(p: &PartitionInfo, info: &HsmInfo) -> String {
+    let lines = [
+        field("Slot Id", &p.slot.to_string()),
+        field("Label", &p.label),
+        field("Serial Number", &p.serial),
+        field("Model", &info.model),
+        field("Firmware Version", &info.firmware),
+        field("Bootloader Version", &info.bootloader),
+        field("Configuration", &partition_configuration(info)),
+        field("Slot Description", "User Token Slot"),
+    ];
+    lines.join("\n") + "\n"
+}
+
+/// Every slot's entry, the application partition's first, separated by a blank line.
+pub fn slots(admin: u32, info: &HsmInfo) -> String {
+    let mut s = String::new();
+    if let Some(p) = &info.partition {
+        s.push_str(&partition_slot(p, info));
+        s.push('\n');
+    }
+    s.push_str(&admin_slot(admin, info));
+    s
 }
 
 /// The slot entry `slot list` and the banner print for the admin slot.
@@ -38,7 +70,7 @@ pub fn banner(slot: u32, info: &HsmInfo) -> String {
     format!(
         "lunacm (64-bit) v{CLIENT_VERSION}. Copyright (c) 2025 Thales Group. All rights reserved.\n\n\
          {INDENT}Available HSMs:\n\n{}\n\n{INDENT}Current Slot Id: {slot}\n\n",
-        admin_slot(slot, info)
+        slots(crate::device::ADMIN_SLOT, info)
     )
 }
 

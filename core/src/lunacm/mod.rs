@@ -13,7 +13,8 @@ mod parse;
 pub use format::{banner, http_date};
 pub use parse::{tokenize, Args, OptSpec};
 
-use crate::device::{PedStatus, Request, Response, Transport};
+use crate::device::{Frame, PedStatus, Request, Response, SlotId, Transport};
+use crate::host::HostFiles;
 use crate::retcode::LunaRet;
 use serde::{Deserialize, Serialize};
 
@@ -94,7 +95,7 @@ enum Waiting {
 /// A LunaCM session: the current slot and any command waiting for an answer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Console {
-    slot: u32,
+    slot: SlotId,
     waiting: Option<Waiting>,
 }
 
@@ -111,7 +112,9 @@ pub struct Ctx<'a> {
     /// Output so far.
     pub out: String,
     /// The session's current slot.
-    pub slot: &'a mut u32,
+    pub slot: &'a mut SlotId,
+    /// The host's files (templates).
+    pub files: &'a mut HostFiles,
     /// The host's clock, milliseconds since the epoch.
     pub now_ms: u64,
     /// The command's first words, for error lines.
@@ -165,9 +168,20 @@ impl Ctx<'_> {
         }
     }
 
-    /// Sends a request to the HSM.
+    /// Sends a request to the HSM, addressed to the current slot.
     pub fn call(&mut self, request: Request) -> Result<Response, Stop> {
-        self.transport.transact(request).map_err(Stop::from)
+        let slot = *self.slot;
+        self.call_slot(slot, request)
+    }
+
+    /// Sends a request to the HSM, addressed to `slot`.
+    pub fn call_slot(&mut self, slot: SlotId, request: Request) -> Result<Response, Stop> {
+        self.transport.transact(Frame { slot, request }).map_err(Stop::from)
+    }
+
+    /// What a command waiting for the PED prints when the ceremony ends.
+    pub fn ped_wait(&self, success: Option<&str>) -> PedWait {
+        PedWait { verb: self.verb.clone(), success: success.map(str::to_string) }
     }
 
     /// Sends a request that starts an iKey ceremony: LunaCM asks the user to attend to the PED and waits.
@@ -181,6 +195,7 @@ impl Ctx<'_> {
             }
             Response::Ped(PedStatus::Done(None)) => Ok(()),
             Response::Ped(PedStatus::Done(Some(code))) => Err(Stop::Fail(code, explain_ped(code))),
+            Response::Done => Ok(()),
             other => Err(commands::unexpected(other)),
         }
     }
@@ -188,7 +203,7 @@ impl Ctx<'_> {
 
 impl Console {
     /// The session's current slot.
-    pub fn slot(&self) -> u32 {
+    pub fn slot(&self) -> SlotId {
         self.slot
     }
 
@@ -228,13 +243,18 @@ impl Console {
         }
     }
 
+    /// Drops any command in progress but stays on the current slot.
+    pub fn reset_keeping_slot(&mut self) {
+        self.waiting = None;
+    }
+
     /// Drops any command in progress: what a LunaCM restart does.
     pub fn reset(&mut self) {
         *self = Console::default();
     }
 
     /// Handles one line typed at the current prompt.
-    pub fn enter(&mut self, line: &str, now_ms: u64, transport: &mut dyn Transport) -> Reply {
+    pub fn enter(&mut self, line: &str, now_ms: u64, transport: &mut dyn Transport, files: &mut HostFiles) -> Reply {
         let prompt = self.prompt();
         let echo = if prompt.masked { "*".repeat(line.chars().count()) } else { line.to_string() };
         let (cmd_line, answers, shown) = match self.waiting.take() {
@@ -254,7 +274,7 @@ impl Console {
         if answers.is_empty() && cmd_line.trim().is_empty() {
             return Reply { echo, text: PROMPT.into() };
         }
-        let (out, stop) = self.run(&cmd_line, &answers, now_ms, transport);
+        let (out, stop) = self.run(&cmd_line, &answers, now_ms, transport, files);
         // A replay prints the same prefix again; show only what is new.
         let fresh = out.get(shown..).unwrap_or_default().to_string();
         let text = match stop {
@@ -275,7 +295,10 @@ impl Console {
                     crate::retcode::ARGUMENTS_BAD.command_result()
                 )
             }
-            Some(Stop::Fail(code, msg)) => failure_text(fresh, &cmd_words(&cmd_line), code, msg),
+            Some(Stop::Fail(code, msg)) => {
+                let msg = msg.or_else(|| commands::explain(code));
+                failure_text(fresh, &cmd_words(&cmd_line), code, msg)
+            }
         };
         Reply { echo, text }
     }
@@ -286,6 +309,7 @@ impl Console {
         answers: &[String],
         now_ms: u64,
         transport: &mut dyn Transport,
+        files: &mut HostFiles,
     ) -> (String, Option<Stop>) {
         let words = match tokenize(line) {
             Ok(w) => w,
@@ -300,8 +324,17 @@ impl Console {
             Err(e) => return (String::new(), Some(Stop::Syntax(format!("{e}\n\n{}", commands::usage(cmd))))),
         };
         let verb = cmd_words(line);
-        let mut ctx =
-            Ctx { args, out: String::new(), slot: &mut self.slot, now_ms, verb, answers, next_answer: 0, transport };
+        let mut ctx = Ctx {
+            args,
+            out: String::new(),
+            slot: &mut self.slot,
+            files,
+            now_ms,
+            verb,
+            answers,
+            next_answer: 0,
+            transport,
+        };
         let result = (cmd.run)(&mut ctx);
         (ctx.out, result.err())
     }
@@ -328,6 +361,12 @@ fn explain_ped(code: LunaRet) -> Option<String> {
         "The iKey operation timed out on the touchscreen."
     } else if code == rc::CANCEL {
         "The iKey operation was cancelled on the touchscreen."
+    } else if code == rc::UM_PIN_INCORRECT_CONTAINER_LOCKED {
+        "Authentication failed, and too many have: the role is locked out."
+    } else if code == rc::UM_PIN_INCORRECT_CONTAINER_ZEROIZED {
+        "Authentication failed ten times: the partition has been zeroized."
+    } else if code == rc::AUDIT_LOGIN_FAILURE_THRESHOLD {
+        "Three consecutive Auditor logins failed: the Auditor is locked out for ten minutes."
     } else if code == rc::M_OF_N_SECRET_INVALID {
         "The presented keyset could not be reassembled: a PIN is wrong."
     } else {

@@ -1,11 +1,14 @@
-//! `hsm showinfo`, `hsm init`, `hsm zeroize`, `hsm factoryreset`.
+//! `hsm showinfo`, `hsm init`, `hsm zeroize`, `hsm factoryreset` (`hsm showpolicies` and
+//! `hsm changehsmpolicy` are in `policies.rs`).
 
-use super::{info, require_admin_slot, Command, ADMIN_SLOT, FORCE};
-use crate::device::{self, AuthMethod, HsmStatus, Request, Role};
+use super::{authorize, info, require_admin_slot, Command, ADMIN_SLOT, FORCE};
+use crate::device::{self, Action, AuthMethod, HsmStatus, Request, Role};
 use crate::lunacm::format::http_date;
 use crate::lunacm::parse::OptSpec;
 use crate::lunacm::{Ctx, Stop};
 use crate::retcode;
+
+pub use super::policies::{CHANGEHSMPOLICY, SHOWPOLICIES};
 
 pub const SHOWINFO: Command = Command {
     group: "hsm",
@@ -39,6 +42,12 @@ pub const INIT: Command = Command {
             help: "HSM SO password (prompted if omitted)",
         },
         OptSpec { name: "domain", short: "d", value: Some("domain"), help: "Cloning domain (prompted if omitted)" },
+        OptSpec {
+            name: "applytemplate",
+            short: "ap",
+            value: Some("file"),
+            help: "Apply an HSM policy template (hard init)",
+        },
         FORCE,
     ],
     run: init,
@@ -86,9 +95,9 @@ fn showinfo(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
     ctx.line(&format!("RPV Initialized -> {}", if info.rpv_initialized { "Yes" } else { "No" }));
     ctx.line(&format!("Slot Id -> {ADMIN_SLOT}"));
     let (state, role) = match info.logged_in {
-        Some(Role::So) => ("CKS_RW_SO_FUNCTIONS", "SO logged in"),
-        Some(Role::Auditor) => ("CKS_RW_USER_FUNCTIONS", "Auditor logged in"),
-        None => ("CKS_RW_PUBLIC_SESSION", "none logged in"),
+        Some(Role::So) => ("CKS_RW_SO_FUNCTIONS", "SO logged in".to_string()),
+        Some(r) => ("CKS_RW_USER_FUNCTIONS", format!("{r} logged in")),
+        None => ("CKS_RW_PUBLIC_SESSION", "none logged in".to_string()),
     };
     ctx.line(&format!("Session State -> {state}"));
     ctx.line(&format!("Role Status -> {role}"));
@@ -102,7 +111,7 @@ fn showinfo(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
     ctx.line("        Difference: 0 sec");
     ctx.line("HSM Storage:");
     ctx.line("        Allowed Partitions: 1");
-    ctx.line("        Number of Partitions: 0");
+    ctx.line(&format!("        Number of Partitions: {}", usize::from(info.partition.is_some())));
     Ok(())
 }
 
@@ -115,15 +124,6 @@ fn init(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
     if ipwd && iped {
         return Err(Stop::Syntax("Give either -ipwd or -iped, not both.".into()));
     }
-    let info = info(ctx)?;
-    if matches!(info.status, HsmStatus::TransportMode | HsmStatus::TransportModeZeroized) {
-        return Err(Stop::Fail(
-            retcode::CMD_NOT_ALLOWED_HSM_IN_TRANSPORT,
-            Some("The HSM is in Secure Transport Mode. Recover it with 'stm recover' first.".into()),
-        ));
-    }
-    let label = device::check_hsm_label(&label).map_err(|e| Stop::Fail(e.code, Some(e.message)))?;
-    let zeroized = info.status == HsmStatus::Zeroized;
     let wanted = if iped {
         Some(AuthMethod::Multifactor)
     } else if ipwd {
@@ -131,41 +131,57 @@ fn init(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
     } else {
         None
     };
-    if let (Some(current), Some(wanted)) = (info.auth, wanted) {
-        if current != wanted {
-            return Err(Stop::Fail(
-                retcode::OPERATION_RESTRICTED,
-                Some(
-                    "Changing between password and multifactor quorum authentication needs 'hsm factoryreset' first."
-                        .into(),
-                ),
-            ));
-        }
-    }
-    if zeroized {
-        hard_init(ctx, label, wanted.or(info.auth))
+    authorize(ctx, Action::InitHsm { auth: wanted }).map_err(|e| match e {
+        Stop::Fail(code, _) if code == retcode::OPERATION_RESTRICTED => Stop::Fail(
+            code,
+            Some(
+                "Changing between password and multifactor quorum authentication needs 'hsm factoryreset' first."
+                    .into(),
+            ),
+        ),
+        Stop::Fail(code, _) if code == retcode::USER_NOT_LOGGED_IN => Stop::Fail(
+            code,
+            Some(
+                "The HSM is already initialized: log in as HSM SO ('role login -name so') to re-initialize it.".into(),
+            ),
+        ),
+        e => e,
+    })?;
+    let label = device::check_hsm_label(&label).map_err(|e| Stop::Fail(e.code, Some(e.message)))?;
+    let info = info(ctx)?;
+    if info.status == HsmStatus::Zeroized {
+        let policies = match ctx.args.value("applytemplate").map(str::to_string) {
+            Some(file) => Some(super::policies::read_hsm_template(ctx, &file)?),
+            None => None,
+        };
+        hard_init(ctx, label, wanted.or(info.auth), policies)
     } else {
-        soft_init(ctx, label, info.logged_in)
+        soft_init(ctx, label, info.auth)
     }
 }
 
-fn hard_init(ctx: &mut Ctx<'_>, label: String, wanted: Option<AuthMethod>) -> Result<(), Stop> {
-    match wanted {
+fn hard_init(
+    ctx: &mut Ctx<'_>,
+    label: String,
+    wanted: Option<AuthMethod>,
+    policies: Option<device::policy::Policies>,
+) -> Result<(), Stop> {
+    let auth = match wanted {
         None => {
             return Err(Stop::Syntax("Initializing a zeroized HSM needs -ipwd (password) or -iped (iKeys).".into()))
         }
-        Some(AuthMethod::Multifactor) => {
-            if ctx.args.has("password") || ctx.args.has("domain") {
-                return Err(Stop::Syntax(
-                    "With -iped the SO and domain secrets are created on iKeys: -password and -domain do not apply."
-                        .into(),
-                ));
-            }
-            destruction_warning(ctx);
-            ctx.confirm()?;
-            return ctx.ped(Request::InitPed { label }, None);
+        Some(a) => a,
+    };
+    if auth == AuthMethod::Multifactor {
+        if ctx.args.has("password") || ctx.args.has("domain") {
+            return Err(Stop::Syntax(
+                "With -iped the SO and domain secrets are created on iKeys: -password and -domain do not apply.".into(),
+            ));
         }
-        Some(AuthMethod::Password) => {}
+        destruction_warning(ctx);
+        ctx.confirm()?;
+        let request = Request::InitHsm { label, auth, so_password: None, domain: None, policies };
+        return ctx.ped(request, None);
     }
     let password = match ctx.args.value("password").map(str::to_string) {
         Some(p) => p,
@@ -179,32 +195,43 @@ fn hard_init(ctx: &mut Ctx<'_>, label: String, wanted: Option<AuthMethod>) -> Re
     device::check_domain(&domain).map_err(|e| Stop::Fail(e.code, Some(e.message)))?;
     destruction_warning(ctx);
     ctx.confirm()?;
-    ctx.call(Request::InitPassword { label, so_password: password, domain })?;
+    ctx.call(Request::InitHsm { label, auth, so_password: Some(password), domain: Some(domain), policies })?;
     Ok(())
 }
 
-fn soft_init(ctx: &mut Ctx<'_>, label: String, logged_in: Option<Role>) -> Result<(), Stop> {
-    if ctx.args.has("password") || ctx.args.has("domain") {
+fn soft_init(ctx: &mut Ctx<'_>, label: String, auth: Option<AuthMethod>) -> Result<(), Stop> {
+    if ctx.args.has("domain") || ctx.args.has("applytemplate") {
         return Err(Stop::Syntax(
-            "The HSM is initialized: a soft init keeps the SO credential and the domain, so -password and -domain do not apply. Use 'hsm factoryreset' first to set new ones.".into(),
-        ));
-    }
-    if logged_in != Some(Role::So) {
-        return Err(Stop::Fail(
-            retcode::USER_NOT_LOGGED_IN,
-            Some(
-                "The HSM is already initialized: log in as HSM SO ('role login -name so') to re-initialize it.".into(),
-            ),
+            "The HSM is initialized: a soft init keeps the SO credential, the domain and the policies, so -domain and -applytemplate do not apply. Use 'hsm factoryreset' first to set new ones.".into(),
         ));
     }
     ctx.line("");
     ctx.line("You are about to initialize the HSM that is already initialized.");
     ctx.line("All partitions of the HSM will be destroyed.");
+    ctx.line("You are required to provide the current SO password.");
     ctx.line("");
     ctx.line("Are you sure you wish to continue?");
     ctx.confirm()?;
-    ctx.call(Request::InitSoft { label })?;
-    Ok(())
+    if auth == Some(AuthMethod::Multifactor) {
+        return ctx.ped(Request::ReinitHsm { label, so_password: None }, None);
+    }
+    let password = match ctx.args.value("password").map(str::to_string) {
+        Some(p) => p,
+        None => ctx.ask("Enter the current SO password: ", true)?,
+    };
+    if password.is_empty() {
+        return Err(Stop::Syntax("The password is empty: nothing was presented, so nothing was counted.".into()));
+    }
+    match ctx.call(Request::ReinitHsm { label, so_password: Some(password) }) {
+        Err(Stop::Fail(code, None)) if code == retcode::SO_LOGIN_FAILURE_THRESHOLD => Err(Stop::Fail(
+            code,
+            Some("Three consecutive HSM SO authentications failed: the HSM has been zeroized.".into()),
+        )),
+        Err(Stop::Fail(code, None)) if code == retcode::UM_PIN_INCORRECT => {
+            Err(Stop::Fail(code, Some("The SO password is wrong; the HSM was not re-initialized.".into())))
+        }
+        other => other.map(|_| ()),
+    }
 }
 
 fn destruction_warning(ctx: &mut Ctx<'_>) {
@@ -225,20 +252,9 @@ pub(super) fn ask_twice(ctx: &mut Ctx<'_>, first: &str, again: &str, what: &str)
     Ok(a)
 }
 
-fn refuse_in_stm(status: HsmStatus) -> Result<(), Stop> {
-    if matches!(status, HsmStatus::TransportMode | HsmStatus::TransportModeZeroized) {
-        Err(Stop::Fail(
-            retcode::CMD_NOT_ALLOWED_HSM_IN_TRANSPORT,
-            Some("The HSM is in Secure Transport Mode. Recover it with 'stm recover' first.".into()),
-        ))
-    } else {
-        Ok(())
-    }
-}
-
 fn zeroize(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
     require_admin_slot(ctx)?;
-    refuse_in_stm(info(ctx)?.status)?;
+    authorize(ctx, Action::Zeroize)?;
     ctx.line("");
     ctx.line("You are about to zeroize the HSM.");
     ctx.line("All contents of the HSM will be destroyed.");
@@ -254,7 +270,7 @@ fn zeroize(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
 
 fn factoryreset(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
     require_admin_slot(ctx)?;
-    refuse_in_stm(info(ctx)?.status)?;
+    authorize(ctx, Action::FactoryReset)?;
     ctx.line("");
     ctx.line("You are about to factory reset the HSM.");
     ctx.line("All contents of the HSM will be destroyed.");

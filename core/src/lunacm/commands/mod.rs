@@ -1,17 +1,19 @@
 //! The LunaCM commands the simulator knows, one file per command group.
 
 mod hsm;
+mod partition;
 mod ped;
+mod policies;
 mod role;
 mod slot;
 mod stm;
 
 use super::parse::OptSpec;
 use super::{Ctx, Stop, INDENT};
-use crate::device::{HsmInfo, Request, Response};
+use crate::device::{Action, HsmInfo, Request, Response};
+use crate::retcode::{self, LunaRet};
 
-/// Slot id of the HSM's administrative partition (as in the guide's chapter 1 listing).
-pub const ADMIN_SLOT: u32 = 4;
+pub use crate::device::ADMIN_SLOT;
 
 /// One LunaCM command.
 pub struct Command {
@@ -48,9 +50,24 @@ pub const COMMANDS: &[Command] = &[
     hsm::INIT,
     hsm::ZEROIZE,
     hsm::FACTORYRESET,
+    hsm::SHOWPOLICIES,
+    hsm::CHANGEHSMPOLICY,
+    partition::CREATE,
+    partition::DELETE,
+    partition::INIT,
+    partition::SHOWINFO,
+    partition::SHOWPOLICIES,
+    partition::CHANGEPOLICY,
+    partition::CONTENTS,
+    role::INIT,
     role::LOGIN,
     role::LOGOUT,
     role::CHANGEPW,
+    role::RESETPW,
+    role::CREATECHALLENGE,
+    role::DEACTIVATE,
+    role::SHOW,
+    role::LIST,
     ped::VECTOR_INIT,
     stm::TRANSPORT,
     stm::RECOVER,
@@ -109,15 +126,15 @@ fn help(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
         } else {
             (format!("{} {}", c.group, c.name), format!("{} {}", c.group_short, c.short))
         };
-        ctx.line(&format!("{:<20} {:<10} {}", full, format!("({short})"), c.summary));
+        ctx.line(&format!("{:<24} {:<11} {}", full, format!("({short})"), c.summary));
     }
-    ctx.line(&format!("{:<20} {:<10} {}", "sim ...", "", "Act on the simulated world: type 'sim help'"));
+    ctx.line(&format!("{:<24} {:<11} {}", "sim ...", "", "Act on the simulated world: type 'sim help'"));
     Ok(())
 }
 
 /// Asks the HSM for its identity and state.
 fn info(ctx: &mut Ctx<'_>) -> Result<HsmInfo, Stop> {
-    match ctx.call(Request::GetInfo)? {
+    match ctx.call_slot(ADMIN_SLOT, Request::GetInfo)? {
         Response::Info(info) => Ok(info),
         other => Err(unexpected(other)),
     }
@@ -125,7 +142,7 @@ fn info(ctx: &mut Ctx<'_>) -> Result<HsmInfo, Stop> {
 
 /// A device answer of the wrong kind: a transport fault, reported as the device error it would be.
 pub(super) fn unexpected(_: Response) -> Stop {
-    Stop::Fail(crate::retcode::SP_RX_ERROR, Some("The HSM sent an unexpected answer.".into()))
+    Stop::Fail(retcode::SP_RX_ERROR, Some("The HSM sent an unexpected answer.".into()))
 }
 
 /// Commands of the admin partition need the current slot to be the admin slot.
@@ -134,10 +151,68 @@ fn require_admin_slot(ctx: &Ctx<'_>) -> Result<(), Stop> {
         Ok(())
     } else {
         Err(Stop::Fail(
-            crate::retcode::SLOT_ID_INVALID,
-            Some("Set the current slot to the HSM's Admin Token Slot first.".into()),
+            retcode::SLOT_ID_INVALID,
+            Some(format!("This command runs on the HSM's Admin Token Slot: 'slot set -slot {ADMIN_SLOT}' first.")),
         ))
     }
+}
+
+/// Commands of the application partition need the current slot to be the partition's.
+fn require_partition_slot(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
+    let info = info(ctx)?;
+    match info.partition {
+        Some(p) if p.slot == *ctx.slot => Ok(()),
+        Some(p) => Err(Stop::Fail(
+            retcode::SLOT_ID_INVALID,
+            Some(format!("This command runs on the application partition: 'slot set -slot {}' first.", p.slot)),
+        )),
+        None => Err(Stop::Fail(
+            retcode::SLOT_ID_INVALID,
+            Some("There is no application partition: the HSM SO creates it with 'partition create'.".into()),
+        )),
+    }
+}
+
+/// Asks the HSM whether `action` is allowed now, before any prompt; explains a refusal.
+fn authorize(ctx: &mut Ctx<'_>, action: Action) -> Result<(), Stop> {
+    match ctx.call(Request::Authorize(action)) {
+        Ok(_) => Ok(()),
+        Err(Stop::Fail(code, None)) => Err(Stop::Fail(code, explain(code))),
+        Err(e) => Err(e),
+    }
+}
+
+/// What a trainee should know about a refusal from the HSM, when the command has nothing more precise.
+pub fn explain(code: LunaRet) -> Option<String> {
+    let text = match code {
+        c if c == retcode::CMD_NOT_ALLOWED_HSM_IN_TRANSPORT => {
+            "The HSM is in Secure Transport Mode. Recover it with 'stm recover' first."
+        }
+        c if c == retcode::USER_NOT_LOGGED_IN => {
+            "The role this command needs is not logged in on this slot ('role login -name <role>')."
+        }
+        c if c == retcode::USER_ALREADY_LOGGED_IN => "A role is already logged in on this slot; 'role logout' first.",
+        c if c == retcode::SM_PIN_EXPIRED => {
+            "The logged-in role's credential was assigned by another role and must be changed first ('role changepw'), as HSM policy 21 requires."
+        }
+        c if c == retcode::USER_PIN_NOT_INITIALIZED => "The HSM or role this command needs is not initialized.",
+        c if c == retcode::USER_TYPE_INVALID => "That role does not belong to the current slot.",
+        c if c == retcode::SLOT_ID_INVALID => "This command does not apply to the current slot.",
+        c if c == retcode::LICENSE_CAPACITY_EXCEEDED => {
+            "The Luna USB HSM 7 holds one application partition, and it exists: delete it first ('partition delete')."
+        }
+        c if c == retcode::RM_ELEMENT_ID_INVALID => "There is no such policy, or it is a capability that cannot be changed.",
+        c if c == retcode::RM_ELEMENT_VALUE_INVALID => "That value is outside the policy's range.",
+        c if c == retcode::RM_CONFIG_CHANGE_ILLEGAL => "The HSM's capability does not allow that value.",
+        c if c == retcode::RM_POLICY_WRITE_RESTRICTED => "That policy only shows a setting chosen at initialization.",
+        c if c == retcode::RM_CONFIG_CHANGE_FAILS_DEPENDENCIES => {
+            "That value conflicts with another policy (private key cloning and wrapping exclude each other; cloning needs HSM policy 7)."
+        }
+        c if c == retcode::CHALLENGE_REQUIRES_PED => "Activation applies to multifactor (iKey) partitions only.",
+        c if c == retcode::OPERATION_ACTIVE => "An iKey operation is already in progress on the touchscreen.",
+        _ => return None,
+    };
+    Some(text.to_string())
 }
 
 const FORCE: OptSpec = OptSpec { name: "force", short: "f", value: None, help: "Do not ask for confirmation" };

@@ -1,7 +1,7 @@
 //! `ped vector init`: the orange Remote PED vector iKey.
 
-use super::{info, require_admin_slot, Command};
-use crate::device::{AuthMethod, Request, Role};
+use super::{authorize, require_admin_slot, Command};
+use crate::device::{Action, Request};
 use crate::lunacm::{Ctx, Stop};
 use crate::retcode;
 
@@ -17,15 +17,14 @@ pub const VECTOR_INIT: Command = Command {
 
 fn vector_init(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
     require_admin_slot(ctx)?;
-    let info = info(ctx)?;
-    if info.auth != Some(AuthMethod::Multifactor) {
-        return Err(Stop::Fail(
-            retcode::OPERATION_RESTRICTED,
-            Some("A Remote PED vector exists only on a multifactor quorum-authenticated HSM.".into()),
-        ));
-    }
-    if info.logged_in != Some(Role::So) {
-        return Err(Stop::Fail(retcode::USER_NOT_LOGGED_IN, Some("Log in as HSM SO first.".into())));
-    }
+    authorize(ctx, Action::InitRpv).map_err(|e| match e {
+        Stop::Fail(code, _) if code == retcode::OPERATION_RESTRICTED => {
+            Stop::Fail(code, Some("A Remote PED vector exists only on a multifactor quorum-authenticated HSM.".into()))
+        }
+        Stop::Fail(code, _) if code == retcode::USER_NOT_LOGGED_IN => {
+            Stop::Fail(code, Some("Log in as HSM SO first.".into()))
+        }
+        e => e,
+    })?;
     ctx.ped(Request::InitRpv, None)
 }

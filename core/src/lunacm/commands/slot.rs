@@ -1,7 +1,7 @@
 //! `slot list`, `slot set`.
 
 use super::{info, Command, ADMIN_SLOT};
-use crate::lunacm::format::{admin_slot, configuration};
+use crate::lunacm::format::{configuration, partition_configuration, slots};
 use crate::lunacm::parse::OptSpec;
 use crate::lunacm::{Ctx, Stop};
 use crate::retcode;
@@ -29,7 +29,7 @@ pub const SET: Command = Command {
 fn list(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
     let info = info(ctx)?;
     ctx.out.push('\n');
-    ctx.out.push_str(&admin_slot(ADMIN_SLOT, &info));
+    ctx.out.push_str(&slots(ADMIN_SLOT, &info));
     ctx.line("");
     ctx.line("");
     let current = *ctx.slot;
@@ -44,15 +44,19 @@ fn set(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
     let Ok(id) = value.trim().parse::<u32>() else {
         return Err(Stop::Syntax(format!("'{value}' is not a slot number.")));
     };
-    if id != ADMIN_SLOT {
+    let info = info(ctx)?;
+    let description = if id == ADMIN_SLOT {
+        configuration(&info)
+    } else if info.partition.as_ref().is_some_and(|p| p.slot == id) {
+        partition_configuration(&info)
+    } else {
         return Err(Stop::Fail(
             retcode::SLOT_ID_INVALID,
             Some(format!("Slot {id} does not exist. Use 'slot list' to see the slots.")),
         ));
-    }
-    let info = info(ctx)?;
+    };
     *ctx.slot = id;
     ctx.line("");
-    ctx.line(&format!("Current Slot Id: {id} ({})", configuration(&info)));
+    ctx.line(&format!("Current Slot Id: {id} ({description})"));
     Ok(())
 }

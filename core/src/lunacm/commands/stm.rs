@@ -1,7 +1,7 @@
 //! `stm transport`, `stm recover` (Secure Transport Mode, chapter 3).
 
-use super::{info, require_admin_slot, unexpected, Command};
-use crate::device::{HsmInfo, HsmStatus, Request, Response, Role};
+use super::{authorize, require_admin_slot, unexpected, Command};
+use crate::device::{Action, Request, Response};
 use crate::lunacm::parse::OptSpec;
 use crate::lunacm::{Ctx, Stop};
 use crate::retcode;
@@ -31,26 +31,24 @@ pub const RECOVER: Command = Command {
     run: recover,
 };
 
-/// An initialized HSM needs the HSM SO for either STM command; a zeroized one needs nobody.
-fn require_so_unless_zeroized(info: &HsmInfo) -> Result<(), Stop> {
-    let zeroized = matches!(info.status, HsmStatus::Zeroized | HsmStatus::TransportModeZeroized);
-    if zeroized || info.logged_in == Some(Role::So) {
-        Ok(())
+/// Explains the HSM's refusal of an STM command.
+fn explain(stop: Stop) -> Stop {
+    let Stop::Fail(code, _) = stop else { return stop };
+    let text = if code == retcode::CANNOT_PERFORM_OPERATION_TWICE {
+        "The HSM is already in Secure Transport Mode."
+    } else if code == retcode::USER_NOT_LOGGED_IN {
+        "The HSM is initialized: log in as HSM SO first."
+    } else if code == retcode::OPERATION_NOT_INITIALIZED {
+        "The HSM is not in Secure Transport Mode."
     } else {
-        Err(Stop::Fail(retcode::USER_NOT_LOGGED_IN, Some("The HSM is initialized: log in as HSM SO first.".into())))
-    }
+        return Stop::Fail(code, None);
+    };
+    Stop::Fail(code, Some(text.into()))
 }
 
 fn transport(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
     require_admin_slot(ctx)?;
-    let info = info(ctx)?;
-    if matches!(info.status, HsmStatus::TransportMode | HsmStatus::TransportModeZeroized) {
-        return Err(Stop::Fail(
-            retcode::CANNOT_PERFORM_OPERATION_TWICE,
-            Some("The HSM is already in Secure Transport Mode.".into()),
-        ));
-    }
-    require_so_unless_zeroized(&info)?;
+    authorize(ctx, Action::StmTransport).map_err(explain)?;
     ctx.line("");
     ctx.line("You are about to configure the HSM in STM.");
     ctx.line("Are you sure you wish to continue?");
@@ -80,14 +78,7 @@ fn recover(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
     if rus.trim().is_empty() {
         return Err(Stop::Syntax("The random user string is empty.".into()));
     }
-    let info = info(ctx)?;
-    if !matches!(info.status, HsmStatus::TransportMode | HsmStatus::TransportModeZeroized) {
-        return Err(Stop::Fail(
-            retcode::OPERATION_NOT_INITIALIZED,
-            Some("The HSM is not in Secure Transport Mode.".into()),
-        ));
-    }
-    require_so_unless_zeroized(&info)?;
+    authorize(ctx, Action::StmRecover).map_err(explain)?;
     let verification_string = match ctx.call(Request::StmVerify { random_user_string: rus })? {
         Response::StmVerification { verification_string } => verification_string,
         other => return Err(unexpected(other)),

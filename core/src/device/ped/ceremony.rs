@@ -5,9 +5,10 @@
 //! machine. The user drives it with physical events: inserting and removing the iKey in the port and
 //! tapping the touchscreen. Every waiting state has a deadline; when it passes, the ceremony fails.
 
-use super::roles::Verifier;
+use super::button::Button;
 use super::screen::Screen;
-use super::CryptoRngCore;
+use crate::device::roles::Verifier;
+use crate::device::CryptoRngCore;
 use crate::ikey::shamir::{self, Share};
 use crate::ikey::{check_value, IKey, KeyContent, KeysetId, SecretKind, PIN_LEN, SECRET_LEN};
 use crate::retcode::{self, LunaRet};
@@ -155,13 +156,13 @@ enum State {
 
 /// What the user did on or to the device.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Input<'a> {
+pub enum Input {
     /// A key went into the port.
     Inserted,
     /// The key was taken out.
     Removed,
-    /// A touchscreen button was tapped, by its visible text.
-    Tap(&'a str),
+    /// A touchscreen button was tapped.
+    Tap(Button),
 }
 
 /// Where a ceremony stands after an input.
@@ -188,10 +189,6 @@ pub struct Ceremony {
     deadline_ms: u64,
     note: Option<String>,
 }
-
-const CANCEL: &str = "Cancel";
-const ENTER: &str = "Enter";
-const CLEAR: &str = super::screen::KEYPAD_CLEAR;
 
 impl Ceremony {
     /// Starts a ceremony: `first`, then each of `then` in order.
@@ -225,7 +222,7 @@ impl Ceremony {
     /// Handles one input; `port` is the iKey port, which the ceremony may read and write.
     pub fn handle(
         &mut self,
-        input: Input<'_>,
+        input: Input,
         port: &mut Option<IKey>,
         now_ms: u64,
         rng: &mut dyn CryptoRngCore,
@@ -233,7 +230,7 @@ impl Ceremony {
         if let Progress::Failed(f) = self.tick(now_ms) {
             return Progress::Failed(f);
         }
-        if input == Input::Tap(CANCEL) {
+        if input == Input::Tap(Button::Cancel) {
             return Progress::Failed(Failure {
                 code: retcode::CANCEL,
                 counted: false,
@@ -291,11 +288,11 @@ impl Ceremony {
     fn step(
         &mut self,
         state: State,
-        input: Input<'_>,
+        input: Input,
         port: &mut Option<IKey>,
         rng: &mut dyn CryptoRngCore,
     ) -> Result<State, Flow> {
-        let key_now = matches!(input, Input::Inserted | Input::Tap(ENTER));
+        let key_now = matches!(input, Input::Inserted | Input::Tap(Button::Enter));
         match state {
             State::PresentKey(g) => {
                 if !key_now {
@@ -315,8 +312,8 @@ impl Ceremony {
                 }
             },
             State::ReuseAsk(kind) => match input {
-                Input::Tap("Reuse") => Ok(State::PresentKey(Gathered { kind, set: None, shares: Vec::new() })),
-                Input::Tap("New") => Ok(State::EnterM { kind, entry: String::new() }),
+                Input::Tap(Button::Reuse) => Ok(State::PresentKey(Gathered { kind, set: None, shares: Vec::new() })),
+                Input::Tap(Button::New) => Ok(State::EnterM { kind, entry: String::new() }),
                 _ => Ok(State::ReuseAsk(kind)),
             },
             State::EnterM { kind, entry } => match keypad(entry, &input) {
@@ -372,8 +369,8 @@ impl Ceremony {
                 }
             }
             State::Overwrite { new, i, target } => match input {
-                Input::Tap("Overwrite") => Ok(State::PinAsk { new, i, target }),
-                Input::Tap("Use another iKey") | Input::Removed => {
+                Input::Tap(Button::Overwrite) => Ok(State::PinAsk { new, i, target }),
+                Input::Tap(Button::UseAnother) | Input::Removed => {
                     self.note = Some("Insert a blank or rewritable iKey.".into());
                     Ok(State::WriteKey { new, i })
                 }
@@ -381,8 +378,8 @@ impl Ceremony {
             },
             State::PinAsk { new, i, target } => match input {
                 Input::Removed => Ok(self.removed_while_writing(new, i)),
-                Input::Tap("Yes") => Ok(State::PinEnter { new, i, target, first: None, entry: String::new() }),
-                Input::Tap("No") => self.write(new, i, target, None, port, rng),
+                Input::Tap(Button::Yes) => Ok(State::PinEnter { new, i, target, first: None, entry: String::new() }),
+                Input::Tap(Button::No) => self.write(new, i, target, None, port, rng),
                 _ => Ok(State::PinAsk { new, i, target }),
             },
             State::PinEnter { new, i, target, first, entry } => {
@@ -408,8 +405,8 @@ impl Ceremony {
                 }
             }
             State::DupAsk { new, i, written } => match input {
-                Input::Tap("Yes") => Ok(State::DupKey { new, i, written }),
-                Input::Tap("No") => self.next_split(new, i),
+                Input::Tap(Button::Yes) => Ok(State::DupKey { new, i, written }),
+                Input::Tap(Button::No) => self.next_split(new, i),
                 _ => Ok(State::DupAsk { new, i, written }),
             },
             State::DupKey { new, i, written } => {
@@ -434,10 +431,10 @@ impl Ceremony {
                 }
             }
             State::DupOverwrite { new, i, written, target } => match input {
-                Input::Tap("Overwrite") if port.as_ref().map(|k| k.id) == Some(target) => {
+                Input::Tap(Button::Overwrite) if port.as_ref().map(|k| k.id) == Some(target) => {
                     Ok(self.duplicate(new, i, written, port))
                 }
-                Input::Tap("Use another iKey") | Input::Removed | Input::Tap("Overwrite") => {
+                Input::Tap(Button::UseAnother) | Input::Removed | Input::Tap(Button::Overwrite) => {
                     self.note = Some("Insert a blank or rewritable iKey for the duplicate.".into());
                     Ok(State::DupKey { new, i, written })
                 }
@@ -572,11 +569,11 @@ enum Keypad {
 }
 
 /// Digits and Clear edit the entry; Enter submits it.
-fn keypad(mut entry: String, input: &Input<'_>) -> Keypad {
+fn keypad(mut entry: String, input: &Input) -> Keypad {
     match input {
-        Input::Tap(ENTER) => return Keypad::Entered(entry),
-        Input::Tap(CLEAR) => entry.clear(),
-        Input::Tap(d) if d.len() == 1 && d.chars().all(|c| c.is_ascii_digit()) && entry.len() < 48 => entry.push_str(d),
+        Input::Tap(Button::Enter) => return Keypad::Entered(entry),
+        Input::Tap(Button::Clear) => entry.clear(),
+        Input::Tap(Button::Digit(d)) if entry.len() < 48 => entry.push_str(Button::Digit(*d).label()),
         _ => {}
     }
     Keypad::Typing(entry)
@@ -599,7 +596,7 @@ impl Ceremony {
         let mut prompt = Vec::new();
         let mut keypad = false;
         let mut entry = String::new();
-        let mut buttons: Vec<&str> = Vec::new();
+        let mut buttons: Vec<Button> = Vec::new();
         match &self.state {
             State::PresentKey(g) => {
                 let color = g.kind.color();
@@ -623,30 +620,30 @@ impl Ceremony {
                 } else {
                     prompt.push(format!("Insert the {} iKey ({color}) and press Enter.", g.kind.name()));
                 }
-                buttons.push(ENTER);
+                buttons.push(Button::Enter);
             }
             State::PresentPin { entry: e, .. } => {
                 prompt.push("Enter the PIN of this iKey.".into());
                 keypad = true;
                 entry = "*".repeat(e.len());
-                buttons.push(ENTER);
+                buttons.push(Button::Enter);
             }
             State::ReuseAsk(kind) => {
                 prompt.push(format!("{} secret ({}):", kind.name(), kind.color()));
                 prompt.push("Reuse an existing keyset, or create a new one?".into());
-                buttons.extend(["Reuse", "New"]);
+                buttons.extend([Button::Reuse, Button::New]);
             }
             State::EnterM { entry: e, .. } => {
                 prompt.push("M: splits needed to authenticate (1-16)".into());
                 keypad = true;
                 entry = e.clone();
-                buttons.push(ENTER);
+                buttons.push(Button::Enter);
             }
             State::EnterN { m, entry: e, .. } => {
                 prompt.push(format!("M = {m}. N: splits to create ({m}-16)"));
                 keypad = true;
                 entry = e.clone();
-                buttons.push(ENTER);
+                buttons.push(Button::Enter);
             }
             State::WriteKey { new, i } => {
                 prompt.push(format!(
@@ -655,16 +652,16 @@ impl Ceremony {
                     new.n
                 ));
                 prompt.push(format!("Stick a {} sticker on it.", new.kind.color()));
-                buttons.push(ENTER);
+                buttons.push(Button::Enter);
             }
             State::Overwrite { .. } | State::DupOverwrite { .. } => {
                 prompt.push("This iKey holds a secret. Overwrite it?".into());
                 prompt.push("Keep a copy of any keyset still in use.".into());
-                buttons.extend(["Overwrite", "Use another iKey"]);
+                buttons.extend([Button::Overwrite, Button::UseAnother]);
             }
             State::PinAsk { .. } => {
                 prompt.push("Set a PIN for this iKey?".into());
-                buttons.extend(["Yes", "No"]);
+                buttons.extend([Button::Yes, Button::No]);
             }
             State::PinEnter { first, entry: e, .. } => {
                 prompt.push(
@@ -677,26 +674,26 @@ impl Ceremony {
                 );
                 keypad = true;
                 entry = "*".repeat(e.len());
-                buttons.push(ENTER);
+                buttons.push(Button::Enter);
             }
             State::DupAsk { .. } => {
                 prompt.push("Make a duplicate of this iKey?".into());
-                buttons.extend(["Yes", "No"]);
+                buttons.extend([Button::Yes, Button::No]);
             }
             State::DupKey { .. } => {
                 prompt.push(
                     "Remove the iKey, insert a blank or rewritable iKey for the duplicate and press Enter.".into(),
                 );
-                buttons.push(ENTER);
+                buttons.push(Button::Enter);
             }
         }
-        buttons.push(CANCEL);
+        buttons.push(Button::Cancel);
         Screen {
             title: "Luna USB HSM 7".into(),
             operation: Some(self.title.clone()),
             note: self.note.clone(),
             prompt,
-            buttons: buttons.into_iter().map(String::from).collect(),
+            buttons,
             keypad,
             entry,
             ..Screen::default()

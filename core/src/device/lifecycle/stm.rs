@@ -9,7 +9,7 @@ use crate::crypto::hmac_sha256;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 
-use super::request::CryptoRngCore;
+use crate::device::CryptoRngCore;
 
 const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 

@@ -44,6 +44,27 @@ pub fn hsm_label(label: &str) -> Result<String, NameError> {
     Ok(label.chars().take(LABEL_MAX).collect())
 }
 
+/// Characters a partition label may hold (chapter 7, "Partition Labels").
+const PARTITION_LABEL_CHARS: &str =
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 !@#$%^&*()-_+=[]{}\\|/;:',.<>`~";
+
+/// Checks a partition label and returns it truncated to 32 characters.
+pub fn partition_label(label: &str) -> Result<String, NameError> {
+    if label.is_empty() {
+        return Err(NameError {
+            message: "The partition label must be 1 to 32 characters long.".into(),
+            code: retcode::ARGUMENTS_BAD,
+        });
+    }
+    if let Some(c) = bad_char(label, PARTITION_LABEL_CHARS) {
+        return Err(NameError {
+            message: format!("The character '{c}' is not allowed in a partition label."),
+            code: retcode::ARGUMENTS_BAD,
+        });
+    }
+    Ok(label.chars().take(LABEL_MAX).collect())
+}
+
 /// Checks a role password or challenge secret (8-255 characters, allowed set, no leading space).
 pub fn password(pw: &str) -> Result<(), NameError> {
     let len = pw.chars().count();
@@ -105,6 +126,15 @@ mod tests {
         assert_eq!(hsm_label("my HSM").unwrap(), "my HSM");
         assert!(hsm_label("").is_err());
         assert!(hsm_label("tab\there").is_err());
+    }
+
+    #[test]
+    fn partition_labels_refuse_quotes_and_question_marks() {
+        assert_eq!(partition_label(&"p".repeat(40)).unwrap().len(), 32);
+        assert!(partition_label("my partition").is_ok());
+        assert!(partition_label("what?").is_err());
+        assert!(partition_label("say \"hi\"").is_err());
+        assert!(partition_label("").is_err());
     }
 
     #[test]

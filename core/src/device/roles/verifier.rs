@@ -1,44 +1,9 @@
-//! HSM roles (chapter 7) and how the HSM verifies a presented credential without keeping it.
+//! How the HSM verifies a presented secret without keeping it.
 
 use crate::crypto::{hmac_sha256, hmac_sha256_verify};
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
-use super::request::CryptoRngCore;
-
-/// Roles of the Luna USB HSM 7's administrative partition and of its application partition.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Role {
-    /// HSM Security Officer (`so`).
-    So,
-    /// Auditor (`au`).
-    Auditor,
-}
-
-impl Role {
-    /// Parses a LunaCM role name: the short name or the full name, any case.
-    pub fn parse(name: &str) -> Option<Role> {
-        match name.trim().to_ascii_lowercase().as_str() {
-            "so" | "security officer" | "hsm so" | "hsm security officer" => Some(Role::So),
-            "au" | "auditor" | "audit" => Some(Role::Auditor),
-            _ => None,
-        }
-    }
-
-    /// The name LunaCM and the touchscreen use.
-    pub fn display_name(&self) -> &'static str {
-        match self {
-            Role::So => "HSM SO",
-            Role::Auditor => "Auditor",
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.display_name())
-    }
-}
+use crate::device::CryptoRngCore;
 
 /// What the HSM keeps to check a secret: a salt and HMAC-SHA256(salt, secret). The secret itself is not
 /// kept, as on the real unit ("the HSM does not hold the authentication secrets").
@@ -82,12 +47,5 @@ mod tests {
         assert!(v.verify(b"correct horse"));
         assert!(!v.verify(b"correct horsf"));
         assert!(!v.verify(b""));
-    }
-
-    #[test]
-    fn role_names_parse_in_any_case() {
-        assert_eq!(Role::parse("SO"), Some(Role::So));
-        assert_eq!(Role::parse("Auditor"), Some(Role::Auditor));
-        assert_eq!(Role::parse("co"), None);
     }
 }

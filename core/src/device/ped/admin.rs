@@ -1,13 +1,9 @@
 //! The touchscreen's Admin tab: identify the secret on an inserted iKey, duplicate it onto another.
 
+use super::button::Button;
 use super::screen::Screen;
 use crate::ikey::{IKey, KeyContent};
 use serde::{Deserialize, Serialize};
-
-/// The button that opens the Admin tab on the idle screen.
-pub const ADMIN_TAB: &str = "Admin";
-const DUPLICATE: &str = "Duplicate this iKey";
-const EXIT: &str = "Exit";
 
 /// Where the Admin tab stands.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,25 +21,25 @@ pub enum Admin {
 
 impl Admin {
     /// Handles a tap; returns the next state, or `None` when the tab is closed.
-    pub fn tap(self, label: &str, port: &mut Option<IKey>) -> Option<Admin> {
-        if label == EXIT {
+    pub fn tap(self, button: Button, port: &mut Option<IKey>) -> Option<Admin> {
+        if button == Button::Exit {
             return None;
         }
-        Some(match (self, label) {
-            (Admin::Menu, DUPLICATE) => match port.as_ref().and_then(|k| k.content.clone()) {
+        Some(match (self, button) {
+            (Admin::Menu, Button::Duplicate) => match port.as_ref().and_then(|k| k.content.clone()) {
                 Some(source) => Admin::DupTarget { source, note: None },
                 None => Admin::Menu,
             },
-            (Admin::DupTarget { source, .. }, "Enter") => Self::offer(source, port),
-            (Admin::DupOverwrite { source, target }, "Overwrite") => {
+            (Admin::DupTarget { source, .. }, Button::Enter) => Self::offer(source, port),
+            (Admin::DupOverwrite { source, target }, Button::Overwrite) => {
                 if port.as_ref().map(|k| k.id) == Some(target) {
                     Self::copy(source, port)
                 } else {
                     Admin::DupTarget { source, note: Some("The iKey was removed. Insert it again.".into()) }
                 }
             }
-            (Admin::DupOverwrite { source, .. }, "Use another iKey") => Admin::DupTarget { source, note: None },
-            (Admin::DupDone { source }, "Yes") => Admin::DupTarget { source, note: None },
+            (Admin::DupOverwrite { source, .. }, Button::UseAnother) => Admin::DupTarget { source, note: None },
+            (Admin::DupDone { source }, Button::Yes) => Admin::DupTarget { source, note: None },
             (state, _) => state,
         })
     }
@@ -85,30 +81,30 @@ impl Admin {
                     }
                 });
                 if port.is_some_and(|k| k.content.is_some()) {
-                    buttons.push(DUPLICATE);
+                    buttons.push(Button::Duplicate);
                 }
             }
             Admin::DupTarget { note: n, .. } => {
                 note = n.clone();
                 prompt.push("Remove the iKey, insert a blank or rewritable iKey and press Enter.".into());
-                buttons.push("Enter");
+                buttons.push(Button::Enter);
             }
             Admin::DupOverwrite { .. } => {
                 prompt.push("This iKey holds a secret. Overwrite it?".into());
-                buttons.extend(["Overwrite", "Use another iKey"]);
+                buttons.extend([Button::Overwrite, Button::UseAnother]);
             }
             Admin::DupDone { .. } => {
                 prompt.push("Duplicate written. Make another duplicate?".into());
-                buttons.push("Yes");
+                buttons.push(Button::Yes);
             }
         }
-        buttons.push(EXIT);
+        buttons.push(Button::Exit);
         Screen {
             title: "Luna USB HSM 7".into(),
-            operation: Some(ADMIN_TAB.into()),
+            operation: Some(Button::Admin.label().into()),
             note,
             prompt,
-            buttons: buttons.into_iter().map(String::from).collect(),
+            buttons,
             ..Screen::default()
         }
     }

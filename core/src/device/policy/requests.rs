@@ -1,0 +1,77 @@
+//! `GetPolicies` and `ChangePolicy` on either slot: HSM policies by the HSM SO on the admin slot, partition
+//! policies by the Partition SO on the partition's slot, with the effects of a destructive change
+//! (chapter 10's "Change Destructive HSM Policy": the partition is destroyed; a destructive partition
+//! policy destroys the partition's contents).
+
+use super::{check_change, check_partition_change, HSM};
+use crate::device::request::PolicyView;
+use crate::device::{Action, Event, Hsm, Response, SlotId, ADMIN_SLOT};
+use crate::retcode::{self, LunaRet};
+
+impl Hsm {
+    pub(in crate::device) fn get_policies(&self, slot: SlotId) -> Result<Response, LunaRet> {
+        if slot == ADMIN_SLOT {
+            let mut values = self.policies.clone();
+            values.set_auth(self.auth);
+            return Ok(Response::Policies(PolicyView {
+                partition: false,
+                values,
+                label: self.label().to_string(),
+                serial: self.serial.clone(),
+            }));
+        }
+        let p = self.partition().filter(|p| p.slot() == slot).ok_or(retcode::SLOT_ID_INVALID)?;
+        Ok(Response::Policies(PolicyView {
+            partition: true,
+            values: p.policies().clone(),
+            label: p.label().to_string(),
+            serial: p.info(None, &self.policies, 0).serial,
+        }))
+    }
+
+    pub(in crate::device) fn change_policy(
+        &mut self,
+        slot: SlotId,
+        id: u8,
+        value: u32,
+        now_ms: u64,
+    ) -> Result<Response, LunaRet> {
+        self.authorize(slot, Action::ChangePolicy, now_ms)?;
+        let mut hsm = self.policies.clone();
+        hsm.set_auth(self.auth);
+        if slot == ADMIN_SLOT {
+            let change = check_change(HSM, &hsm, id, value)?;
+            self.policies.set(&change);
+            if change.destructive {
+                self.destroy_partition(now_ms);
+            }
+            self.emit(
+                now_ms,
+                Event::PolicyChanged {
+                    partition: false,
+                    id,
+                    old: change.old,
+                    new: change.new,
+                    destructive: change.destructive,
+                },
+            );
+            return Ok(Response::PolicyChanged { old: change.old, destructive: change.destructive });
+        }
+        let p = self.partition_mut().ok_or(retcode::SLOT_ID_INVALID)?;
+        let change = check_partition_change(p.policies(), &hsm, id, value)?;
+        p.set_policy(&change);
+        // Partition contents (key objects) are what a destructive partition policy destroys; the
+        // partition has none to lose yet.
+        self.emit(
+            now_ms,
+            Event::PolicyChanged {
+                partition: true,
+                id,
+                old: change.old,
+                new: change.new,
+                destructive: change.destructive,
+            },
+        );
+        Ok(Response::PolicyChanged { old: change.old, destructive: change.destructive })
+    }
+}

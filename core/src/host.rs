@@ -1,0 +1,96 @@
+//! The host computer's files that LunaCM reads and writes: policy templates today, audit logs and
+//! certificates later. They belong to the world (the browser keeps them with it; the native `lunacm` keeps
+//! them in its state file), so a template exported on one unit can be applied on another.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Longest file the host keeps, in bytes.
+pub const FILE_MAX: usize = 256 * 1024;
+/// Most files the host keeps.
+pub const FILES_MAX: usize = 200;
+/// Longest file name, in characters.
+pub const NAME_MAX: usize = 255;
+
+/// The host's files, by name (a path as the user typed it, e.g. `/usr/safenet/lunaclient/templates/HSMPT`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostFiles(BTreeMap<String, String>);
+
+impl HostFiles {
+    /// The text of file `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name.trim()).map(String::as_str)
+    }
+
+    /// Writes (or overwrites) file `name`.
+    pub fn put(&mut self, name: &str, text: String) -> Result<(), String> {
+        let name = check_name(name)?;
+        if text.len() > FILE_MAX {
+            return Err(format!("'{name}' is {} bytes; the host keeps files up to {FILE_MAX} bytes.", text.len()));
+        }
+        if !self.0.contains_key(&name) && self.0.len() >= FILES_MAX {
+            return Err(format!("The host already holds {FILES_MAX} files: delete one first."));
+        }
+        self.0.insert(name, text);
+        Ok(())
+    }
+
+    /// Deletes file `name`; returns whether it existed.
+    pub fn remove(&mut self, name: &str) -> bool {
+        self.0.remove(name.trim()).is_some()
+    }
+
+    /// Every file, by name, with its text.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(n, t)| (n.as_str(), t.as_str()))
+    }
+
+    /// Checks the files of a loaded world against the limits a world the simulator wrote respects.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.0.len() > FILES_MAX {
+            return Err(format!("the host holds {} files (at most {FILES_MAX})", self.0.len()));
+        }
+        for (name, text) in &self.0 {
+            check_name(name).map_err(|e| format!("host file name: {e}"))?;
+            if text.len() > FILE_MAX {
+                return Err(format!("host file '{name}' is {} bytes (at most {FILE_MAX})", text.len()));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A file name: 1 to 255 printable characters, no control characters.
+fn check_name(name: &str) -> Result<String, String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err("A file name is needed.".into());
+    }
+    if name.chars().count() > NAME_MAX {
+        return Err(format!("A file name has at most {NAME_MAX} characters."));
+    }
+    if name.chars().any(char::is_control) {
+        return Err("A file name cannot hold control characters.".into());
+    }
+    Ok(name.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn files_are_kept_by_trimmed_name_and_limited() {
+        let mut f = HostFiles::default();
+        f.put(" /tmp/HSMPT ", "6:\"Allow masking\":1\n".into()).unwrap();
+        assert_eq!(f.get("/tmp/HSMPT"), Some("6:\"Allow masking\":1\n"));
+        assert!(f.put("", String::new()).is_err());
+        assert!(f.put("bad\nname", String::new()).is_err());
+        assert!(f.put("big", "x".repeat(FILE_MAX + 1)).is_err());
+        assert!(f.remove("/tmp/HSMPT"));
+        assert!(!f.remove("/tmp/HSMPT"));
+        assert!(f.validate().is_ok());
+    }
+}

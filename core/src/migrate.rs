@@ -1,0 +1,78 @@
+//! Saved worlds from every earlier format version load: each step rewrites the saved JSON of one version
+//! into the next, so a world saved by any earlier simulator (browser or `lunacm` state file) is upgraded,
+//! never refused.
+
+use crate::device::policy::Policies;
+use serde_json::{json, Map, Value};
+
+/// Upgrades `world` from format version `found` to the current one.
+pub fn upgrade(mut world: Value, found: u64) -> Result<Value, String> {
+    if found < 2 {
+        world = v1_to_v2(world)?;
+    }
+    Ok(world)
+}
+
+/// Version 1 kept the HSM SO as flat fields (`so`, `domain`, `label`, `so_failed_logins`, `logged_in`).
+/// Version 2 keeps a lifecycle (zeroized, or initialized with label, domain and partition), a table of
+/// admin role records, HSM policies, an event log and the host's files; logins are no longer saved.
+fn v1_to_v2(mut world: Value) -> Result<Value, String> {
+    let obj = world.as_object_mut().ok_or("the saved world is not an object")?;
+    let old = obj.remove("hsm").and_then(|h| match h {
+        Value::Object(m) => Some(m),
+        _ => None,
+    });
+    let mut old = old.ok_or("the saved world has no HSM")?;
+    let mut take = |k: &str| old.remove(k).unwrap_or(Value::Null);
+    let so = take("so");
+    let domain = take("domain");
+    let label = take("label");
+    let failures = take("so_failed_logins");
+    let lifecycle = match (&so, &domain) {
+        (Value::Null, _) | (_, Value::Null) => json!("Zeroized"),
+        _ => json!({ "Initialized": { "label": label, "domain": domain, "partition": null } }),
+    };
+    let mut admin_roles = Map::new();
+    if !so.is_null() {
+        admin_roles.insert(
+            "So".into(),
+            json!({
+                "credential": so,
+                "challenge": null,
+                "failures": failures,
+                "lockout": null,
+                "must_change": false,
+                "activated": false,
+            }),
+        );
+    }
+    // A ceremony saved by version 1 named its purposes differently; it is cancelled, as restarting
+    // LunaCM cancels one anyway. The iKey in the port stays where it is.
+    let running = take("running");
+    let mut flash = take("flash");
+    if !running.is_null() {
+        flash = json!("The iKey operation in progress was cancelled when the simulator was updated.");
+    }
+    let policies = serde_json::to_value(Policies::hsm_defaults()).map_err(|e| e.to_string())?;
+    let hsm = json!({
+        "serial": take("serial"),
+        "auth": take("auth"),
+        "lifecycle": lifecycle,
+        "admin_roles": admin_roles,
+        "policies": policies,
+        "rpv": take("rpv"),
+        "so_failed_total": take("so_failed_total"),
+        "stm": take("stm"),
+        "generation": 0,
+        "events": [],
+        "port": take("port"),
+        "running": null,
+        "ped_outcome": null,
+        "admin": take("admin"),
+        "flash": flash,
+    });
+    obj.insert("hsm".into(), hsm);
+    obj.insert("files".into(), json!({}));
+    obj.insert("schema".into(), json!(2));
+    Ok(world)
+}
