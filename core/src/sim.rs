@@ -136,7 +136,7 @@ pub fn run(world: &mut World, words: &[String], host_now_ms: u64) -> SimOutput {
                 (Ok(id), Ok(c)) => match world.set_sticker(id, c, &label) {
                     Ok(()) => format!(
                         "\n{INDENT}iKey {id} now has {}.\n",
-                        c.map_or("no sticker colour".to_string(), |c| format!("a {c} sticker \"{label}\""))
+                        c.map_or("no sticker colour".to_string(), |c| format!("{} sticker \"{label}\"", c.with_article()))
                     ),
                     Err(e) => format!("\n{INDENT}{e}\n"),
                 },
