@@ -266,6 +266,9 @@ fn admin_tab_identifies_and_duplicates() {
 fn reusing_an_existing_keyset_shares_the_secret() {
     let mut s = Session::new();
     init_one_of_one(&mut s);
+    // Refused before the SO logs in: the error names the whole command.
+    let out = s.enter("ped vector init");
+    assert!(out.contains("Error: 'ped vector init' failed."), "{out}");
     s.enter("role login -name so");
     present(&mut s, 1, None);
     // A first RPV: a new orange keyset on iKey 3.
