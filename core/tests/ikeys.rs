@@ -263,6 +263,23 @@ fn admin_tab_identifies_and_duplicates() {
 }
 
 #[test]
+fn an_admin_tab_note_about_the_key_goes_when_the_key_moves() {
+    let mut s = Session::new();
+    init_one_of_one(&mut s);
+    s.run(&["sim tap Admin", "sim ikey insert 1", "sim tap Duplicate this iKey"]);
+    let out = s.enter("sim tap Enter");
+    assert!(out.contains("already holds this secret"), "{out}");
+    let out = s.enter("sim ikey remove");
+    assert!(!out.contains("already holds this secret"), "the key it spoke of is gone: {out}");
+    assert!(out.contains("insert a blank or rewritable iKey and press Enter"), "{out}");
+    let out = s.enter("sim tap Enter");
+    assert!(out.contains("Insert a blank or rewritable iKey first."), "{out}");
+    let out = s.enter("sim ikey insert 7");
+    assert!(!out.contains("first."), "a key is in now: {out}");
+    assert!(s.enter("sim tap Enter").contains("Duplicate written"));
+}
+
+#[test]
 fn reusing_an_existing_keyset_shares_the_secret() {
     let mut s = Session::new();
     init_one_of_one(&mut s);

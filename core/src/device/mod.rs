@@ -227,6 +227,9 @@ impl Hsm {
                 return Ok(None);
             }
         };
+        if let Some(admin) = self.admin.as_mut() {
+            admin.key_moved();
+        }
         if let Some(mut running) = self.running.take() {
             let progress = running.ceremony.handle(input, &mut self.port, env.now_ms, env.rng);
             self.after(running, progress);
