@@ -259,6 +259,11 @@ impl Tray {
         &self.keys
     }
 
+    /// The id the next new key will get.
+    pub(crate) fn next_id(&self) -> u32 {
+        self.next_id
+    }
+
     /// Takes a key out of the tray.
     pub fn take(&mut self, id: u32) -> Option<IKey> {
         let i = self.keys.iter().position(|k| k.id == id)?;
