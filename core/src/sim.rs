@@ -136,7 +136,10 @@ pub fn run(world: &mut World, words: &[String], host_now_ms: u64) -> SimOutput {
                 (Ok(id), Ok(c)) => match world.set_sticker(id, c, &label) {
                     Ok(()) => format!(
                         "\n{INDENT}iKey {id} now has {}.\n",
-                        c.map_or("no sticker colour".to_string(), |c| format!("a {c} sticker \"{label}\""))
+                        c.map_or("no sticker colour".to_string(), |c| format!(
+                            "{} sticker \"{label}\"",
+                            c.with_article()
+                        ))
                     ),
                     Err(e) => format!("\n{INDENT}{e}\n"),
                 },
@@ -206,7 +209,58 @@ pub fn run(world: &mut World, words: &[String], host_now_ms: u64) -> SimOutput {
                 banner.trim_end_matches(crate::lunacm::PROMPT)
             )
         }
-        _ => format!("\n{INDENT}Unknown sim command '{}'. Type 'sim help'.\n", words.join(" ")),
+        _ => usage(&lower)
+            .unwrap_or_else(|| format!("\n{INDENT}Unknown sim command '{}'. Type 'sim help'.\n", words.join(" "))),
     };
     SimOutput::text(text)
+}
+
+/// For a line that starts like a sim command but lacks an argument (`sim tap`) or has too many: the
+/// usage of the commands it comes closest to, from [`HELP`]. `None` if it names no sim command.
+fn usage(words: &[&str]) -> Option<String> {
+    // How many leading words fit the command's syntax: its words, or anything for a `<placeholder>`.
+    let fit = |syntax: &str| {
+        let parts = syntax.split(' ').skip(1);
+        parts.zip(words).take_while(|(p, w)| p.starts_with(['<', '[']) || p == *w).count()
+    };
+    let best = HELP.iter().map(|(syntax, _)| fit(syntax)).max().filter(|n| *n > 0)?;
+    let mut s = String::from("\n");
+    for (syntax, what) in HELP.iter().filter(|(syntax, _)| fit(syntax) == best) {
+        s.push_str(&format!("{INDENT}Usage: {syntax}\n{INDENT}       {what}.\n"));
+    }
+    s.push_str(&format!("{INDENT}Type 'sim help' for every sim command.\n"));
+    Some(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sim(world: &mut World, line: &str) -> String {
+        let words: Vec<String> = line.split_whitespace().map(String::from).collect();
+        run(world, &words, 0).text
+    }
+
+    #[test]
+    fn a_sim_command_without_its_argument_shows_its_usage() {
+        let mut w = World::new(1, 0);
+        for (line, usage) in [
+            ("tap", "Usage: sim tap <button>\n               Tap a touchscreen button by its text."),
+            ("keypad", "Usage: sim keypad <digits>"),
+            ("clock advance", "Usage: sim clock advance <seconds>"),
+            ("ikey insert", "Usage: sim ikey insert <id>"),
+            ("ikey sticker", "Usage: sim ikey sticker <id> <colour> [text]"),
+            ("ikey sticker 1", "Usage: sim ikey sticker <id> <colour> [text]"),
+            ("keypad 1 2", "Usage: sim keypad <digits>"),
+        ] {
+            let out = sim(&mut w, line);
+            assert!(out.contains(usage), "sim {line}: {out}");
+            assert!(!out.contains("Unknown"), "sim {line}: {out}");
+            assert_eq!(out.matches("Usage:").count(), 1, "only the closest command: {out}");
+        }
+        // A group word alone lists the group's commands.
+        let out = sim(&mut w, "ikey");
+        assert!(out.contains("Usage: sim ikey insert <id>") && out.contains("Usage: sim ikey remove"), "{out}");
+        assert!(sim(&mut w, "frobnicate").contains("Unknown sim command 'frobnicate'"));
+    }
 }

@@ -362,7 +362,79 @@ impl World {
             return Err(LoadError::Version { found, expected: SCHEMA_VERSION });
         }
         let value = crate::migrate::upgrade(value, found).map_err(LoadError::Corrupt)?;
-        serde_json::from_value(value).map_err(|e| LoadError::Corrupt(e.to_string()))
+        let world: World = serde_json::from_value(value).map_err(|e| LoadError::Corrupt(e.to_string()))?;
+        world.validate().map_err(LoadError::Corrupt)?;
+        Ok(world)
+    }
+
+    /// Checks what the device's own rules never produce, so that a hand-edited saved world is refused
+    /// rather than shown: an over-long label, two iKeys with the same id, and the like.
+    pub fn validate(&self) -> Result<(), String> {
+        use crate::device::{check_hsm_label, SO_LOGIN_ATTEMPTS};
+        let info = self.hsm.info(0);
+        let label = &info.label;
+        if !label.is_empty() {
+            // The device keeps what `check_hsm_label` returns: allowed characters, truncated to the maximum.
+            if let Some(c) = label.chars().find(|c| check_hsm_label(&c.to_string()).is_err()) {
+                return Err(format!("the HSM label contains {c:?}, which an HSM label may not contain"));
+            }
+            let (n, max) = (label.chars().count(), check_hsm_label(label).map_or(0, |l| l.chars().count()));
+            if n > max {
+                return Err(format!("the HSM label has {n} characters (at most {max})"));
+            }
+        }
+        if self.hsm.zeroized() != label.is_empty() {
+            return Err(if label.is_empty() {
+                "the HSM is initialized but has no label".into()
+            } else {
+                "the HSM is zeroized but has a label".into()
+            });
+        }
+        let has_so = self.hsm.admin_roles().get(crate::device::Role::So).is_some();
+        if has_so == self.hsm.zeroized() {
+            return Err(if has_so {
+                "the HSM is zeroized but has an HSM SO".into()
+            } else {
+                "the HSM is initialized but has no HSM SO".into()
+            });
+        }
+        if let Some(p) = self.hsm.partition() {
+            let n = p.label().chars().count();
+            if n > crate::device::LABEL_MAX {
+                return Err(format!("the partition label has {n} characters (at most {})", crate::device::LABEL_MAX));
+            }
+        }
+        if info.so_failed_logins >= SO_LOGIN_ATTEMPTS {
+            return Err(format!(
+                "the HSM counts {} failed SO logins in a row; it zeroizes at {SO_LOGIN_ATTEMPTS}",
+                info.so_failed_logins
+            ));
+        }
+        if info.serial != self.shipment.serial {
+            return Err(format!(
+                "the HSM's serial number {} is not the {} of its shipping e-mail",
+                info.serial, self.shipment.serial
+            ));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for key in self.tray.keys().iter().chain(self.hsm.port()) {
+            if !seen.insert(key.id) {
+                return Err(format!("iKey {} appears twice", key.id));
+            }
+            if key.id == 0 || key.id >= self.tray.next_id() {
+                return Err(format!(
+                    "iKey {} has a number the desk has not given out (the next new iKey is {})",
+                    key.id,
+                    self.tray.next_id()
+                ));
+            }
+            let n = key.sticker.label.chars().count();
+            if n > STICKER_MAX {
+                return Err(format!("the sticker of iKey {} has {n} characters (at most {STICKER_MAX})", key.id));
+            }
+        }
+        self.files.validate()?;
+        Ok(())
     }
 
     /// Replaces the world with a factory-fresh one (the `sim reset` command), with the same settings.

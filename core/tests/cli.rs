@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
-fn lunacm(state: &PathBuf, args: &[&str], input: &str) -> Output {
+fn lunacm(state: &PathBuf, args: &[&str], input: impl AsRef<[u8]>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_lunacm"))
         .arg("--state")
         .arg(state)
@@ -16,7 +16,7 @@ fn lunacm(state: &PathBuf, args: &[&str], input: &str) -> Output {
         .spawn()
         .expect("lunacm starts");
     // lunacm may exit before reading (a refused state file): a closed pipe is not the test's failure.
-    let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
+    let _ = child.stdin.take().unwrap().write_all(input.as_ref());
     child.wait_with_output().unwrap()
 }
 
@@ -104,4 +104,26 @@ fn the_number_of_blank_ikeys_is_a_setting_of_a_new_world() {
     assert_eq!(text.matches("no sticker").count(), 3, "{text}");
     let out = lunacm(&temp_state("blanks-bad"), &["--blank-ikeys", "99"], "");
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn a_line_that_is_not_utf8_is_reported_skipped_and_fails_the_run() {
+    let state = temp_state("not-utf8");
+    let out = lunacm(&state, &["--seed", "4"], b"slot list\nhsm init -label caf\xe9\nhsm showinfo\n");
+    let (text, err) = (stdout(&out), String::from_utf8_lossy(&out.stderr).into_owned());
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("lunacm: line 2 is not valid UTF-8; skipped"), "{err}");
+    assert!(text.contains("lunacm:>hsm showinfo"), "the lines after it still run: {text}");
+    assert!(text.contains("Number of Partitions"), "{text}");
+    // A prompt answer likewise: the prompt stays open for the next line.
+    let out = lunacm(&state, &[], b"stm recover -r AAAA-BBBB-CCCC-DDDD\n\xff\xfe\nquit\nslot list\n");
+    let (text, err) = (stdout(&out), String::from_utf8_lossy(&out.stderr).into_owned());
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("lunacm: line 2 (an answer to a prompt) is not valid UTF-8; skipped"), "{err}");
+    assert!(text.contains("User Cancelled Operation"), "{text}");
+    assert!(text.contains("lunacm:>slot list"), "{text}");
+    // Valid input, CRLF line endings included, still succeeds.
+    let out = lunacm(&state, &[], "slot list\r\nhsm showinfo\r\n");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout(&out).contains("lunacm:>hsm showinfo\n"));
 }

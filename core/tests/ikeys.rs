@@ -180,11 +180,11 @@ fn wrong_colour_is_not_a_failure_a_wrong_blue_key_is_and_three_zeroize() {
     s.enter("role login -name so");
     // The red domain key is the wrong colour: not counted.
     let out = present(&mut s, 2, None);
-    assert!(out.contains("does not hold a HSM SO secret"), "{out}");
+    assert!(out.contains("does not hold an HSM SO secret"), "{out}");
     assert_eq!(failed_so_logins(&s), 0);
     // A blank key is not counted either.
     let out = present(&mut s, 6, None);
-    assert!(out.contains("does not hold a HSM SO secret"), "{out}");
+    assert!(out.contains("does not hold an HSM SO secret"), "{out}");
     assert_eq!(failed_so_logins(&s), 0);
     // The old blue key is a wrong key of the right type: counted.
     let out = present(&mut s, 1, None);
@@ -263,12 +263,38 @@ fn admin_tab_identifies_and_duplicates() {
 }
 
 #[test]
+fn an_admin_tab_note_about_the_key_goes_when_the_key_moves() {
+    let mut s = Session::new();
+    init_one_of_one(&mut s);
+    s.run(&["sim tap Admin", "sim ikey insert 1", "sim tap Duplicate this iKey"]);
+    let out = s.enter("sim tap Enter");
+    assert!(out.contains("already holds this secret"), "{out}");
+    let out = s.enter("sim ikey remove");
+    assert!(!out.contains("already holds this secret"), "the key it spoke of is gone: {out}");
+    assert!(out.contains("insert a blank or rewritable iKey and press Enter"), "{out}");
+    let out = s.enter("sim tap Enter");
+    assert!(out.contains("Insert a blank or rewritable iKey first."), "{out}");
+    let out = s.enter("sim ikey insert 7");
+    assert!(!out.contains("first."), "a key is in now: {out}");
+    assert!(s.enter("sim tap Enter").contains("Duplicate written"));
+}
+
+#[test]
 fn reusing_an_existing_keyset_shares_the_secret() {
     let mut s = Session::new();
     init_one_of_one(&mut s);
+    // Refused before the SO logs in: the error names the whole command.
+    let out = s.enter("ped vector init");
+    assert!(out.contains("Error: 'ped vector init' failed."), "{out}");
     s.enter("role login -name so");
     present(&mut s, 1, None);
     // A first RPV: a new orange keyset on iKey 3.
+    let out = s.enter("sim ikey sticker 3 orange RPV");
+    assert!(out.contains("iKey 3 now has an orange sticker \"RPV\"."), "{out}");
+    s.enter("ped vector init");
+    let out = s.run(&["sim tap New", "sim keypad 1", "sim tap Enter", "sim keypad 1", "sim tap Enter"]);
+    assert!(out.contains("Stick an orange sticker on it."), "{out}");
+    s.run(&["sim tap Cancel"]);
     s.enter("ped vector init");
     let out = create_keyset(&mut s, 1, &[k(3)]);
     assert!(out.contains("No Error"), "{out}");
@@ -328,7 +354,7 @@ fn a_multifactor_hsm_soft_inits_and_ships_in_transport_mode() {
         out.lines().find_map(|l| l.split_once("Verification String:").map(|(_, v)| v.trim().to_string())).unwrap();
     s.enter("role login -name so");
     let out = present(&mut s, 2, None);
-    assert!(out.contains("does not hold a HSM SO secret"), "the red key is not counted: {out}");
+    assert!(out.contains("does not hold an HSM SO secret"), "the red key is not counted: {out}");
     present(&mut s, 1, None);
     let out = s.enter(&format!("stm recover -randomuserstring {rus}"));
     assert!(out.contains(&verification), "nothing changed in transit: {out}");

@@ -208,6 +208,40 @@ fn a_saved_world_round_trips_and_bad_saves_are_refused() {
 }
 
 #[test]
+fn a_hand_edited_world_the_device_could_not_produce_is_refused() {
+    let mut s = Session::new();
+    s.recover_new_unit();
+    s.hard_init("edited", "userpin1");
+    s.enter("sim ikey insert 5");
+    let saved: serde_json::Value = serde_json::from_str(&s.world.to_json()).unwrap();
+    assert!(hsm_core::World::from_json(&saved.to_string()).is_ok(), "a saved world loads");
+    let refused = |edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut v = saved.clone();
+        edit(&mut v);
+        hsm_core::World::from_json(&v.to_string()).unwrap_err().to_string()
+    };
+    let err = refused(&|v| v["hsm"]["lifecycle"]["Initialized"]["label"] = "L".repeat(5000).into());
+    assert!(err.contains("damaged") && err.contains("(the HSM label has 5000 characters (at most 32))"), "{err}");
+    let err = refused(&|v| v["hsm"]["lifecycle"]["Initialized"]["label"] = "tab\there".into());
+    assert!(err.contains("the HSM label contains '\\t'"), "{err}");
+    // Two keys on the desk with one id, or one on the desk with the id of the key in the port.
+    let err = refused(&|v| v["tray"]["keys"][3]["id"] = 3.into());
+    assert!(err.contains("(iKey 3 appears twice)"), "{err}");
+    let err = refused(&|v| v["tray"]["keys"][0]["id"] = 5.into());
+    assert!(err.contains("(iKey 5 appears twice)"), "{err}");
+    let err = refused(&|v| v["tray"]["keys"][0]["id"] = 40.into());
+    assert!(err.contains("iKey 40 has a number the desk has not given out"), "{err}");
+    let err = refused(&|v| v["tray"]["keys"][0]["sticker"]["label"] = "S".repeat(33).into());
+    assert!(err.contains("the sticker of iKey 1 has 33 characters (at most 32)"), "{err}");
+    let err = refused(&|v| v["hsm"]["admin_roles"]["So"]["failures"] = 3.into());
+    assert!(err.contains("failed SO logins"), "{err}");
+    let err = refused(&|v| v["hsm"]["admin_roles"] = serde_json::json!({}));
+    assert!(err.contains("no HSM SO"), "{err}");
+    let err = refused(&|v| v["shipment"]["serial"] = "1".into());
+    assert!(err.contains("shipping e-mail"), "{err}");
+}
+
+#[test]
 fn the_same_seed_replays_byte_for_byte() {
     let run = || {
         let mut s = Session::new();

@@ -3,6 +3,7 @@
 //! `lunacm --state FILE [--seed N] [--blank-ikeys N]`: on a terminal, a REPL with masked passwords; with stdin from a file
 //! or pipe, one line per command or prompt answer, echoed after the prompt so the output reads as a
 //! transcript. The world is saved to FILE after every line; a missing FILE means a factory-fresh unit.
+//! A line that is not valid UTF-8 is reported on stderr and skipped, and the exit status is then 1.
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() -> std::process::ExitCode {
@@ -19,6 +20,7 @@ mod cli {
     use std::io::{self, BufRead, IsTerminal, Write};
     use std::path::{Path, PathBuf};
     use std::process::ExitCode;
+    use std::string::FromUtf8Error;
     use std::time::{SystemTime, UNIX_EPOCH};
 
     struct Options {
@@ -108,17 +110,36 @@ mod cli {
         let mut out = io::stdout().lock();
         let _ = write!(out, "{}", world.start_session());
         let _ = out.flush();
-        let mut lines = io::stdin().lock().lines();
+        let mut stdin = io::stdin().lock();
+        let (mut line_no, mut failed) = (0u64, false);
         loop {
+            line_no += 1;
             let line = if interactive && world.input_masked() {
                 match rpassword::read_password() {
                     Ok(l) => l,
-                    Err(_) => break,
+                    Err(e) => {
+                        eprintln!("lunacm: could not read the password: {e}");
+                        failed = true;
+                        break;
+                    }
                 }
             } else {
-                match lines.next() {
-                    Some(Ok(l)) => l,
-                    _ => break,
+                match read_line(&mut stdin) {
+                    Ok(Some(Ok(l))) => l,
+                    Ok(Some(Err(_))) => {
+                        // Commands and prompt answers alike: say so, go on, and fail at the end.
+                        let answer = world.prompt() != hsm_core::lunacm::PROMPT && !world.waiting_for_ped();
+                        let what = if answer { " (an answer to a prompt)" } else { "" };
+                        eprintln!("lunacm: line {line_no}{what} is not valid UTF-8; skipped");
+                        failed = true;
+                        continue;
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        eprintln!("lunacm: could not read line {line_no}: {e}");
+                        failed = true;
+                        break;
+                    }
                 }
             };
             let cmd = line.trim().to_ascii_lowercase();
@@ -143,6 +164,26 @@ mod cli {
             eprintln!("lunacm: could not save the world: {e}");
             return ExitCode::from(1);
         }
-        ExitCode::SUCCESS
+        if failed {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        }
+    }
+
+    /// The next line of `input` without its line ending: `None` at the end of the input, `Some(Err(_))`
+    /// for a line that is not valid UTF-8.
+    fn read_line(input: &mut impl BufRead) -> io::Result<Option<Result<String, FromUtf8Error>>> {
+        let mut bytes = Vec::new();
+        if input.read_until(b'\n', &mut bytes)? == 0 {
+            return Ok(None);
+        }
+        if bytes.last() == Some(&b'\n') {
+            bytes.pop();
+            if bytes.last() == Some(&b'\r') {
+                bytes.pop();
+            }
+        }
+        Ok(Some(String::from_utf8(bytes)))
     }
 }

@@ -18,7 +18,7 @@ mod roles;
 pub use event::{Event, Stamped};
 pub use lifecycle::{
     check_domain, check_hsm_label, check_partition_label, check_password, stm_string_well_formed, AuthMethod,
-    HsmStatus, NameError,
+    HsmStatus, NameError, LABEL_MAX,
 };
 pub use partition::Partition;
 pub use ped::{Button, Screen, KEYPAD};
@@ -349,6 +349,9 @@ impl Hsm {
                 return Ok(None);
             }
         };
+        if let Some(admin) = self.admin.as_mut() {
+            admin.key_moved();
+        }
         if let Some(mut running) = self.running.take() {
             let progress = running.ceremony.handle(input, &mut self.port, env.now_ms, env.rng);
             self.after(running, progress, env);

@@ -52,6 +52,23 @@ impl Color {
     }
 }
 
+impl Color {
+    /// The colour after "a" or "an": "an orange", "a blue".
+    pub fn with_article(&self) -> String {
+        format!("{} {}", article(self.name()), self.name())
+    }
+}
+
+/// "an" before a word spoken with a vowel sound, else "a": enough for the colours and secret names here
+/// ("an HSM SO", "an Auditor", "a Crypto User").
+fn article(word: &str) -> &'static str {
+    if word.starts_with("HSM") || word.starts_with(['a', 'e', 'i', 'o', 'A', 'E', 'I', 'O']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
 impl fmt::Display for Color {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
@@ -98,6 +115,11 @@ impl SecretKind {
             SecretKind::CryptoUser => "Crypto User",
             SecretKind::LimitedCryptoOfficer => "Limited Crypto Officer",
         }
+    }
+
+    /// The name after "a" or "an": "an HSM SO", "a Partition SO".
+    pub fn with_article(&self) -> String {
+        format!("{} {}", article(self.name()), self.name())
     }
 }
 
@@ -239,6 +261,11 @@ impl Tray {
         &self.keys
     }
 
+    /// The id the next new key will get.
+    pub(crate) fn next_id(&self) -> u32 {
+        self.next_id
+    }
+
     /// Takes a key out of the tray.
     pub fn take(&mut self, id: u32) -> Option<IKey> {
         let i = self.keys.iter().position(|k| k.id == id)?;
@@ -295,5 +322,10 @@ mod tests {
         assert_eq!(SecretKind::RemotePedVector.color(), Color::Orange);
         assert_eq!(SecretKind::CryptoUser.color(), Color::Gray);
         assert_eq!(Color::parse("Grey"), Some(Color::Gray));
+        assert_eq!(Color::Orange.with_article(), "an orange");
+        assert_eq!(Color::Blue.with_article(), "a blue");
+        assert_eq!(SecretKind::HsmSo.with_article(), "an HSM SO");
+        assert_eq!(SecretKind::Auditor.with_article(), "an Auditor");
+        assert_eq!(SecretKind::CryptoUser.with_article(), "a Crypto User");
     }
 }

@@ -375,7 +375,9 @@ fn explain_ped(code: LunaRet) -> Option<String> {
     Some(text.into())
 }
 
-/// The first two words of a command line, as LunaCM names the command in errors.
+/// The words of a command line that name the command (`ped vector init`), as LunaCM names it in errors.
 fn cmd_words(line: &str) -> String {
-    tokenize(line).unwrap_or_default().into_iter().take(2).collect::<Vec<_>>().join(" ")
+    let words = tokenize(line).unwrap_or_default();
+    let n = commands::find(&words).map_or(words.len().min(2), |(_, rest)| words.len() - rest.len());
+    words[..n].join(" ")
 }

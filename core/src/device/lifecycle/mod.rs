@@ -7,7 +7,7 @@ mod stm;
 
 pub use names::{
     domain as check_domain, hsm_label as check_hsm_label, partition_label as check_partition_label,
-    password as check_password, NameError,
+    password as check_password, NameError, LABEL_MAX,
 };
 pub use status::HsmStatus;
 pub use stm::{well_formed as stm_string_well_formed, Stm};

@@ -44,6 +44,13 @@ impl Admin {
         })
     }
 
+    /// A key went into or out of the port: a note about the key that was there no longer applies.
+    pub fn key_moved(&mut self) {
+        if let Admin::DupTarget { note, .. } = self {
+            *note = None;
+        }
+    }
+
     /// A key was offered as the copy's target.
     fn offer(source: KeyContent, port: &mut Option<IKey>) -> Admin {
         match port.as_ref() {

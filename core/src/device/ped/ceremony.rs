@@ -447,7 +447,7 @@ impl Ceremony {
     fn present(&mut self, g: Gathered, port: &mut Option<IKey>) -> Result<State, Flow> {
         let color = g.kind.color();
         let Some(key) = port.as_ref() else {
-            self.note = Some(format!("Insert a {color} {} iKey.", g.kind.name()));
+            self.note = Some(format!("Insert {} {} iKey.", color.with_article(), g.kind.name()));
             return Ok(State::PresentKey(g));
         };
         let content = match &key.content {
@@ -455,8 +455,9 @@ impl Ceremony {
             // No key, a blank or another colour: not a failed attempt.
             _ => {
                 self.note = Some(format!(
-                    "This iKey does not hold a {} secret. Remove it and insert a {color} iKey.",
-                    g.kind.name()
+                    "This iKey does not hold {} secret. Remove it and insert {} iKey.",
+                    g.kind.with_article(),
+                    color.with_article()
                 ));
                 return Ok(State::PresentKey(g));
             }
@@ -609,8 +610,8 @@ impl Ceremony {
                     ));
                 } else if m > 1 {
                     prompt.push(format!(
-                        "Insert a {} iKey ({color}) and press Enter: {m} splits are needed.",
-                        g.kind.name()
+                        "Insert {} iKey ({color}) and press Enter: {m} splits are needed.",
+                        g.kind.with_article()
                     ));
                 } else if g.set.is_none() {
                     prompt.push(format!(
@@ -651,7 +652,7 @@ impl Ceremony {
                     new.kind.name(),
                     new.n
                 ));
-                prompt.push(format!("Stick a {} sticker on it.", new.kind.color()));
+                prompt.push(format!("Stick {} sticker on it.", new.kind.color().with_article()));
                 buttons.push(Button::Enter);
             }
             State::Overwrite { .. } | State::DupOverwrite { .. } => {
