@@ -341,6 +341,32 @@ impl World {
         &self.shipment
     }
 
+    /// The slot LunaCM's commands address now.
+    pub fn current_slot(&self) -> crate::device::SlotId {
+        self.console.slot()
+    }
+
+    /// The host computer's files (policy templates).
+    pub fn files(&self) -> &HostFiles {
+        &self.files
+    }
+
+    /// Writes a file on the host (an upload, or an edit in the files panel).
+    pub fn put_file(&mut self, name: &str, text: String) -> Result<(), String> {
+        self.files.put(name, text)?;
+        self.revision += 1;
+        Ok(())
+    }
+
+    /// Deletes a file on the host; returns whether it existed.
+    pub fn remove_file(&mut self, name: &str) -> bool {
+        let removed = self.files.remove(name);
+        if removed {
+            self.revision += 1;
+        }
+        removed
+    }
+
     /// The device, for inspection.
     pub fn hsm(&self) -> &Hsm {
         &self.hsm
