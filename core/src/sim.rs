@@ -17,6 +17,7 @@ const HELP: &[(&str, &str)] = &[
     ("sim ikey sticker <id> <colour> [text]", "Write on a key's sticker (colour or none)"),
     ("sim ikey insert <id>", "Push an iKey into the iKey port"),
     ("sim ikey remove", "Pull the iKey out of the port"),
+    ("sim ikey lose <id>", "Lose an iKey (lost, stolen or destroyed): it is gone"),
     ("sim tap <button>", "Tap a touchscreen button by its text"),
     ("sim keypad <digits>", "Tap digits on the touchscreen keypad"),
     ("sim clock", "Show the simulated time"),
@@ -150,6 +151,13 @@ pub fn run(world: &mut World, words: &[String], host_now_ms: u64) -> SimOutput {
             let r = parse_id(id).and_then(|id| world.insert_ikey(id, host_now_ms));
             return with_screen(world, r, host_now_ms);
         }
+        ["ikey", "lose", id] => match parse_id(id).and_then(|id| world.lose_ikey(id).map(|()| id)) {
+            Ok(id) => format!(
+                "\n{INDENT}iKey {id} is lost: it is no longer on the desk. Whatever it held is gone with it,\n\
+                 {INDENT}unless a duplicate or enough other splits of its keyset exist.\n"
+            ),
+            Err(e) => format!("\n{INDENT}{e}\n"),
+        },
         ["ikey", "remove"] => {
             let r = world.remove_ikey(host_now_ms);
             return with_screen(world, r, host_now_ms);

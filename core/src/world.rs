@@ -282,6 +282,16 @@ impl World {
         v
     }
 
+    /// An iKey on the desk is lost, stolen or destroyed: it leaves the world for good.
+    pub fn lose_ikey(&mut self, id: u32) -> Result<(), String> {
+        if self.hsm.port().is_some_and(|k| k.id == id) {
+            return Err(format!("iKey {id} is in the port: remove it first."));
+        }
+        self.tray.take(id).ok_or_else(|| format!("There is no iKey {id} on the desk."))?;
+        self.revision += 1;
+        Ok(())
+    }
+
     /// Puts a new blank iKey on the desk; returns its id.
     pub fn add_blank_ikey(&mut self) -> u32 {
         self.revision += 1;

@@ -2,64 +2,11 @@
 
 mod common;
 
-use common::Session;
+use common::{create_keyset, k, present, Session, K};
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 #[cfg(target_arch = "wasm32")]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
-
-/// One key of a keyset to create: the blank key's id, its PIN, and the ids of blanks for its duplicates.
-struct K<'a> {
-    id: u32,
-    pin: Option<&'a str>,
-    dups: &'a [u32],
-}
-
-fn k(id: u32) -> K<'static> {
-    K { id, pin: None, dups: &[] }
-}
-
-/// Answers stages 1-4 of "Creating iKey" for a new keyset; returns everything printed meanwhile.
-fn create_keyset(s: &mut Session, m: u8, keys: &[K<'_>]) -> String {
-    let mut lines = vec![
-        "sim tap New".to_string(),
-        format!("sim keypad {m}"),
-        "sim tap Enter".into(),
-        format!("sim keypad {}", keys.len()),
-        "sim tap Enter".into(),
-    ];
-    for key in keys {
-        lines.push(format!("sim ikey insert {}", key.id));
-        match key.pin {
-            Some(pin) => lines.extend([
-                "sim tap Yes".into(),
-                format!("sim keypad {pin}"),
-                "sim tap Enter".into(),
-                format!("sim keypad {pin}"),
-                "sim tap Enter".into(),
-            ]),
-            None => lines.push("sim tap No".into()),
-        }
-        for dup in key.dups {
-            lines.extend(["sim tap Yes".into(), "sim ikey remove".into(), format!("sim ikey insert {dup}")]);
-        }
-        lines.extend(["sim tap No".into(), "sim ikey remove".into()]);
-    }
-    lines.iter().map(|l| s.enter(l)).collect()
-}
-
-/// Presents one split, with its PIN if given, and takes it out again.
-fn present(s: &mut Session, id: u32, pin: Option<&str>) -> String {
-    let mut out = s.enter(&format!("sim ikey insert {id}"));
-    if let Some(pin) = pin {
-        s.enter(&format!("sim keypad {pin}"));
-        out = s.enter("sim tap Enter");
-    }
-    if s.world.hsm().port().is_some() {
-        out.push_str(&s.enter("sim ikey remove"));
-    }
-    out
-}
 
 /// New unit out of STM, initialized with a 1 of 1 SO key (iKey 1) and a 1 of 1 domain key (iKey 2).
 fn init_one_of_one(s: &mut Session) -> String {

@@ -526,6 +526,7 @@ impl Hsm {
             Request::ChangePolicy { id, value } => self.change_policy(slot, id, value, env.now_ms),
             Request::CreatePartition { version } => self.create_partition(slot, version, env),
             Request::DeletePartition => self.delete_partition(slot, env.now_ms),
+            Request::ListObjects => self.list_objects(slot),
             Request::InitPartition { label, so_password, domain, current_password, policies } => {
                 self.init_partition(slot, label, so_password, domain, current_password, policies, env)
             }

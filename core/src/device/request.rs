@@ -91,6 +91,8 @@ pub enum Request {
     CreatePartition { version: u8 },
     /// Delete the application partition (admin slot, HSM SO).
     DeletePartition,
+    /// The objects the logged-in role can see in the partition (`partition contents`).
+    ListObjects,
     /// Initialize the application partition (its own slot). Hard on a new or zeroized partition: creates the
     /// Partition SO and the partition domain. Soft on an initialized one: `current_password` (or the blue
     /// keyset) proves the current Partition SO, and a new Partition SO is created.
@@ -159,6 +161,8 @@ pub enum Response {
     PolicyChanged { old: u32, destructive: bool },
     /// Answer to [`Request::CreatePartition`]: the slot it appears in.
     PartitionCreated { slot: SlotId },
+    /// Answer to [`Request::ListObjects`]: how many objects the role can see.
+    Objects { count: u32 },
 }
 
 /// How an iKey ceremony stands.

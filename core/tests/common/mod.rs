@@ -43,6 +43,11 @@ impl Session {
         out
     }
 
+    /// Types several lines; returns everything they printed.
+    pub fn run_all(&mut self, lines: &[&str]) -> String {
+        lines.iter().map(|l| self.enter(l)).collect()
+    }
+
     /// Brings a new unit out of STM with the string from its shipping e-mail.
     pub fn recover_new_unit(&mut self) {
         let rus = self.world.shipment().random_user_string.clone();
@@ -88,4 +93,57 @@ pub fn compare_golden(name: &str, expected: &str, transcript: &str) {
             transcript.lines().nth(line).unwrap_or("")
         );
     }
+}
+
+/// One key of a keyset to create: the blank key's id, its PIN, and the ids of blanks for its duplicates.
+pub struct K<'a> {
+    pub id: u32,
+    pub pin: Option<&'a str>,
+    pub dups: &'a [u32],
+}
+
+pub fn k(id: u32) -> K<'static> {
+    K { id, pin: None, dups: &[] }
+}
+
+/// Answers stages 1-4 of "Creating iKey" for a new keyset; returns everything printed meanwhile.
+pub fn create_keyset(s: &mut Session, m: u8, keys: &[K<'_>]) -> String {
+    let mut lines = vec![
+        "sim tap New".to_string(),
+        format!("sim keypad {m}"),
+        "sim tap Enter".into(),
+        format!("sim keypad {}", keys.len()),
+        "sim tap Enter".into(),
+    ];
+    for key in keys {
+        lines.push(format!("sim ikey insert {}", key.id));
+        match key.pin {
+            Some(pin) => lines.extend([
+                "sim tap Yes".into(),
+                format!("sim keypad {pin}"),
+                "sim tap Enter".into(),
+                format!("sim keypad {pin}"),
+                "sim tap Enter".into(),
+            ]),
+            None => lines.push("sim tap No".into()),
+        }
+        for dup in key.dups {
+            lines.extend(["sim tap Yes".into(), "sim ikey remove".into(), format!("sim ikey insert {dup}")]);
+        }
+        lines.extend(["sim tap No".into(), "sim ikey remove".into()]);
+    }
+    lines.iter().map(|l| s.enter(l)).collect()
+}
+
+/// Presents one split, with its PIN if given, and takes it out again.
+pub fn present(s: &mut Session, id: u32, pin: Option<&str>) -> String {
+    let mut out = s.enter(&format!("sim ikey insert {id}"));
+    if let Some(pin) = pin {
+        s.enter(&format!("sim keypad {pin}"));
+        out = s.enter("sim tap Enter");
+    }
+    if s.world.hsm().port().is_some() {
+        out.push_str(&s.enter("sim ikey remove"));
+    }
+    out
 }

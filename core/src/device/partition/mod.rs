@@ -169,6 +169,17 @@ impl Hsm {
         Ok(Response::Done)
     }
 
+    /// `partition contents`: a logged-in role free to act sees the partition's objects (none until key
+    /// objects exist).
+    pub(super) fn list_objects(&self, slot: SlotId) -> Result<Response, LunaRet> {
+        self.require_partition_slot(slot)?;
+        if self.session.role(slot).is_none() {
+            return Err(retcode::USER_NOT_LOGGED_IN);
+        }
+        self.require_no_forced_change(slot)?;
+        Ok(Response::Objects { count: 0 })
+    }
+
     /// `partition init`: hard on an uninitialized partition, soft (the current Partition SO proves itself
     /// first) on an initialized one. Both destroy the Partition SO, the partition roles and the contents.
     #[allow(clippy::too_many_arguments)]

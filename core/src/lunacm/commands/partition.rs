@@ -160,6 +160,11 @@ fn init(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
             Request::InitPartition { label, so_password: None, domain: None, current_password: None, policies };
         return ctx.ped(request, None);
     }
+    if soft {
+        // A soft init says what it destroys first, then asks for the current Partition SO, then the new.
+        warning(ctx, soft);
+        ctx.confirm()?;
+    }
     let current = if soft {
         let p = match ctx.args.value("password") {
             // With -password on a soft init, the given password is the current one (the new is prompted).
@@ -188,10 +193,10 @@ fn init(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
             None => ask_twice(ctx, "Enter the domain name: ", "Re-enter the domain name: ", "domain names")?,
         };
         device::check_domain(&d).map_err(|e| Stop::Fail(e.code, Some(e.message)))?;
+        warning(ctx, soft);
+        ctx.confirm()?;
         Some(d)
     };
-    warning(ctx, soft);
-    ctx.confirm()?;
     let request =
         Request::InitPartition { label, so_password: Some(so_password), domain, current_password: current, policies };
     match ctx.call(request) {
@@ -250,7 +255,7 @@ fn showinfo(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
     ctx.line(&format!("RPV Initialized -> {}", if info.rpv_initialized { "Yes" } else { "No" }));
     ctx.line(&format!("Slot Id -> {}", p.slot));
     let (state, role) = match p.logged_in {
-        Some(r @ (Role::PartitionSo)) => ("CKS_RW_SO_FUNCTIONS", format!("{r} logged in")),
+        Some(r @ Role::PartitionSo) => ("CKS_RW_SO_FUNCTIONS", format!("{r} logged in")),
         Some(r) => ("CKS_RW_USER_FUNCTIONS", format!("{r} logged in")),
         None => ("CKS_RW_PUBLIC_SESSION", "none logged in".to_string()),
     };
@@ -275,18 +280,22 @@ fn showinfo(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
 
 fn contents(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
     require_partition_slot(ctx)?;
-    let info = info(ctx)?;
-    let Some(p) = info.partition else { return Err(Stop::Fail(retcode::SLOT_ID_INVALID, None)) };
-    if p.logged_in.is_none() {
-        return Err(Stop::Fail(
-            retcode::USER_NOT_LOGGED_IN,
-            Some("Log in as Crypto Officer or Crypto User to list the partition's objects.".into()),
-        ));
-    }
+    let role = info(ctx)?.partition.and_then(|p| p.logged_in);
+    let count = match ctx.call(Request::ListObjects) {
+        Ok(Response::Objects { count }) => count,
+        Ok(other) => return Err(super::unexpected(other)),
+        Err(Stop::Fail(code, None)) if code == retcode::USER_NOT_LOGGED_IN => {
+            return Err(Stop::Fail(
+                code,
+                Some("Log in as Crypto Officer or Crypto User to list the partition's objects.".into()),
+            ))
+        }
+        Err(e) => return Err(e),
+    };
+    let role = role.map_or("", |r| r.display_name());
     ctx.line("");
-    let role = p.logged_in.map_or("", |r| r.display_name());
     ctx.line(&format!("The '{role}' is currently logged in. Looking for objects accessible to the '{role}'."));
     ctx.line("");
-    ctx.line(&format!("Object list: {} objects.", p.objects));
+    ctx.line(&format!("Object list: {count} objects."));
     Ok(())
 }

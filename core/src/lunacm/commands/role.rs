@@ -264,7 +264,13 @@ fn logout(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
 
 fn init(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
     let (_, role) = role_arg(ctx, "role init")?;
-    authorize(ctx, Action::InitRole(role)).map_err(|e| explain_role(e, role))?;
+    authorize(ctx, Action::InitRole(role)).map_err(|e| match (e, role.initialized_by()) {
+        (Stop::Fail(code, _), Some(by)) if code == retcode::USER_NOT_LOGGED_IN => Stop::Fail(
+            code,
+            Some(format!("The {by} initializes the {role}: 'role login -name {}' first.", by.short_name())),
+        ),
+        (e, _) => explain_role(e, role),
+    })?;
     let info = super::info(ctx)?;
     if info.auth == Some(crate::device::AuthMethod::Multifactor) {
         if ctx.args.has("password") {

@@ -1,0 +1,298 @@
+//! Transcript tests of chapter 9 (the application partition and its roles), the role rules of chapter 7
+//! (forced change, lockout, reset under HSM policy 15, activation) and the lost-iKey cases of chapter 4.
+
+mod common;
+
+use common::{create_keyset, k, present, Session};
+use hsm_core::device::{Role, ADMIN_SLOT, PARTITION_SLOT};
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+/// A password HSM with its partition created and initialized; the Partition SO is logged in on slot 3.
+fn password_partition(s: &mut Session) {
+    s.recover_new_unit();
+    s.hard_init("unit", "userpin1");
+    s.run(&[
+        "role login -name so -password userpin1",
+        "partition create",
+        "slot set -slot 3",
+        "partition init -label par1 -password popin123 -domain pdomain1 -force",
+        "role login -name po -password popin123",
+    ]);
+}
+
+fn ok(out: &str) {
+    assert!(out.contains("Command Result : No Error"), "{out}");
+}
+
+fn fails(out: &str, ckr: &str) {
+    assert!(out.contains(ckr), "expected {ckr}: {out}");
+}
+
+#[test]
+fn partition_and_crypto_officer_with_the_forced_change() {
+    let mut s = Session::new();
+    s.recover_new_unit();
+    s.hard_init("unit", "userpin1");
+    // Only the HSM SO creates the partition, and there is room for one.
+    fails(&s.enter("partition create"), "CKR_USER_NOT_LOGGED_IN");
+    s.enter("role login -name so -password userpin1");
+    ok(&s.enter("partition create"));
+    fails(&s.enter("partition create"), "CKR_LICENSE_CAPACITY_EXCEEDED");
+    let slots = s.enter("slot list");
+    assert!(slots.contains("Slot Description ->     User Token Slot"), "{slots}");
+    // Partition commands need the partition's slot; admin commands the admin slot.
+    fails(&s.enter("partition init -label par1"), "CKR_SLOT_ID_INVALID");
+    ok(&s.enter("slot set -slot 3"));
+    fails(&s.enter("hsm showinfo"), "CKR_SLOT_ID_INVALID");
+    // A label with a question mark is refused; the init asks for the Partition SO password and domain.
+    fails(&s.enter("partition init -label what?"), "CKR_ARGUMENTS_BAD");
+    ok(&s.run(&["partition init -label par1", "popin123", "popin123", "pdomain1", "pdomain1", "proceed"]));
+    assert_eq!(s.world.hsm().partition().map(|p| p.label().to_string()), Some("par1".into()));
+    // The HSM SO's login is on the admin slot; the partition's slot has its own.
+    fails(&s.enter("role init -name co -password copin123"), "CKR_USER_NOT_LOGGED_IN");
+    fails(&s.enter("role login -name so -password userpin1"), "CKR_USER_TYPE_INVALID");
+    ok(&s.enter("role login -name po -password popin123"));
+    fails(&s.enter("role login -name co -password copin123"), "CKR_USER_ALREADY_LOGGED_IN");
+    ok(&s.enter("role init -name co -password copin123"));
+    // The Partition SO does not create the Crypto User: the Crypto Officer does.
+    fails(&s.enter("role init -name cu -password cupin123"), "CKR_USER_NOT_LOGGED_IN");
+    s.enter("role logout");
+    ok(&s.enter("role login -name co -password copin123"));
+    // HSM policy 21: nothing but changing the assigned credential until it is changed.
+    fails(&s.enter("partition contents"), "CKR_PIN_EXPIRED");
+    fails(&s.enter("role init -name cu -password cupin123"), "CKR_PIN_EXPIRED");
+    assert!(s.enter("role show -name co").contains("must be changed"));
+    fails(&s.run(&["role changepw -name co -oldpw copin123 -newpw copin123", "proceed"]), "CKR_ARGUMENTS_BAD");
+    ok(&s.run(&["role changepw -name co", "copin123", "copin456", "copin456", "proceed"]));
+    ok(&s.enter("partition contents"));
+    // The Crypto Officer creates the Crypto User and the Limited Crypto Officer, who must change theirs.
+    ok(&s.enter("role init -name cu -password cupin123"));
+    ok(&s.enter("role init -name lco -password lcopin12"));
+    let list = s.enter("role list");
+    assert!(list.contains("cu  Crypto User               initialized"), "{list}");
+    s.enter("role logout");
+    ok(&s.enter("role login -name cu -password cupin123"));
+    fails(&s.enter("partition contents"), "CKR_PIN_EXPIRED");
+    ok(&s.enter("role changepw -name cu -oldpw cupin123 -newpw cupin456 -force"));
+    ok(&s.enter("partition contents"));
+    check_golden!("partition_and_crypto_officer", &s.transcript);
+}
+
+#[test]
+fn without_policy_15_a_locked_out_crypto_officer_stays_locked() {
+    let mut s = Session::new();
+    password_partition(&mut s);
+    ok(&s.enter("partition changepolicy -policy 20 -value 3"));
+    ok(&s.enter("role init -name co -password copin123"));
+    s.enter("role logout");
+    ok(&s.enter("role login -name co -password copin123"));
+    ok(&s.enter("role changepw -name co -oldpw copin123 -newpw copin456 -force"));
+    ok(&s.enter("role init -name cu -password cupin123"));
+    s.enter("role logout");
+    // An empty password is not a failed attempt.
+    assert!(s.run(&["role login -name co", ""]).contains("Syntax error"));
+    assert!(s.enter("role login -name co -password wrongpw1").contains("2 more failed attempt(s)"));
+    fails(&s.enter("role login -name co -password wrongpw2"), "CKR_PIN_INCORRECT");
+    let out = s.enter("role login -name co -password wrongpw3");
+    assert!(out.contains("the Crypto Officer and the Crypto User are locked out"), "{out}");
+    // Locked, even with the right password; the Crypto User with it.
+    fails(&s.enter("role login -name co -password copin456"), "CKR_PIN_LOCKED");
+    fails(&s.enter("role login -name cu -password cupin123"), "CKR_PIN_LOCKED");
+    assert!(s.enter("role show -name co").contains("Locked out"));
+    // HSM policy 15 is 0: the Partition SO cannot reset the Crypto Officer.
+    ok(&s.enter("role login -name po -password popin123"));
+    let out = s.enter("role resetpw -name co -password copin789");
+    assert!(out.contains("HSM policy 15") && out.contains("CKR_OPERATION_NOT_ALLOWED"), "{out}");
+    // The way out is a new initialization of the partition, which destroys its roles and contents.
+    s.enter("role logout");
+    ok(&s.run(&["partition init -label par2 -force", "popin123", "popin999", "popin999"]));
+    assert!(s.enter("role list").contains("co  Crypto Officer            not initialized"));
+    ok(&s.enter("role login -name po -password popin999"));
+    check_golden!("co_lockout_without_policy_15", &s.transcript);
+}
+
+#[test]
+fn with_policy_15_the_partition_so_resets_a_locked_out_crypto_officer() {
+    let mut s = Session::new();
+    s.recover_new_unit();
+    s.hard_init("unit", "userpin1");
+    s.enter("role login -name so -password userpin1");
+    // Policy 15 is destructive: set before the partition exists.
+    ok(&s.run(&["hsm changehsmpolicy -policy 15 -value 1", "proceed"]));
+    s.run(&[
+        "partition create",
+        "slot set -slot 3",
+        "partition init -label par1 -password popin123 -domain pdomain1 -force",
+        "role login -name po -password popin123",
+        "role init -name co -password copin123",
+        "role logout",
+    ]);
+    for i in 1..=10 {
+        s.enter(&format!("role login -name co -password wrongpw{i}"));
+    }
+    fails(&s.enter("role login -name co -password copin123"), "CKR_PIN_LOCKED");
+    ok(&s.enter("role login -name po -password popin123"));
+    ok(&s.run(&["role resetpw -name co", "copin555", "copin555", "proceed"]));
+    s.enter("role logout");
+    ok(&s.enter("role login -name co -password copin555"));
+    fails(&s.enter("partition contents"), "CKR_PIN_EXPIRED");
+    check_golden!("co_reset_with_policy_15", &s.transcript);
+}
+
+#[test]
+fn the_partition_so_zeroizes_the_partition_after_ten_bad_logins() {
+    let mut s = Session::new();
+    password_partition(&mut s);
+    s.enter("role init -name co -password copin123");
+    s.enter("role logout");
+    for i in 1..=9 {
+        fails(&s.enter(&format!("role login -name po -password wrongpw{i}")), "CKR_PIN_INCORRECT");
+    }
+    let out = s.enter("role login -name po -password wrongpw10");
+    assert!(out.contains("the partition has been zeroized"), "{out}");
+    let p = s.world.hsm().partition().expect("the partition itself remains");
+    assert!(!p.initialized() && p.roles().get(Role::CryptoOfficer).is_none());
+    fails(&s.enter("role login -name po -password popin123"), "CKR_USER_PIN_NOT_INITIALIZED");
+}
+
+#[test]
+fn partition_delete_destroys_roles_and_the_slot() {
+    let mut s = Session::new();
+    password_partition(&mut s);
+    s.enter("role init -name co -password copin123");
+    ok(&s.enter("slot set -slot 4"));
+    ok(&s.run(&["partition delete", "proceed"]));
+    assert!(s.world.hsm().partition().is_none());
+    assert!(!s.enter("slot list").contains("User Token Slot"));
+    fails(&s.enter("slot set -slot 3"), "CKR_SLOT_ID_INVALID");
+    fails(&s.enter("partition delete"), "CKR_SLOT_ID_INVALID");
+}
+
+/// A multifactor HSM (SO iKey 1, domain iKey 2) with its partition initialized by iKeys (Partition SO
+/// iKey 3, partition domain iKey 4), activation allowed, and the Partition SO logged in on slot 3.
+fn multifactor_partition(s: &mut Session) {
+    s.recover_new_unit();
+    s.run(&["hsm init -label pedHSM -iped", "proceed"]);
+    create_keyset(s, 1, &[k(1)]);
+    create_keyset(s, 1, &[k(2)]);
+    s.enter("role login -name so");
+    present(s, 1, None);
+    s.run(&["partition create", "slot set -slot 3", "partition init -label pedPar -force"]);
+    create_keyset(s, 1, &[k(3)]);
+    create_keyset(s, 1, &[k(4)]);
+    s.enter("role login -name po");
+    present(s, 3, None);
+}
+
+#[test]
+fn activation_caches_the_crypto_officer_secret_until_deactivated() {
+    let mut s = Session::new();
+    multifactor_partition(&mut s);
+    assert_eq!(s.world.hsm().logged_in(PARTITION_SLOT), Some(Role::PartitionSo));
+    ok(&s.enter("partition changepolicy -policy 22 -value 1"));
+    // The Crypto Officer's black keyset, then its challenge secret.
+    s.enter("role init -name co");
+    create_keyset(&mut s, 1, &[k(5)]);
+    ok(&s.enter("role createchallenge -name co -challengesecret chal1234"));
+    s.enter("role logout");
+    // First login: the black iKey and the challenge secret; the secret is cached (activation).
+    let out = s.enter("role login -name co -password chal1234");
+    assert!(out.contains("Please attend to the PED"), "{out}");
+    ok(&present(&mut s, 5, None));
+    // The challenge was set by the Partition SO: the CO changes it first.
+    fails(&s.enter("partition contents"), "CKR_PIN_EXPIRED");
+    ok(&s.enter("role changepw -name co -oldpw chal1234 -newpw chal5678 -force"));
+    s.enter("role logout");
+    let out = s.enter("role login -name co -password chal5678");
+    assert!(out.contains("User is activated, PED is not required."), "{out}");
+    s.enter("role logout");
+    fails(&s.enter("role login -name co -password wrongchal"), "CKR_PIN_INCORRECT");
+    ok(&s.enter("role deactivate -name co"));
+    let out = s.enter("role login -name co -password chal5678");
+    assert!(out.contains("Please attend to the PED"), "deactivated: the iKey again: {out}");
+    ok(&present(&mut s, 5, None));
+    check_golden!("activation_and_deactivation", &s.transcript);
+}
+
+#[test]
+fn activation_needs_an_ikey_partition() {
+    let mut s = Session::new();
+    password_partition(&mut s);
+    fails(&s.enter("partition changepolicy -policy 22 -value 1"), "LUNA_RET_CHALLENGE_REQUIRES_PED");
+    fails(&s.enter("role createchallenge -name co -challengesecret chal1234"), "CKR_USER_PIN_NOT_INITIALIZED");
+}
+
+#[test]
+fn lost_blue_hsm_so_key_without_a_copy_means_factory_reset() {
+    let mut s = Session::new();
+    multifactor_partition(&mut s);
+    s.run(&["slot set -slot 4", "role logout"]);
+    let out = s.enter("sim ikey lose 1");
+    assert!(out.contains("iKey 1 is lost"), "{out}");
+    // No other key holds the HSM SO secret: presenting the wrong colour is not a failed attempt, and
+    // nothing else can log in.
+    s.enter("role login -name so");
+    let out = present(&mut s, 2, None);
+    assert!(out.contains("does not hold"), "{out}");
+    s.enter("sim tap Cancel");
+    assert_eq!(s.world.hsm().info(0).so_failed_logins, 0);
+    // The guide's way out: factory reset, then a new HSM SO (a fresh blue key), then a new partition
+    // whose Partition SO and domain reuse the original blue and red partition keys.
+    ok(&s.run(&["hsm factoryreset", "proceed"]));
+    s.run(&["hsm init -label reborn -iped", "proceed"]);
+    create_keyset(&mut s, 1, &[k(6)]);
+    create_keyset(&mut s, 1, &[k(7)]);
+    s.enter("role login -name so");
+    ok(&present(&mut s, 6, None));
+    s.run(&["partition create", "slot set -slot 3", "partition init -label pedPar -force"]);
+    // Reuse: present the original Partition SO key, then the original partition domain key.
+    s.enter("sim tap Reuse");
+    present(&mut s, 3, None);
+    s.enter("sim tap Reuse");
+    let out = present(&mut s, 4, None);
+    ok(&out);
+    s.enter("role login -name po");
+    ok(&present(&mut s, 3, None));
+}
+
+#[test]
+fn lost_crypto_user_key_is_reset_by_the_crypto_officer() {
+    let mut s = Session::new();
+    multifactor_partition(&mut s);
+    s.enter("role init -name co");
+    create_keyset(&mut s, 1, &[k(5)]);
+    s.enter("role logout");
+    s.enter("role login -name co");
+    present(&mut s, 5, None);
+    s.run(&["role changepw -name co", "proceed"]);
+    present(&mut s, 5, None);
+    create_keyset(&mut s, 1, &[k(6)]);
+    s.enter("role init -name cu");
+    create_keyset(&mut s, 1, &[k(7)]);
+    s.enter("sim ikey lose 7");
+    // The gray key is gone; the Crypto Officer resets the Crypto User onto a new gray key.
+    ok(&{
+        s.run(&["role resetpw -name cu", "proceed"]);
+        create_keyset(&mut s, 1, &[k(8)])
+    });
+    s.enter("role logout");
+    s.enter("role login -name cu");
+    ok(&present(&mut s, 8, None));
+}
+
+#[test]
+fn a_lost_split_does_not_matter_while_m_splits_remain() {
+    let mut s = Session::new();
+    s.recover_new_unit();
+    s.run(&["hsm init -label quorum -iped", "proceed"]);
+    create_keyset(&mut s, 2, &[k(1), k(2), k(3)]);
+    create_keyset(&mut s, 1, &[k(4)]);
+    s.enter("sim ikey lose 2");
+    s.enter("role login -name so");
+    present(&mut s, 1, None);
+    ok(&present(&mut s, 3, None));
+    assert_eq!(s.world.hsm().logged_in(ADMIN_SLOT), Some(Role::So));
+}
