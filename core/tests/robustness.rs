@@ -54,6 +54,30 @@ fn line() -> impl Strategy<Value = String> {
         Just("Admin".to_string()),
         Just("Cancel".to_string()),
         Just("userpin1".to_string()),
+        Just("partition".to_string()),
+        Just("create".to_string()),
+        Just("delete".to_string()),
+        Just("contents".to_string()),
+        Just("showpolicies".to_string()),
+        Just("changepolicy".to_string()),
+        Just("changehsmpolicy".to_string()),
+        Just("-policy".to_string()),
+        Just("-value".to_string()),
+        Just("-applytemplate".to_string()),
+        Just("-exporttemplate".to_string()),
+        Just("/t/x".to_string()),
+        Just("po".to_string()),
+        Just("co".to_string()),
+        Just("cu".to_string()),
+        Just("lco".to_string()),
+        Just("au".to_string()),
+        Just("resetpw".to_string()),
+        Just("createchallenge".to_string()),
+        Just("deactivate".to_string()),
+        Just("show".to_string()),
+        Just("lose".to_string()),
+        Just("3".to_string()),
+        Just("4".to_string()),
         Just("\"quoted arg\"".to_string()),
         Just("\"".to_string()),
         "[0-9]{1,3}",
@@ -85,6 +109,54 @@ proptest! {
             }
         }
         // Whatever happened, the world still saves and loads.
+        let saved = world.to_json();
+        prop_assert_eq!(World::from_json(&saved).unwrap().to_json(), saved);
+    }
+}
+
+/// One thing a person does to the unit during a ceremony.
+fn physical() -> impl Strategy<Value = String> {
+    prop_oneof![
+        prop_oneof![
+            Just("Enter"),
+            Just("Cancel"),
+            Just("Clear"),
+            Just("Reuse"),
+            Just("New"),
+            Just("Overwrite"),
+            Just("Use another iKey"),
+            Just("Yes"),
+            Just("No"),
+            Just("Admin"),
+            Just("Exit"),
+        ]
+        .prop_map(|b| format!("sim tap {b}")),
+        "[0-9]{1,4}".prop_map(|d| format!("sim keypad {d}")),
+        (1u32..12).prop_map(|id| format!("sim ikey insert {id}")),
+        Just("sim ikey remove".to_string()),
+        (0u64..200).prop_map(|s| format!("sim clock advance {s}")),
+        Just("slot list".to_string()),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// Starts inside an iKey ceremony (hard init, then a partition init and a role init on the
+    /// multifactor unit when they get that far) and feeds random taps, digits, key moves and clock ticks.
+    #[test]
+    fn no_ceremony_input_panics(seed: u64, events in proptest::collection::vec(physical(), 1..80)) {
+        let mut world = World::new(seed, 1_764_000_000_000);
+        world.start_session();
+        let now = 1_764_000_000_000u64;
+        let rus = world.shipment().random_user_string.clone();
+        for l in [format!("stm recover -randomuserstring {rus}"), "proceed".into(), "hsm init -label p -iped".into(), "proceed".into()] {
+            world.enter(&l, now);
+        }
+        prop_assert!(world.hsm().ceremony_running());
+        for (i, e) in events.iter().enumerate() {
+            world.enter(e, now + i as u64 * 1000);
+        }
         let saved = world.to_json();
         prop_assert_eq!(World::from_json(&saved).unwrap().to_json(), saved);
     }
