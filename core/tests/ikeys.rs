@@ -185,6 +185,19 @@ fn ikey_actions_time_out() {
 }
 
 #[test]
+fn a_lunacm_line_after_the_wait_ran_out_reports_the_timeout_then_runs() {
+    let mut s = Session::new();
+    init_one_of_one(&mut s);
+    s.enter("role login -name so");
+    // Nothing happens for two minutes; then a LunaCM line (not a sim command) is typed.
+    let reply = s.world.enter("slot list", common::NOW + 121_000);
+    assert!(reply.text.contains("CKR_TIMEOUT"), "{}", reply.text);
+    assert!(reply.text.contains("HSM Status ->"), "the line ran after the timeout: {}", reply.text);
+    assert!(!reply.text.contains("LunaCM is waiting"), "{}", reply.text);
+    assert!(!s.world.waiting_for_ped());
+}
+
+#[test]
 fn admin_tab_identifies_and_duplicates() {
     let mut s = Session::new();
     init_one_of_one(&mut s);
