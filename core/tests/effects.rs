@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{create_keyset, k, present, Session, NOW};
+use common::{create_keyset, k, ok, present, Session, NOW};
 use hsm_core::device::policy::Policies;
 use hsm_core::device::{AuthMethod, Role};
 use hsm_core::World;
@@ -12,10 +12,6 @@ use hsm_core::World;
 use wasm_bindgen_test::wasm_bindgen_test as test;
 #[cfg(target_arch = "wasm32")]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
-
-fn ok(out: &str) {
-    assert!(out.contains("Command Result : No Error"), "{out}");
-}
 
 /// A password HSM with an Auditor, HSM policy 16 set to 0 (not destructive, so a reset shows), and an
 /// initialized partition with a Crypto Officer. Leaves the HSM SO logged in on the admin slot.

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{create_keyset, k, present, Session};
+use common::{create_keyset, fails, k, ok, present, Session};
 use hsm_core::device::{Role, ADMIN_SLOT, PARTITION_SLOT};
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -21,14 +21,6 @@ fn password_partition(s: &mut Session) {
         "partition init -label par1 -password popin123 -domain pdomain1 -force",
         "role login -name po -password popin123",
     ]);
-}
-
-fn ok(out: &str) {
-    assert!(out.contains("Command Result : No Error"), "{out}");
-}
-
-fn fails(out: &str, ckr: &str) {
-    assert!(out.contains(ckr), "expected {ckr}: {out}");
 }
 
 #[test]

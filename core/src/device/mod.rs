@@ -203,14 +203,14 @@ impl Hsm {
     /// The application partition, if created.
     pub fn partition(&self) -> Option<&Partition> {
         match &self.lifecycle {
-            Lifecycle::Initialized { partition, .. } => partition.as_ref(),
+            Lifecycle::Initialized { partition, .. } => partition.as_deref(),
             Lifecycle::Zeroized => None,
         }
     }
 
     fn partition_mut(&mut self) -> Option<&mut Partition> {
         match &mut self.lifecycle {
-            Lifecycle::Initialized { partition, .. } => partition.as_mut(),
+            Lifecycle::Initialized { partition, .. } => partition.as_deref_mut(),
             Lifecycle::Zeroized => None,
         }
     }

@@ -147,3 +147,13 @@ pub fn present(s: &mut Session, id: u32, pin: Option<&str>) -> String {
     }
     out
 }
+
+/// Asserts that a command succeeded.
+pub fn ok(out: &str) {
+    assert!(out.contains("Command Result : No Error"), "{out}");
+}
+
+/// Asserts that a command failed with `ckr` (or printed it).
+pub fn fails(out: &str, ckr: &str) {
+    assert!(out.contains(ckr), "expected {ckr}: {out}");
+}

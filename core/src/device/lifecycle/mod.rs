@@ -41,8 +41,8 @@ pub enum Lifecycle {
         label: String,
         /// The admin partition's cloning domain.
         domain: Credential,
-        /// The application partition, once the HSM SO creates it.
-        partition: Option<Partition>,
+        /// The application partition, once the HSM SO creates it (boxed: it is large and often absent).
+        partition: Option<Box<Partition>>,
     },
 }
 

@@ -148,14 +148,14 @@ impl Hsm {
             // The Luna USB HSM 7 holds one application partition.
             return Err(retcode::LICENSE_CAPACITY_EXCEEDED);
         }
-        *partition = Some(Partition {
+        *partition = Some(Box::new(Partition {
             slot: PARTITION_SLOT,
             serial,
             version,
             state: State::Uninitialized,
             roles: RoleTable::default(),
             policies: Policies::partition_defaults_for(&self.policies),
-        });
+        }));
         self.emit(env.now_ms, Event::PartitionCreated { slot: PARTITION_SLOT });
         Ok(Response::PartitionCreated { slot: PARTITION_SLOT })
     }

@@ -79,13 +79,11 @@ impl Hsm {
     /// A login succeeded (by password, challenge or iKeys).
     pub(in crate::device) fn logged_in_as(&mut self, slot: SlotId, role: Role, now_ms: u64) {
         let activate = self.activation_allowed(slot) && role.has_challenge();
-        if let Ok(rec) = self.roles_mut(slot).map(|t| t.get_mut(role)) {
-            if let Some(rec) = rec {
-                rec.failures = 0;
-                rec.lockout = None;
-                if activate && rec.challenge.is_some() && !rec.activated {
-                    rec.activated = true;
-                }
+        if let Some(rec) = self.roles_mut(slot).ok().and_then(|t| t.get_mut(role)) {
+            rec.failures = 0;
+            rec.lockout = None;
+            if activate && rec.challenge.is_some() {
+                rec.activated = true;
             }
         }
         self.session.logins.insert(slot, role);

@@ -3,7 +3,6 @@
 
 use super::{authorize, info, require_admin_slot, Command, ADMIN_SLOT, FORCE};
 use crate::device::{self, Action, AuthMethod, HsmStatus, Request, Role};
-use crate::lunacm::format::http_date;
 use crate::lunacm::parse::OptSpec;
 use crate::lunacm::{Ctx, Stop};
 use crate::retcode;
@@ -102,13 +101,7 @@ fn showinfo(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
     ctx.line(&format!("Session State -> {state}"));
     ctx.line(&format!("Role Status -> {role}"));
     ctx.line("*** The HSM is NOT in FIPS approved operation mode. ***");
-    ctx.line(&format!("Firmware Version -> {}", info.firmware));
-    ctx.line(&format!("Bootloader Version -> {}", info.bootloader));
-    ctx.line("System Times:");
-    let now = http_date(ctx.now_ms);
-    ctx.line(&format!("        HSM : {now}"));
-    ctx.line(&format!("        Host : {now}"));
-    ctx.line("        Difference: 0 sec");
+    super::versions_and_times(ctx, &info);
     ctx.line("HSM Storage:");
     ctx.line("        Allowed Partitions: 1");
     ctx.line(&format!("        Number of Partitions: {}", usize::from(info.partition.is_some())));

@@ -140,6 +140,17 @@ fn info(ctx: &mut Ctx<'_>) -> Result<HsmInfo, Stop> {
     }
 }
 
+/// The firmware versions and the clocks, as `hsm showinfo` and `partition showinfo` end.
+fn versions_and_times(ctx: &mut Ctx<'_>, info: &HsmInfo) {
+    ctx.line(&format!("Firmware Version -> {}", info.firmware));
+    ctx.line(&format!("Bootloader Version -> {}", info.bootloader));
+    ctx.line("System Times:");
+    let now = super::format::http_date(ctx.now_ms);
+    ctx.line(&format!("        HSM : {now}"));
+    ctx.line(&format!("        Host : {now}"));
+    ctx.line("        Difference: 0 sec");
+}
+
 /// A device answer of the wrong kind: a transport fault, reported as the device error it would be.
 pub(super) fn unexpected(_: Response) -> Stop {
     Stop::Fail(retcode::SP_RX_ERROR, Some("The HSM sent an unexpected answer.".into()))

@@ -4,7 +4,6 @@
 use super::hsm::ask_twice;
 use super::{authorize, info, require_admin_slot, require_partition_slot, Command, FORCE};
 use crate::device::{self, Action, AuthMethod, Request, Response, Role, PARTITION_SLOT};
-use crate::lunacm::format::http_date;
 use crate::lunacm::parse::OptSpec;
 use crate::lunacm::{Ctx, Stop};
 use crate::retcode;
@@ -225,7 +224,7 @@ fn warning(ctx: &mut Ctx<'_>, soft: bool) {
 fn showinfo(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
     require_partition_slot(ctx)?;
     let info = info(ctx)?;
-    let Some(p) = info.partition else { return Err(Stop::Fail(retcode::SLOT_ID_INVALID, None)) };
+    let Some(p) = info.partition.clone() else { return Err(Stop::Fail(retcode::SLOT_ID_INVALID, None)) };
     ctx.line("");
     ctx.line(&format!("Partition Label -> {}", p.label));
     ctx.line("Partition Manufacturer -> Safenet, Inc.");
@@ -268,13 +267,7 @@ fn showinfo(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
     ctx.line("Partition Storage:");
     ctx.line(&format!("        Object Count: {}", p.objects));
     ctx.line("*** The partition is NOT in FIPS approved operation mode. ***");
-    ctx.line(&format!("Firmware Version -> {}", info.firmware));
-    ctx.line(&format!("Bootloader Version -> {}", info.bootloader));
-    ctx.line("System Times:");
-    let now = http_date(ctx.now_ms);
-    ctx.line(&format!("        HSM : {now}"));
-    ctx.line(&format!("        Host : {now}"));
-    ctx.line("        Difference: 0 sec");
+    super::versions_and_times(ctx, &info);
     Ok(())
 }
 
