@@ -288,3 +288,27 @@ fn a_lost_split_does_not_matter_while_m_splits_remain() {
     ok(&present(&mut s, 3, None));
     assert_eq!(s.world.hsm().logged_in(ADMIN_SLOT), Some(Role::So));
 }
+
+#[test]
+fn the_auditor_initializes_itself_and_is_locked_out_for_ten_minutes() {
+    let mut s = Session::new();
+    s.recover_new_unit();
+    s.hard_init("unit", "userpin1");
+    // No HSM SO needed; the Auditor is a role of the admin slot.
+    ok(&s.run(&["role init -name au", "audpin12", "audpin12"]));
+    fails(&s.enter("role init -name au -password audpin34"), "CKR_OPERATION_NOT_ALLOWED");
+    for i in 1..=2 {
+        let out = s.enter(&format!("role login -name au -password wrongpw{i}"));
+        assert!(out.contains("lock the Auditor out for ten minutes"), "{out}");
+    }
+    fails(&s.enter("role login -name au -password wrongpw3"), "LUNA_RET_AUDIT_LOGIN_FAILURE_THRESHOLD");
+    fails(&s.enter("role login -name au -password audpin12"), "LUNA_RET_AUDIT_LOGIN_TIMEOUT_IN_PROGRESS");
+    // The rest of the HSM is unaffected.
+    ok(&s.enter("role login -name so -password userpin1"));
+    s.enter("role logout");
+    s.enter("sim clock advance 600");
+    assert!(s.enter("role show -name au").contains("Locked out"), "shown until a good login");
+    ok(&s.enter("role login -name au -password audpin12"));
+    assert!(!s.enter("role show -name au").contains("Locked out"));
+    check_golden!("auditor_lockout", &s.transcript);
+}
