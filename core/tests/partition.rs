@@ -312,3 +312,17 @@ fn the_auditor_initializes_itself_and_is_locked_out_for_ten_minutes() {
     assert!(!s.enter("role show -name au").contains("Locked out"));
     check_golden!("auditor_lockout", &s.transcript);
 }
+
+#[test]
+fn without_hsm_policy_37_new_keysets_are_one_of_one() {
+    let mut s = Session::new();
+    multifactor_partition(&mut s);
+    s.enter("slot set -slot 4");
+    ok(&s.enter("hsm changehsmpolicy -policy 37 -value 0"));
+    assert!(s.world.hsm().partition().is_some(), "policy 37 is not destructive");
+    s.enter("ped vector init");
+    let out = s.enter("sim tap New");
+    assert!(out.contains("split 1 of 1"), "M and N are not asked: {out}");
+    s.run(&["sim ikey insert 5", "sim tap No", "sim tap No"]);
+    assert!(s.world.hsm().info(common::NOW).rpv_initialized);
+}

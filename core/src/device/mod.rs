@@ -465,7 +465,10 @@ impl Hsm {
         self.admin = None;
         self.flash = None;
         self.ped_outcome = None;
-        self.running = Some(Running { purpose, ceremony: Ceremony::start(title, first, steps.collect(), now_ms) });
+        // HSM policy 37 (Allow MofN) off: every new keyset is 1 of 1.
+        let m_of_n = self.policies.get(37) != Some(0);
+        let ceremony = Ceremony::start(title, first, steps.collect(), now_ms, m_of_n);
+        self.running = Some(Running { purpose, ceremony });
         Ok(Response::Ped(PedStatus::Pending))
     }
 

@@ -188,11 +188,18 @@ pub struct Ceremony {
     created: Vec<KeysetRecord>,
     deadline_ms: u64,
     note: Option<String>,
+    /// HSM policy 37 (Allow MofN): when off, new keysets are 1 of 1 and M and N are not asked.
+    #[serde(default = "allowed")]
+    m_of_n: bool,
+}
+
+fn allowed() -> bool {
+    true
 }
 
 impl Ceremony {
     /// Starts a ceremony: `first`, then each of `then` in order.
-    pub fn start(title: &str, first: Step, then: Vec<Step>, now_ms: u64) -> Ceremony {
+    pub fn start(title: &str, first: Step, then: Vec<Step>, now_ms: u64, m_of_n: bool) -> Ceremony {
         let mut steps = then;
         steps.reverse(); // popped from the end
         Ceremony {
@@ -203,6 +210,7 @@ impl Ceremony {
             created: Vec::new(),
             deadline_ms: now_ms + IKEY_TIMEOUT_MS,
             note: None,
+            m_of_n,
         }
     }
 
@@ -313,6 +321,7 @@ impl Ceremony {
             },
             State::ReuseAsk(kind) => match input {
                 Input::Tap(Button::Reuse) => Ok(State::PresentKey(Gathered { kind, set: None, shares: Vec::new() })),
+                Input::Tap(Button::New) if !self.m_of_n => Ok(new_keyset(kind, 1, 1, rng)),
                 Input::Tap(Button::New) => Ok(State::EnterM { kind, entry: String::new() }),
                 _ => Ok(State::ReuseAsk(kind)),
             },
@@ -331,15 +340,7 @@ impl Ceremony {
             State::EnterN { kind, m, entry } => match keypad(entry, &input) {
                 Keypad::Typing(entry) => Ok(State::EnterN { kind, m, entry }),
                 Keypad::Entered(v) => match v.parse::<u8>() {
-                    Ok(n) if (m..=shamir::MAX_SHARES).contains(&n) => {
-                        let mut secret = vec![0u8; SECRET_LEN];
-                        rng.fill_bytes(&mut secret);
-                        let mut keyset = [0u8; 8];
-                        rng.fill_bytes(&mut keyset);
-                        let shares = shamir::split(&secret, m, n, rng);
-                        let check = check_value(&secret);
-                        Ok(State::WriteKey { new: NewKeyset { kind, keyset, m, n, secret, shares, check }, i: 1 })
-                    }
+                    Ok(n) if (m..=shamir::MAX_SHARES).contains(&n) => Ok(new_keyset(kind, m, n, rng)),
                     _ => {
                         self.note = Some(format!("N must be a number from {m} to 16."));
                         Ok(State::EnterN { kind, m, entry: String::new() })
@@ -562,6 +563,17 @@ impl State {
             Step::Create(kind) => State::ReuseAsk(*kind),
         }
     }
+}
+
+/// A new secret of `kind`, split M of N, ready to be written from split 1.
+fn new_keyset(kind: SecretKind, m: u8, n: u8, rng: &mut dyn CryptoRngCore) -> State {
+    let mut secret = vec![0u8; SECRET_LEN];
+    rng.fill_bytes(&mut secret);
+    let mut keyset = [0u8; 8];
+    rng.fill_bytes(&mut keyset);
+    let shares = shamir::split(&secret, m, n, rng);
+    let check = check_value(&secret);
+    State::WriteKey { new: NewKeyset { kind, keyset, m, n, secret, shares, check }, i: 1 }
 }
 
 enum Keypad {
