@@ -261,3 +261,29 @@ fn a_password_typed_at_a_prompt_is_never_saved() {
     assert!(s.world.input_masked(), "LunaCM still asks for the confirmation");
     assert!(!s.world.to_json().contains("Sup3r-secret-pw"));
 }
+
+#[test]
+fn a_second_tab_adopting_a_change_keeps_its_login_unless_the_change_ended_it() {
+    let mut first = Session::new();
+    first.recover_new_unit();
+    first.hard_init("tabs", "userpin1");
+    common::ok(&first.enter("role login -name so -password userpin1"));
+    // The second tab loads what the first saved: a new LunaCM session, logged out.
+    let mut second = hsm_core::World::from_json(&first.world.to_json()).unwrap();
+    second.start_session();
+    // A line that changes nothing does not change the saved world.
+    let before = second.to_json();
+    second.enter("slot list", common::NOW);
+    assert_eq!(second.to_json(), before, "slot list is not a change");
+    // A real change in the second tab; the first adopts it and stays logged in.
+    second.enter("sim ikey new", common::NOW);
+    let newer = hsm_core::World::from_json(&second.to_json()).unwrap();
+    assert!(first.world.adopt(newer), "the HSM SO login survives");
+    assert_eq!(first.world.hsm().logged_in(hsm_core::device::ADMIN_SLOT), Some(hsm_core::device::Role::So));
+    common::ok(&first.enter("hsm showpolicies"));
+    // A zeroize in the second tab ends it.
+    second.enter("hsm zeroize -force", common::NOW);
+    let newer = hsm_core::World::from_json(&second.to_json()).unwrap();
+    assert!(!first.world.adopt(newer), "zeroize logged every role out");
+    assert_eq!(first.world.hsm().logged_in(hsm_core::device::ADMIN_SLOT), None);
+}
