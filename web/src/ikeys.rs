@@ -284,6 +284,20 @@ pub fn IKeyTray() -> impl IntoView {
                                 .into_any()
                             } else {
                                 let name = format!("Write on the sticker of iKey {id}");
+                                let lose_name = format!("Lose iKey {id} (lost, stolen or destroyed)");
+                                let lose = move |_| {
+                                    let sure = web_sys::window()
+                                        .and_then(|w| {
+                                            w.confirm_with_message(&format!(
+                                                "Lose iKey {id}? It leaves the desk for good, with whatever it holds."
+                                            ))
+                                            .ok()
+                                        })
+                                        .unwrap_or(false);
+                                    if sure {
+                                        sim.lose_ikey(id);
+                                    }
+                                };
                                 view! {
                                     <IKeyToken key=key/>
                                     <span class="tray-slot-foot">
@@ -296,6 +310,15 @@ pub fn IKeyTray() -> impl IntoView {
                                             on:click=move |_| desk.editing.set(Some(id))
                                         >
                                             "✎ sticker"
+                                        </button>
+                                        <button
+                                            class="sticker-edit ikey-lose"
+                                            data-testid=format!("ikey-lose-{id}")
+                                            aria-label=lose_name.clone()
+                                            title=lose_name
+                                            on:click=lose
+                                        >
+                                            "✕ lose"
                                         </button>
                                     </span>
                                 }

@@ -150,6 +150,11 @@ impl Sim {
         })
     }
 
+    /// Loses iKey `id` (lost, stolen or destroyed): it leaves the desk for good. Returns whether it went.
+    pub fn lose_ikey(&self, id: u32) -> bool {
+        self.physical("the iKey was not lost. Try again.", |world, _| world.lose_ikey(id).map(|()| String::new()))
+    }
+
     /// A physical action that can be refused (port occupied, no such key): its LunaCM output goes to
     /// the transcript, a refusal to the notice bar.
     fn physical(&self, refused: &str, change: impl FnOnce(&mut World, u64) -> Result<String, String>) -> bool {
