@@ -202,7 +202,12 @@ fn activation_caches_the_crypto_officer_secret_until_deactivated() {
     assert!(out.contains("User is activated, PED is not required."), "{out}");
     s.enter("role logout");
     fails(&s.enter("role login -name co -password wrongchal"), "CKR_PIN_INCORRECT");
+    // Only the role itself or the Partition SO drops the cached secret.
+    fails(&s.enter("role deactivate -name co"), "CKR_USER_NOT_LOGGED_IN");
+    s.enter("role login -name po");
+    present(&mut s, 3, None);
     ok(&s.enter("role deactivate -name co"));
+    s.enter("role logout");
     let out = s.enter("role login -name co -password chal5678");
     assert!(out.contains("Please attend to the PED"), "deactivated: the iKey again: {out}");
     ok(&present(&mut s, 5, None));

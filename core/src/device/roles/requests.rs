@@ -331,6 +331,11 @@ impl Hsm {
 
     pub(in crate::device) fn deactivate(&mut self, slot: SlotId, role: Role, now_ms: u64) -> Result<Response, LunaRet> {
         self.require_slot_of(slot, role)?;
+        // The role itself or the Partition SO may drop its cached secret.
+        match self.session.role(slot) {
+            Some(r) if r == role || r == Role::PartitionSo => {}
+            _ => return Err(retcode::USER_NOT_LOGGED_IN),
+        }
         let rec = self.roles_mut(slot)?.get_mut(role).ok_or(retcode::USER_PIN_NOT_INITIALIZED)?;
         if !role.has_challenge() {
             return Err(retcode::USER_TYPE_INVALID);
