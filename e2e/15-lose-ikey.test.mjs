@@ -33,5 +33,5 @@ test("an iKey marked lost leaves the desk for good; cancelling keeps it", async 
   assert.match(out, /iKey 4 /);
   // The button has a name a screen reader can use.
   assert.equal(await page.getByTestId("ikey-lose-4").getAttribute("aria-label"), "Lose iKey 4 (lost, stolen or destroyed)");
-  await screenshot(page, "13-ikey-lost");
+  await screenshot(page, "15-ikey-lost");
 });
