@@ -9,6 +9,7 @@ mod persistence;
 mod reset;
 mod sim;
 mod terminal;
+mod transcript;
 
 fn main() {
     console_error_panic_hook::set_once();

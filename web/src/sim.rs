@@ -4,15 +4,13 @@
 
 use hsm_core::device::Screen;
 use hsm_core::ikey::Color;
+use hsm_core::lunacm::PROMPT;
 use hsm_core::{IKeyView, World};
 use leptos::prelude::*;
 
 use crate::notice::Notice;
 use crate::persistence::{self, Loaded, REJECTED_KEY, WORLD_KEY};
-
-/// Transcript length kept in the page; older output is dropped from the top, as a terminal's
-/// scrollback would.
-const SCROLLBACK_CHARS: usize = 200_000;
+use crate::transcript::Transcript;
 
 /// The simulator's state and its handles. `Copy`: every component gets it from context.
 #[derive(Clone, Copy)]
@@ -24,7 +22,7 @@ pub struct Sim {
     /// another tab wrote it since.
     known: StoredValue<Option<String>>,
     /// Everything LunaCM printed since it started, ending with the current prompt.
-    pub transcript: RwSignal<String>,
+    pub transcript: RwSignal<Transcript>,
     /// What the touchscreen shows.
     pub screen: RwSignal<Screen>,
     /// The iKeys on the desk and in the port, by id.
@@ -97,7 +95,7 @@ impl Sim {
             revision: RwSignal::new(world.revision()),
             world: StoredValue::new_local(world),
             known: StoredValue::new(known),
-            transcript: RwSignal::new(banner),
+            transcript: RwSignal::new(Transcript::new(banner)),
             notice: RwSignal::new(notice),
         };
         sim.publish_screen();
@@ -108,9 +106,9 @@ impl Sim {
         sim
     }
 
-    /// Whether LunaCM waits for a command (rather than an answer to one of its prompts).
+    /// Whether LunaCM waits for a command (rather than an answer to one of its prompts, or the PED).
     pub fn at_command_prompt(&self) -> bool {
-        self.transcript.with_untracked(|t| t.trim_end().ends_with("lunacm:>"))
+        self.world.with_value(|w| w.prompt() == PROMPT)
     }
 
     /// Runs one line typed in the terminal, then saves (unless another tab saved first: see [`Sim::act`]).
@@ -200,7 +198,7 @@ impl Sim {
         let mut world = fresh_world(now);
         let banner = world.start_session();
         self.world.set_value(world);
-        self.transcript.set(banner);
+        self.transcript.set(Transcript::new(banner));
         self.refresh(now);
         self.save();
         self.notice.set(Some(Notice::info("The simulator was reset: a factory-fresh unit, in Secure Transport Mode.")));
@@ -295,19 +293,11 @@ impl Sim {
         }
     }
 
-    /// Adds output to the transcript, dropping the oldest lines past the scrollback limit.
+    /// Adds output to the transcript.
     fn append(&self, text: &str) {
-        self.transcript.update(|t| {
-            t.push_str(text);
-            if t.len() > SCROLLBACK_CHARS {
-                let mut cut = t.len() - SCROLLBACK_CHARS;
-                while !t.is_char_boundary(cut) {
-                    cut += 1;
-                }
-                let cut = t[cut..].find('\n').map_or(cut, |nl| cut + nl + 1);
-                t.drain(..cut);
-            }
-        });
+        if !text.is_empty() {
+            self.transcript.update(|t| t.push(text.to_string()));
+        }
     }
 
     /// Re-derives the signals from the world after it changed.

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use crate::history::History;
 use crate::sim::Sim;
+use crate::transcript::Transcript;
 
 /// What the input line says while LunaCM waits for an iKey ceremony on the device.
 const PED_PLACEHOLDER: &str = "Waiting for the PED: use the touchscreen and the iKeys…";
@@ -118,7 +119,19 @@ pub fn Terminal() -> impl IntoView {
             </div>
             <div class="terminal-body" node_ref=scroller on:click=on_click>
                 <div class="terminal-text">
-                    <pre class="transcript" data-testid="lunacm-output">{move || sim.transcript.get()}</pre>
+                    // One text node per piece of output: new output is added, not redrawn, so a screen
+                    // reader hears each answer once.
+                    <pre
+                        class="transcript"
+                        data-testid="lunacm-output"
+                        role="log"
+                        aria-live="polite"
+                        aria-label="LunaCM output"
+                    >
+                        <For each=move || sim.transcript.with(Transcript::pieces) key=|(n, _)| *n let((_, piece))>
+                            {piece.to_string()}
+                        </For>
+                    </pre>
                     <input
                         class="terminal-input"
                         data-testid="lunacm-input"
