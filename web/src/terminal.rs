@@ -79,7 +79,11 @@ pub fn Terminal() -> impl IntoView {
                 history.update_value(|h| h.push(&text));
             }
             line.set(String::new());
-            sim.enter(&text);
+            // A line that was not run (another tab changed the world first) is given back, to be run
+            // again on the newer state with one key.
+            if !sim.enter(&text) {
+                line.set(text);
+            }
         }
         "ArrowUp" if !sim.masked.get_untracked() => {
             ev.prevent_default();
@@ -113,7 +117,7 @@ pub fn Terminal() -> impl IntoView {
                 <span class="dot dot-amber"></span>
                 <span class="dot dot-green"></span>
                 <span class="terminal-title">"LunaCM — host"</span>
-                <span class="terminal-revision" data-testid="world-revision" title="Lines entered since the unit was made">
+                <span class="terminal-revision" data-testid="world-revision" title="Changes since the unit was made">
                     "revision " {move || sim.revision.get()}
                 </span>
             </div>
