@@ -19,6 +19,7 @@ import {
   setup,
   sticker,
   transcript,
+  waitForAttribute,
   waitForKeyPlace,
   writeSticker,
 } from "./lib/harness.mjs";
@@ -111,6 +112,7 @@ test("a second tab stays logged in while the first tab runs slot list, and hears
 
   assert.match(await login(second, "so", SO_PASSWORD), /Command Result : No Error/);
   assert.match(await run(second, "hsm showinfo"), /SO logged in/);
+  await waitForAttribute(second, "admin-role", "data-role", "so");
   await settle(second);
   // (The second tab opened after the first tab's changes: it has nothing to be told.)
   assert.equal(await second.getByTestId("notice").count(), 0);
@@ -122,6 +124,7 @@ test("a second tab stays logged in while the first tab runs slot list, and hears
   assert.equal(await saved(first), before, "slot list did not write");
   assert.equal(await second.getByTestId("notice").count(), 0, "the second tab shows no notice");
   assert.match(await run(second, "hsm showinfo"), /SO logged in/);
+  assert.equal(await second.getByTestId("admin-role").getAttribute("data-role"), "so");
 
   // A real change in the first tab: the second tab takes it over and says its login survived.
   await first.getByTestId("ikey-add").click();
@@ -140,6 +143,7 @@ test("a second tab stays logged in while the first tab runs slot list, and hears
   await notice.waitFor();
   await second.waitForFunction(() => /ended this tab's login/.test(document.querySelector('[data-testid="notice"]')?.innerText ?? ""));
   assert.match(await notice.innerText(), /HSM SO \(slot 4\) is logged out/);
+  await waitForAttribute(second, "admin-role", "data-role", "");
   assert.doesNotMatch(await run(second, "hsm showinfo"), /SO logged in/);
   assert.deepEqual(first.errors, []);
   assert.deepEqual(second.errors, []);

@@ -4,6 +4,7 @@ mod app;
 mod device;
 mod history;
 mod ikeys;
+mod model;
 mod notice;
 mod persistence;
 mod reset;

@@ -8,6 +8,7 @@ use hsm_core::lunacm::PROMPT;
 use hsm_core::{IKeyView, World};
 use leptos::prelude::*;
 
+use crate::model::SlotStatus;
 use crate::notice::Notice;
 use crate::persistence::{self, Loaded, REJECTED_KEY, WORLD_KEY};
 use crate::transcript::Transcript;
@@ -36,6 +37,8 @@ pub struct Sim {
     pub revision: RwSignal<u64>,
     /// The simulator's own message to the user, if any.
     pub notice: RwSignal<Option<Notice>>,
+    /// LunaCM's current slot, the roles logged in and the application partition, for the device drawing.
+    pub slots: RwSignal<SlotStatus>,
 }
 
 /// The roles a LunaCM session has logged in, by slot (admin slot first).
@@ -136,6 +139,7 @@ impl Sim {
             ));
         }
         let banner = world.start_session();
+        let slots = SlotStatus::of(&world);
         let sim = Sim {
             screen: RwSignal::new(world.screen(now)),
             ikeys: RwSignal::new(world.ikeys()),
@@ -146,6 +150,7 @@ impl Sim {
             known: StoredValue::new(known),
             transcript: RwSignal::new(Transcript::new(banner)),
             notice: RwSignal::new(notice),
+            slots: RwSignal::new(slots),
         };
         sim.publish_screen();
         // A new unit is saved at once, so that a second tab opened now shows the same unit.
@@ -393,6 +398,10 @@ impl Sim {
         }
         if self.revision.get_untracked() != revision {
             self.revision.set(revision);
+        }
+        let slots = self.world.with_value(SlotStatus::of);
+        if self.slots.with_untracked(|s| *s != slots) {
+            self.slots.set(slots);
         }
     }
 

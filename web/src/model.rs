@@ -1,0 +1,63 @@
+//! What the device's slot legend shows, derived from the core's [`World`] after each change (never from
+//! LunaCM's text). Plain values, compared before a signal is set so that nothing redraws when nothing
+//! changed.
+
+use hsm_core::device::{Role, SlotId, ADMIN_SLOT};
+use hsm_core::World;
+
+/// The LunaCM session and the slots as the device drawing shows them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SlotStatus {
+    /// The slot LunaCM's commands address now (`slot set`).
+    pub current_slot: SlotId,
+    /// The role this tab's LunaCM has logged in on the admin slot.
+    pub admin_role: Option<Role>,
+    /// The application partition, if the HSM SO has created it.
+    pub partition: Option<PartitionStatus>,
+}
+
+/// The application partition as the device drawing shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartitionStatus {
+    /// Its slot.
+    pub slot: SlotId,
+    /// Its label; empty until initialized.
+    pub label: String,
+    /// Whether it has a Partition SO.
+    pub initialized: bool,
+    /// The role this tab's LunaCM has logged in on it.
+    pub role: Option<Role>,
+    /// The partition roles whose iKey secret is cached (activation), in `role list` order.
+    pub activated: Vec<Role>,
+}
+
+impl SlotStatus {
+    /// Reads the session and the slots from `world`.
+    pub fn of(world: &World) -> SlotStatus {
+        let hsm = world.hsm();
+        let partition = hsm.partition().map(|p| {
+            let mut activated: Vec<Role> = p.roles().iter().filter(|(_, rec)| rec.activated).map(|(r, _)| r).collect();
+            activated.sort_by_key(|r| Role::ALL.iter().position(|a| a == r));
+            PartitionStatus {
+                slot: p.slot(),
+                label: p.label().to_string(),
+                initialized: p.initialized(),
+                role: hsm.logged_in(p.slot()),
+                activated,
+            }
+        });
+        SlotStatus { current_slot: world.current_slot(), admin_role: hsm.logged_in(ADMIN_SLOT), partition }
+    }
+
+    /// What the current slot is, in words: "admin partition", "application partition \"P\"".
+    pub fn current_slot_words(&self) -> String {
+        if self.current_slot == ADMIN_SLOT {
+            return "admin partition".to_string();
+        }
+        match &self.partition {
+            Some(p) if p.slot == self.current_slot && p.initialized => format!("application partition \"{}\"", p.label),
+            Some(p) if p.slot == self.current_slot => "application partition (not initialized)".to_string(),
+            _ => "no such slot".to_string(),
+        }
+    }
+}
