@@ -1,5 +1,5 @@
-//! The page: a desk with the HSM and a tray of iKeys on it, the host's LunaCM terminal beside it, and the
-//! simulator's own controls (reset, notices) in a header.
+//! The page: a desk with the HSM and a tray of iKeys on it, the host's LunaCM terminal beside it with the
+//! policies and host-files panels under it, and the simulator's own controls (reset, notices) in a header.
 
 use leptos::prelude::*;
 
@@ -7,6 +7,7 @@ use crate::device::Device;
 use crate::ikeys::{DeskUi, IKeyTray};
 use crate::notice::NoticeBar;
 use crate::persistence::StorageSync;
+use crate::policies::PoliciesPanel;
 use crate::reset::ResetButton;
 use crate::sim::Sim;
 use crate::terminal::Terminal;
@@ -39,6 +40,9 @@ pub fn App() -> impl IntoView {
             </section>
             <section class="host" aria-label="Host computer">
                 <Terminal/>
+                <div class="panels">
+                    <PoliciesPanel/>
+                </div>
             </section>
         </main>
     }

@@ -7,6 +7,7 @@ mod ikeys;
 mod model;
 mod notice;
 mod persistence;
+mod policies;
 mod reset;
 mod sim;
 mod terminal;

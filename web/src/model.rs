@@ -1,7 +1,8 @@
-//! What the device's slot legend shows, derived from the core's [`World`] after each change (never from
-//! LunaCM's text). Plain values, compared before a signal is set so that nothing redraws when nothing
-//! changed.
+//! What the device's slot legend and the policies panel show, derived from the core's [`World`] after
+//! each change (never from LunaCM's text). Plain values, compared before a signal is set so that nothing
+//! redraws when nothing changed.
 
+use hsm_core::device::policy::{self, Policies, PolicyDef, HSM, PARTITION};
 use hsm_core::device::{Role, SlotId, ADMIN_SLOT};
 use hsm_core::World;
 
@@ -58,6 +59,51 @@ impl SlotStatus {
             Some(p) if p.slot == self.current_slot && p.initialized => format!("application partition \"{}\"", p.label),
             Some(p) if p.slot == self.current_slot => "application partition (not initialized)".to_string(),
             _ => "no such slot".to_string(),
+        }
+    }
+}
+
+/// One row of a policies table: number, policy name, current value.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct PolicyRow {
+    /// The policy number.
+    pub id: u8,
+    /// The policy's name, as `showpolicies` lists it.
+    pub name: &'static str,
+    /// Its current value.
+    pub value: u32,
+}
+
+/// The policies `hsm showpolicies` and `partition showpolicies` would list now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyTables {
+    /// The HSM's policies.
+    pub hsm: Vec<PolicyRow>,
+    /// The application partition's slot and policies, if it exists.
+    pub partition: Option<(SlotId, Vec<PolicyRow>)>,
+}
+
+/// The rows `showpolicies` lists for the table `defs` with the values `values`, as it prints them.
+fn rows(defs: &'static [PolicyDef], values: &Policies) -> Vec<PolicyRow> {
+    policy::shown(defs)
+        .map(|d| PolicyRow {
+            id: d.id,
+            name: d.policy.unwrap_or_default(),
+            value: values.get(d.id).unwrap_or(d.default),
+        })
+        .collect()
+}
+
+impl PolicyTables {
+    /// Reads the policies from `world`, as the device reports them to LunaCM: HSM policies 0 and 1 show
+    /// the authentication method chosen at initialization.
+    pub fn of(world: &World) -> PolicyTables {
+        let hsm = world.hsm();
+        let mut hsm_values = hsm.policies().clone();
+        hsm_values.set_auth(hsm.auth());
+        PolicyTables {
+            hsm: rows(HSM, &hsm_values),
+            partition: hsm.partition().map(|p| (p.slot(), rows(PARTITION, p.policies()))),
         }
     }
 }

@@ -8,7 +8,7 @@ use hsm_core::lunacm::PROMPT;
 use hsm_core::{IKeyView, World};
 use leptos::prelude::*;
 
-use crate::model::SlotStatus;
+use crate::model::{PolicyTables, SlotStatus};
 use crate::notice::Notice;
 use crate::persistence::{self, Loaded, REJECTED_KEY, WORLD_KEY};
 use crate::transcript::Transcript;
@@ -39,6 +39,8 @@ pub struct Sim {
     pub notice: RwSignal<Option<Notice>>,
     /// LunaCM's current slot, the roles logged in and the application partition, for the device drawing.
     pub slots: RwSignal<SlotStatus>,
+    /// The HSM and partition policies, for the policies panel.
+    pub policies: RwSignal<PolicyTables>,
 }
 
 /// The roles a LunaCM session has logged in, by slot (admin slot first).
@@ -139,7 +141,7 @@ impl Sim {
             ));
         }
         let banner = world.start_session();
-        let slots = SlotStatus::of(&world);
+        let (slots, policies) = (SlotStatus::of(&world), PolicyTables::of(&world));
         let sim = Sim {
             screen: RwSignal::new(world.screen(now)),
             ikeys: RwSignal::new(world.ikeys()),
@@ -151,6 +153,7 @@ impl Sim {
             transcript: RwSignal::new(Transcript::new(banner)),
             notice: RwSignal::new(notice),
             slots: RwSignal::new(slots),
+            policies: RwSignal::new(policies),
         };
         sim.publish_screen();
         // A new unit is saved at once, so that a second tab opened now shows the same unit.
@@ -399,9 +402,12 @@ impl Sim {
         if self.revision.get_untracked() != revision {
             self.revision.set(revision);
         }
-        let slots = self.world.with_value(SlotStatus::of);
+        let (slots, policies) = self.world.with_value(|w| (SlotStatus::of(w), PolicyTables::of(w)));
         if self.slots.with_untracked(|s| *s != slots) {
             self.slots.set(slots);
+        }
+        if self.policies.with_untracked(|p| *p != policies) {
+            self.policies.set(policies);
         }
     }
 
