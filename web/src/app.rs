@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::device::Device;
+use crate::files::FilesPanel;
 use crate::ikeys::{DeskUi, IKeyTray};
 use crate::notice::NoticeBar;
 use crate::persistence::StorageSync;
@@ -42,6 +43,7 @@ pub fn App() -> impl IntoView {
                 <Terminal/>
                 <div class="panels">
                     <PoliciesPanel/>
+                    <FilesPanel/>
                 </div>
             </section>
         </main>

@@ -2,6 +2,7 @@
 
 mod app;
 mod device;
+mod files;
 mod history;
 mod ikeys;
 mod model;

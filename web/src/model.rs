@@ -1,6 +1,6 @@
-//! What the device's slot legend and the policies panel show, derived from the core's [`World`] after
-//! each change (never from LunaCM's text). Plain values, compared before a signal is set so that nothing
-//! redraws when nothing changed.
+//! What the device's slot legend, the policies panel and the files panel show, derived from the core's
+//! [`World`] after each change (never from LunaCM's text). Plain values, compared before a signal is set
+//! so that nothing redraws when nothing changed.
 
 use hsm_core::device::policy::{self, Policies, PolicyDef, HSM, PARTITION};
 use hsm_core::device::{Role, SlotId, ADMIN_SLOT};
@@ -106,4 +106,25 @@ impl PolicyTables {
             partition: hsm.partition().map(|p| (p.slot(), rows(PARTITION, p.policies()))),
         }
     }
+}
+
+/// One of the host computer's files.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostFile {
+    /// Its name (a path, as LunaCM was given it).
+    pub name: String,
+    /// Its text.
+    pub text: String,
+}
+
+/// Whether `files` already holds exactly the world's files (so that nothing is copied when nothing
+/// changed).
+pub fn same_files(files: &[HostFile], world: &World) -> bool {
+    let mut theirs = world.files().iter();
+    files.iter().all(|f| theirs.next().is_some_and(|(n, t)| n == f.name && t == f.text)) && theirs.next().is_none()
+}
+
+/// The world's files, by name.
+pub fn files_of(world: &World) -> Vec<HostFile> {
+    world.files().iter().map(|(n, t)| HostFile { name: n.to_string(), text: t.to_string() }).collect()
 }

@@ -8,7 +8,7 @@ use hsm_core::lunacm::PROMPT;
 use hsm_core::{IKeyView, World};
 use leptos::prelude::*;
 
-use crate::model::{PolicyTables, SlotStatus};
+use crate::model::{self, HostFile, PolicyTables, SlotStatus};
 use crate::notice::Notice;
 use crate::persistence::{self, Loaded, REJECTED_KEY, WORLD_KEY};
 use crate::transcript::Transcript;
@@ -41,6 +41,8 @@ pub struct Sim {
     pub slots: RwSignal<SlotStatus>,
     /// The HSM and partition policies, for the policies panel.
     pub policies: RwSignal<PolicyTables>,
+    /// The host computer's files, for the files panel.
+    pub files: RwSignal<Vec<HostFile>>,
 }
 
 /// The roles a LunaCM session has logged in, by slot (admin slot first).
@@ -141,7 +143,7 @@ impl Sim {
             ));
         }
         let banner = world.start_session();
-        let (slots, policies) = (SlotStatus::of(&world), PolicyTables::of(&world));
+        let (slots, policies, files) = (SlotStatus::of(&world), PolicyTables::of(&world), model::files_of(&world));
         let sim = Sim {
             screen: RwSignal::new(world.screen(now)),
             ikeys: RwSignal::new(world.ikeys()),
@@ -154,6 +156,7 @@ impl Sim {
             notice: RwSignal::new(notice),
             slots: RwSignal::new(slots),
             policies: RwSignal::new(policies),
+            files: RwSignal::new(files),
         };
         sim.publish_screen();
         // A new unit is saved at once, so that a second tab opened now shows the same unit.
@@ -176,6 +179,25 @@ impl Sim {
             (format!("{}\n{}", reply.echo, reply.text), ())
         })
         .is_some()
+    }
+
+    /// Writes a file on the host (an upload, or an edit saved in the files panel). Returns whether it was
+    /// written; why not (too big, a bad name) is shown as a notice.
+    pub fn put_file(&self, name: &str, text: String) -> bool {
+        self.physical("The file was not saved: save it again.", |world, _| {
+            world.put_file(name, text).map(|()| String::new())
+        })
+    }
+
+    /// Deletes a file on the host. Returns whether it was deleted.
+    pub fn remove_file(&self, name: &str) -> bool {
+        self.physical("The file was not deleted: delete it again.", |world, _| {
+            if world.remove_file(name) {
+                Ok(String::new())
+            } else {
+                Err(format!("There is no file '{name}' on the host."))
+            }
+        })
     }
 
     /// Pushes iKey `id` from the desk into the HSM's iKey port. Returns whether it went in; why not is
@@ -225,7 +247,7 @@ impl Sim {
     }
 
     /// Changes the world, adds the LunaCM output the change returned to the transcript, then saves.
-    /// Every line, tap and iKey move goes through here.
+    /// Every line, tap, iKey move and file change goes through here.
     ///
     /// If another tab saved since this tab last loaded or saved, the change is not made: this tab takes
     /// over that state (keeping its LunaCM session) and says so, ending the notice with `refused`,
@@ -408,6 +430,9 @@ impl Sim {
         }
         if self.policies.with_untracked(|p| *p != policies) {
             self.policies.set(policies);
+        }
+        if !self.world.with_value(|w| self.files.with_untracked(|f| model::same_files(f, w))) {
+            self.files.set(self.world.with_value(model::files_of));
         }
     }
 
