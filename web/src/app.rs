@@ -31,6 +31,10 @@ pub fn App() -> impl IntoView {
                 <span class="brand-mark">"Luna USB HSM 7"</span>
                 <span class="brand-sub">"simulator and trainer"</span>
             </div>
+            <p class="disclaimer" data-testid="disclaimer">
+                "Independent training simulator, not affiliated with or endorsed by Thales. "
+                "Use training secrets only, never real ones."
+            </p>
             <ResetButton/>
         </header>
         <NoticeBar/>
