@@ -286,6 +286,9 @@ export async function writeSticker(page, id, color, text) {
   await editor.getByTestId("sticker-text").fill(text);
   await editor.getByRole("button", { name: "Save", exact: true }).click();
   await editor.waitFor({ state: "detached" });
+  // The editor gives the keyboard back to the token on the next frame: wait for it, so that a spec
+  // focusing another token next is not overtaken by it.
+  await page.waitForFunction((id) => document.activeElement?.dataset.testid === `ikey-${id}`, id);
 }
 
 /** The sticker of iKey `id` as the page shows it: `{ color, label }`. */
