@@ -46,7 +46,18 @@ pub fn Terminal() -> impl IntoView {
         }
     });
 
-    // A prompt that stops asking for a password (another tab's change restarted LunaCM) must not
+    // A notice above the workspace (or its dismissal) changes the terminal's height: keep the prompt in
+    // view once the page is laid out again.
+    Effect::new(move |_| {
+        sim.notice.track();
+        request_animation_frame(move || {
+            if let Some(el) = scroller.get_untracked() {
+                el.set_scroll_top(el.scroll_height());
+            }
+        });
+    });
+
+    // A prompt that stops asking for a password (the simulator was reset under it) must not
     // leave a half-typed password in the now unmasked input.
     Effect::new(move |was_masked: Option<bool>| {
         let masked = sim.masked.get();
