@@ -1,18 +1,25 @@
-// Story: the simulator is open in two tabs. A change in one shows in the other, and the other never
-// silently overwrites it.
+// Story: the simulator is open in two tabs. A change in one shows in the other, which keeps its own
+// LunaCM session (its slot, its logins, a question it is asking) and never silently overwrites it; a
+// command that changes nothing (slot list) writes nothing, so it does not disturb the other tab.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import {
+  DOMAIN,
+  SO_PASSWORD,
   dragToPort,
   ikey,
+  initialize,
+  login,
   openApp,
   recoverFromStm,
   run,
+  runAnswering,
   screenText,
   screenshot,
   setup,
   sticker,
   transcript,
+  waitForAttribute,
   waitForKeyPlace,
   writeSticker,
 } from "./lib/harness.mjs";
@@ -26,8 +33,12 @@ after(() => env?.close());
 
 const saved = (page) => page.evaluate((key) => localStorage.getItem(key), KEY);
 const revisionOf = (raw) => JSON.parse(raw).revision;
+/** How many times LunaCM's banner is in a tab's transcript: once per (re)start. */
+const banners = async (page) => (await transcript(page)).split("lunacm (64-bit)").length - 1;
+/** Lets a storage event (if any) reach the other tabs of the context. */
+const settle = (page) => page.waitForTimeout(400);
 
-test("a command in one tab shows in the other, which then works on the new state", async () => {
+test("a command in one tab shows in the other, which keeps its LunaCM session and works on the new state", async () => {
   const context = await env.browser.newContext({ viewport: { width: 1440, height: 900 } });
   const first = await openApp(env, context);
   const second = await openApp(env, context);
@@ -36,37 +47,104 @@ test("a command in one tab shows in the other, which then works on the new state
 
   await recoverFromStm(first);
 
-  // The second tab follows: a visible notice, the touchscreen without Transport Mode.
+  // The second tab follows: a visible notice, the touchscreen without Transport Mode, and no restart of
+  // its LunaCM (one banner, the same prompt).
   const notice = second.getByTestId("notice");
   await notice.waitFor();
   assert.match(await notice.innerText(), /another tab/i);
+  assert.match(await notice.innerText(), /kept its LunaCM session/i);
+  assert.match(await notice.innerText(), /no role was logged in here/i);
   await second.waitForFunction(
     () => !document.querySelector('[data-testid="hsm-screen"]').innerText.includes("Transport Mode"),
   );
   assert.match(await transcript(second), /lunacm:>$/);
+  assert.equal(await banners(second), 1, "LunaCM did not restart");
   await screenshot(second, "06-second-tab-followed");
 
   const slots = await run(second, "slot list");
   assert.match(slots, /HSM Status ->[^\n]*Zeroized/);
   assert.doesNotMatch(slots, /Transport Mode/);
 
-  // The second tab's command was saved on top of the first tab's change, not instead of it.
+  // slot list changed nothing, so nothing was written: storage holds the first tab's change.
   const raw = await saved(first);
   assert.equal(raw, await saved(second));
   assert.ok(!JSON.parse(raw).hsm.stm, "storage still has the unit out of Transport Mode");
 
-  // A half-typed password in the second tab is dropped, not unmasked, when the first tab's change
-  // restarts its LunaCM.
+  // A question the second tab is asking survives the first tab's changes, half-typed password included.
   await run(second, "hsm init -label twoTabs -ipwd");
   const input = second.getByTestId("lunacm-input");
   assert.equal(await input.getAttribute("type"), "password");
   await input.fill("half-typed");
+  await second.getByTestId("notice-dismiss").click();
   await run(first, "slot list");
-  await second.waitForFunction(
-    () => document.querySelector('[data-testid="lunacm-input"]').type === "text",
-  );
-  assert.equal(await input.inputValue(), "");
-  assert.match(await transcript(second), /lunacm:>$/);
+  await settle(second);
+  assert.equal(await second.getByTestId("notice").count(), 0, "slot list in the first tab is not a change");
+  await first.getByTestId("ikey-add").click();
+  await notice.waitFor();
+  assert.match(await notice.innerText(), /another tab/i);
+  assert.equal(await input.getAttribute("type"), "password", "the password prompt is still there");
+  assert.equal(await input.inputValue(), "half-typed", "and so is what was typed at it");
+  assert.match(await transcript(second), /Enter password for SO: $/);
+  assert.equal(await banners(second), 1);
+
+  // Answered, the question runs on the newer state, which the first tab then follows.
+  const out = await runAnswering(second, SO_PASSWORD, (prompt, masked) => {
+    if (/domain/i.test(prompt)) return DOMAIN;
+    if (/proceed/i.test(prompt)) return "proceed";
+    return masked ? SO_PASSWORD : undefined;
+  });
+  assert.match(out, /Command Result : No Error\s*lunacm:>$/);
+  const stored = JSON.parse(await saved(second));
+  assert.equal(stored.tray.keys.length, 9, "the iKey the first tab added is still there");
+  await first.waitForFunction(() => document.querySelector('[data-testid="hsm-screen"]').innerText.includes("twoTabs"));
+  assert.equal(await banners(first), 1);
+  assert.deepEqual(first.errors, []);
+  assert.deepEqual(second.errors, []);
+  await context.close();
+});
+
+test("a second tab stays logged in while the first tab runs slot list, and hears when a change logs it out", async () => {
+  const context = await env.browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const first = await openApp(env, context);
+  await recoverFromStm(first);
+  await initialize(first, "twoTabs");
+  const second = await openApp(env, context);
+
+  assert.match(await login(second, "so", SO_PASSWORD), /Command Result : No Error/);
+  assert.match(await run(second, "hsm showinfo"), /SO logged in/);
+  await waitForAttribute(second, "admin-role", "data-role", "so");
+  await settle(second);
+  // (The second tab opened after the first tab's changes: it has nothing to be told.)
+  assert.equal(await second.getByTestId("notice").count(), 0);
+  const before = await saved(first);
+
+  // slot list writes nothing: storage is untouched and the second tab hears of nothing.
+  assert.match(await run(first, "slot list"), /twoTabs/);
+  await settle(second);
+  assert.equal(await saved(first), before, "slot list did not write");
+  assert.equal(await second.getByTestId("notice").count(), 0, "the second tab shows no notice");
+  assert.match(await run(second, "hsm showinfo"), /SO logged in/);
+  assert.equal(await second.getByTestId("admin-role").getAttribute("data-role"), "so");
+
+  // A real change in the first tab: the second tab takes it over and says its login survived.
+  await first.getByTestId("ikey-add").click();
+  const notice = second.getByTestId("notice");
+  await notice.waitFor();
+  assert.match(await notice.innerText(), /login survived: HSM SO \(slot 4\) is still logged in/);
+  assert.match(await run(second, "hsm showinfo"), /SO logged in/);
+  assert.equal(await banners(second), 1, "LunaCM did not restart");
+  await screenshot(second, "06-login-survived");
+
+  // A change that logs every role out (the first tab's HSM SO zeroizes the HSM) ends it, and says so.
+  await second.getByTestId("notice-dismiss").click();
+  assert.match(await login(first, "so", SO_PASSWORD), /Command Result : No Error/);
+  const zeroize = await runAnswering(first, "hsm zeroize", (prompt) => (/proceed/i.test(prompt) ? "proceed" : undefined));
+  assert.match(zeroize, /Command Result : No Error/);
+  await notice.waitFor();
+  await second.waitForFunction(() => /ended this tab's login/.test(document.querySelector('[data-testid="notice"]')?.innerText ?? ""));
+  assert.match(await notice.innerText(), /HSM SO \(slot 4\) is logged out/);
+  await waitForAttribute(second, "admin-role", "data-role", "");
+  assert.doesNotMatch(await run(second, "hsm showinfo"), /SO logged in/);
   assert.deepEqual(first.errors, []);
   assert.deepEqual(second.errors, []);
   await context.close();
@@ -86,25 +164,24 @@ test("a tab that missed another tab's change reloads instead of overwriting it",
   // The stale tab gets a command: it must not run it on its old state and save over the newer one.
   const before = await transcript(stale);
   const input = stale.getByTestId("lunacm-input");
-  await input.fill("slot list");
+  await input.fill("sim ikey new");
   await input.press("Enter");
   const notice = stale.getByTestId("notice");
   await notice.waitFor();
   assert.match(await notice.innerText(), /another tab/i);
   assert.match(await notice.innerText(), /not run/i);
   assert.equal(await saved(stale), newer, "storage keeps the other tab's state");
-  const added = (await transcript(stale)).slice(before.length);
-  assert.ok(!added.startsWith("slot list"), "the line was not echoed as run");
-  assert.doesNotMatch(added, /Command Result/, "the line was not run");
+  assert.equal(await transcript(stale), before, "the line was not run, and LunaCM did not restart");
+  assert.equal(await input.inputValue(), "sim ikey new", "the line is back in the input");
   assert.doesNotMatch(await screenText(stale), /Transport Mode/, "it shows the newer state");
-  assert.match(await transcript(stale), /lunacm:>$/);
   await screenshot(stale, "06-stale-tab-reloaded");
 
   // Entered again, the line runs on the newer state and is saved on top of it.
-  const slots = await run(stale, "slot list");
-  assert.match(slots, /HSM Status ->[^\n]*Zeroized/);
-  assert.doesNotMatch(slots, /Transport Mode/);
-  assert.equal(revisionOf(await saved(stale)), revisionOf(newer) + 1);
+  await input.press("Enter");
+  await stale.waitForFunction((length) => document.querySelector('[data-testid="lunacm-output"]').textContent.length !== length, before.length);
+  const after = JSON.parse(await saved(stale));
+  assert.equal(after.revision, revisionOf(newer) + 1);
+  assert.ok(!after.hsm.stm, "saved on top of the other tab's change");
   assert.deepEqual(stale.errors, []);
   await context.close();
 });

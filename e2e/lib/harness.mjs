@@ -286,10 +286,48 @@ export async function writeSticker(page, id, color, text) {
   await editor.getByTestId("sticker-text").fill(text);
   await editor.getByRole("button", { name: "Save", exact: true }).click();
   await editor.waitFor({ state: "detached" });
+  // The editor gives the keyboard back to the token on the next frame: wait for it, so that a spec
+  // focusing another token next is not overtaken by it.
+  await page.waitForFunction((id) => document.activeElement?.dataset.testid === `ikey-${id}`, id);
 }
 
 /** The sticker of iKey `id` as the page shows it: `{ color, label }`. */
 export async function sticker(page, id) {
   const token = ikey(page, id);
   return { color: await token.getAttribute("data-color"), label: await token.getAttribute("data-label") };
+}
+
+// ---- prompts, roles, the device's slot legend -----------------------------------------------------
+
+/**
+ * Runs `line` and answers every question LunaCM asks until its command prompt returns:
+ * `answer(prompt, masked)` gives the answer to the prompt (the transcript's last line), or undefined when
+ * the spec cannot answer it. Returns everything that appeared.
+ */
+export async function runAnswering(page, line, answer) {
+  let out = await run(page, line);
+  let all = out;
+  for (let step = 0; step < 12 && !out.trimEnd().endsWith("lunacm:>"); step++) {
+    const prompt = await currentPrompt(page);
+    const masked = (await page.getByTestId("lunacm-input").getAttribute("type")) === "password";
+    const reply = answer(prompt, masked);
+    if (reply === undefined) throw new Error(`${line} asked something the spec cannot answer: ${JSON.stringify(prompt)}`);
+    const echoAndOut = await enter(page, reply);
+    out = echoAndOut.slice(echoAndOut.indexOf("\n") + 1);
+    all += echoAndOut;
+  }
+  return all;
+}
+
+/** `role login -name NAME`, typing `password` at the masked prompt. Returns the output. */
+export function login(page, name, password) {
+  return runAnswering(page, `role login -name ${name}`, (_prompt, masked) => (masked ? password : undefined));
+}
+
+/** Waits until the element with test id `testId` has attribute `name` equal to `value`. */
+export async function waitForAttribute(page, testId, name, value) {
+  await page.waitForFunction(
+    ([testId, name, value]) => document.querySelector(`[data-testid="${testId}"]`)?.getAttribute(name) === value,
+    [testId, name, value],
+  );
 }

@@ -1,12 +1,14 @@
-//! The page: a desk with the HSM and a tray of iKeys on it, the host's LunaCM terminal beside it, and the
-//! simulator's own controls (reset, notices) in a header.
+//! The page: a desk with the HSM and a tray of iKeys on it, the host's LunaCM terminal beside it with the
+//! policies and host-files panels under it, and the simulator's own controls (reset, notices) in a header.
 
 use leptos::prelude::*;
 
 use crate::device::Device;
+use crate::files::FilesPanel;
 use crate::ikeys::{DeskUi, IKeyTray};
 use crate::notice::NoticeBar;
 use crate::persistence::StorageSync;
+use crate::policies::PoliciesPanel;
 use crate::reset::ResetButton;
 use crate::sim::Sim;
 use crate::terminal::Terminal;
@@ -29,6 +31,10 @@ pub fn App() -> impl IntoView {
                 <span class="brand-mark">"Luna USB HSM 7"</span>
                 <span class="brand-sub">"simulator and trainer"</span>
             </div>
+            <p class="disclaimer" data-testid="disclaimer">
+                "Independent training simulator, not affiliated with or endorsed by Thales. "
+                "Use training secrets only, never real ones."
+            </p>
             <ResetButton/>
         </header>
         <NoticeBar/>
@@ -39,6 +45,10 @@ pub fn App() -> impl IntoView {
             </section>
             <section class="host" aria-label="Host computer">
                 <Terminal/>
+                <div class="panels">
+                    <PoliciesPanel/>
+                    <FilesPanel/>
+                </div>
             </section>
         </main>
     }

@@ -4,7 +4,7 @@
 use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
 
-use hsm_core::device::{Button, KEYPAD};
+use hsm_core::device::{Button, Role, ADMIN_SLOT, KEYPAD};
 
 use crate::ikeys::{DeskUi, IKeyToken};
 use crate::sim::Sim;
@@ -76,6 +76,7 @@ pub fn Device() -> impl IntoView {
                     <span class="port-caption port-caption-side">"iKey"</span>
                 </div>
             </div>
+            <SlotLegend/>
             <figcaption class="hsm-caption">"Luna USB HSM 7 — touchscreen, iKey port on the right side"</figcaption>
         </figure>
     }
@@ -192,5 +193,117 @@ pub fn TouchScreen() -> impl IntoView {
                 </div>
             </Show>
         </div>
+    }
+}
+
+/// A logged-in role in words ("HSM SO logged in", "no role logged in") and its short name for tests and
+/// styles ("" for none).
+fn login_words(role: Option<Role>) -> (String, &'static str) {
+    match role {
+        Some(r) => (format!("{} logged in", r.display_name()), r.short_name()),
+        None => ("no role logged in".to_string(), ""),
+    }
+}
+
+/// Under the unit: this tab's LunaCM session and the slots it addresses, read from the device model
+/// (never from LunaCM's text): the current slot, the role logged in on the admin slot and on the
+/// application partition, whether the partition exists (its label, or "not initialized") and which of
+/// its roles are activated.
+#[component]
+fn SlotLegend() -> impl IntoView {
+    let sim = expect_context::<Sim>();
+    let slots = sim.slots;
+    let current = move || slots.with(|s| s.current_slot);
+    let admin = move || slots.with(|s| login_words(s.admin_role));
+    let partition = move || slots.with(|s| s.partition.clone());
+    let partition_role = move || slots.with(|s| login_words(s.partition.as_ref().and_then(|p| p.role)));
+    let activated = move || slots.with(|s| s.partition.as_ref().map(|p| p.activated.clone()).unwrap_or_default());
+    let is_current = move |slot: Option<u32>| slot == Some(current());
+
+    view! {
+        <section class="slot-status" data-testid="slot-status" aria-label="Slots and logins of this tab's LunaCM">
+            <div class="slot-head">
+                <span class="slot-title">"LunaCM session"</span>
+                <span class="slot-current">
+                    "current slot "
+                    <span class="slot-current-id" data-testid="current-slot" data-slot=move || current().to_string()>
+                        {current}
+                    </span>
+                    <span class="slot-current-words">{move || slots.with(|s| format!(" · {}", s.current_slot_words()))}</span>
+                </span>
+            </div>
+            <ul class="slot-list">
+                <li
+                    class="slot"
+                    class:slot-is-current=move || is_current(Some(ADMIN_SLOT))
+                    aria-current=move || is_current(Some(ADMIN_SLOT)).then_some("true")
+                >
+                    <span class="slot-id" aria-label=format!("slot {ADMIN_SLOT}")>{ADMIN_SLOT}</span>
+                    <span class="slot-name">"Admin partition"</span>
+                    <span
+                        class="slot-role"
+                        class:slot-none=move || admin().1.is_empty()
+                        data-testid="admin-role"
+                        data-role=move || admin().1
+                    >
+                        {move || admin().0}
+                    </span>
+                </li>
+                <li
+                    class="slot"
+                    class:slot-is-current=move || is_current(partition().map(|p| p.slot))
+                    aria-current=move || is_current(partition().map(|p| p.slot)).then_some("true")
+                >
+                    <span class="slot-id" aria-label=move || partition().map(|p| format!("slot {}", p.slot))>
+                        {move || partition().map_or_else(|| "–".to_string(), |p| p.slot.to_string())}
+                    </span>
+                    <span
+                        class="slot-name"
+                        class:slot-none=move || partition().is_none_or(|p| !p.initialized)
+                        data-testid="partition-state"
+                        data-state=move || match partition() {
+                            None => "none",
+                            Some(p) if p.initialized => "initialized",
+                            Some(_) => "uninitialized",
+                        }
+                        data-label=move || partition().map(|p| p.label).unwrap_or_default()
+                    >
+                        {move || match partition() {
+                            None => "No application partition".to_string(),
+                            Some(p) if p.initialized => format!("Partition \"{}\"", p.label),
+                            Some(_) => "Partition not initialized".to_string(),
+                        }}
+                    </span>
+                    <Show when=move || partition().is_some()>
+                        <span
+                            class="slot-role"
+                            class:slot-none=move || partition_role().1.is_empty()
+                            data-testid="partition-role"
+                            data-role=move || partition_role().1
+                        >
+                            {move || partition_role().0}
+                        </span>
+                        <span
+                            class="slot-activated"
+                            class:slot-none=move || activated().is_empty()
+                            data-testid="partition-activated"
+                            data-roles=move || {
+                                activated().iter().map(Role::short_name).collect::<Vec<_>>().join(",")
+                            }
+                        >
+                            "activated: "
+                            {move || {
+                                let roles = activated();
+                                if roles.is_empty() {
+                                    "none".to_string()
+                                } else {
+                                    roles.iter().map(Role::display_name).collect::<Vec<_>>().join(", ")
+                                }
+                            }}
+                        </span>
+                    </Show>
+                </li>
+            </ul>
+        </section>
     }
 }

@@ -2,13 +2,17 @@
 
 mod app;
 mod device;
+mod files;
 mod history;
 mod ikeys;
+mod model;
 mod notice;
 mod persistence;
+mod policies;
 mod reset;
 mod sim;
 mod terminal;
+mod transcript;
 
 fn main() {
     console_error_panic_hook::set_once();

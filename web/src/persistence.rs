@@ -1,5 +1,5 @@
 //! The world in the browser's localStorage: one key holding [`World::to_json`], written after every
-//! command and read at start-up, plus the `storage` event that tells this tab another tab wrote it.
+//! change and read at start-up, plus the `storage` event that tells this tab another tab wrote it.
 //!
 //! Unusable saved state (corrupt JSON, another schema version) is never dropped silently: its raw text
 //! is kept under [`REJECTED_KEY`] and the user is told why it was refused.
@@ -73,17 +73,15 @@ pub fn set_aside(raw: &str) -> bool {
     kept
 }
 
-/// Saves the world. Returns the raw text written, which is what this tab now expects to find there.
-pub fn write(world: &World) -> Result<String, String> {
+/// Saves `raw`, a world's [`World::to_json`].
+pub fn write(raw: &str) -> Result<(), String> {
     if !available() {
         return Err("this browser gives the page no localStorage".into());
     }
-    let raw = world.to_json();
-    LocalStorage::raw().set_item(WORLD_KEY, &raw).map_err(|err| {
+    LocalStorage::raw().set_item(WORLD_KEY, raw).map_err(|err| {
         // A DOMException (quota exceeded, storage disabled) carries its reason in `message`.
         err.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_else(|| format!("{err:?}"))
-    })?;
-    Ok(raw)
+    })
 }
 
 /// Listens for other tabs writing the world and hands their value to [`Sim::adopt_from_other_tab`].
@@ -97,8 +95,9 @@ pub fn StorageSync() -> impl IntoView {
         }
         // A removed key (another tab set a bad value aside, or storage was cleared) overwrites nothing
         // of ours: keep the world we have and write it on the next command.
-        if let Some(raw) = ev.new_value() {
-            sim.adopt_from_other_tab(raw);
+        match ev.new_value() {
+            Some(raw) => sim.adopt_from_other_tab(raw),
+            None => sim.forget_saved(),
         }
     });
     on_cleanup(move || handle.remove());

@@ -2,17 +2,16 @@
 //! renders from it. Every change to the world goes through here, so saving and the two-tab guard live in
 //! one place.
 
-use hsm_core::device::Screen;
+use hsm_core::device::{Role, Screen, SlotId, ADMIN_SLOT};
 use hsm_core::ikey::Color;
+use hsm_core::lunacm::PROMPT;
 use hsm_core::{IKeyView, World};
 use leptos::prelude::*;
 
+use crate::model::{self, HostFile, PolicyTables, SlotStatus};
 use crate::notice::Notice;
 use crate::persistence::{self, Loaded, REJECTED_KEY, WORLD_KEY};
-
-/// Transcript length kept in the page; older output is dropped from the top, as a terminal's
-/// scrollback would.
-const SCROLLBACK_CHARS: usize = 200_000;
+use crate::transcript::Transcript;
 
 /// The simulator's state and its handles. `Copy`: every component gets it from context.
 #[derive(Clone, Copy)]
@@ -24,7 +23,7 @@ pub struct Sim {
     /// another tab wrote it since.
     known: StoredValue<Option<String>>,
     /// Everything LunaCM printed since it started, ending with the current prompt.
-    pub transcript: RwSignal<String>,
+    pub transcript: RwSignal<Transcript>,
     /// What the touchscreen shows.
     pub screen: RwSignal<Screen>,
     /// The iKeys on the desk and in the port, by id.
@@ -33,11 +32,66 @@ pub struct Sim {
     pub waiting_for_ped: RwSignal<bool>,
     /// LunaCM waits for a password: mask the input.
     pub masked: RwSignal<bool>,
-    /// The world's revision (lines entered since the unit was made), shown in the terminal's title bar
+    /// The world's revision (changes since the unit was made), shown in the terminal's title bar
     /// and in notices, so that two tabs can be compared at a glance.
     pub revision: RwSignal<u64>,
     /// The simulator's own message to the user, if any.
     pub notice: RwSignal<Option<Notice>>,
+    /// LunaCM's current slot, the roles logged in and the application partition, for the device drawing.
+    pub slots: RwSignal<SlotStatus>,
+    /// The HSM and partition policies, for the policies panel.
+    pub policies: RwSignal<PolicyTables>,
+    /// The host computer's files, for the files panel.
+    pub files: RwSignal<Vec<HostFile>>,
+}
+
+/// The roles a LunaCM session has logged in, by slot (admin slot first).
+fn logins(world: &World) -> Vec<(SlotId, Role)> {
+    let hsm = world.hsm();
+    let partition = hsm.partition().map(|p| p.slot());
+    std::iter::once(ADMIN_SLOT)
+        .chain(partition)
+        .filter_map(|slot| hsm.logged_in(slot).map(|role| (slot, role)))
+        .collect()
+}
+
+/// "HSM SO (slot 4)", "HSM SO (slot 4) and Crypto Officer (slot 3)".
+fn login_words(logins: &[(SlotId, Role)]) -> String {
+    let each: Vec<String> = logins.iter().map(|(slot, role)| format!("{role} (slot {slot})")).collect();
+    each.join(" and ")
+}
+
+/// What taking over another tab's world did to this tab's LunaCM session.
+struct Adopted {
+    /// The roles logged in before, and after.
+    before: Vec<(SlotId, Role)>,
+    after: Vec<(SlotId, Role)>,
+    /// LunaCM waited for an iKey ceremony that the other tab's change ended.
+    ped_wait_ended: bool,
+}
+
+impl Adopted {
+    /// The notice's sentences about the session: whether this tab's login survived.
+    fn words(&self) -> String {
+        let mut text = if self.before.is_empty() {
+            "No role was logged in here.".to_string()
+        } else if self.before == self.after {
+            let verb = if self.before.len() == 1 { "is" } else { "are" };
+            format!("This tab's login survived: {} {verb} still logged in.", login_words(&self.before))
+        } else {
+            let lost: Vec<_> = self.before.iter().filter(|l| !self.after.contains(l)).copied().collect();
+            let verb = if lost.len() == 1 { "is" } else { "are" };
+            let mut t = format!("That change ended this tab's login: {} {verb} logged out.", login_words(&lost));
+            if !self.after.is_empty() {
+                t.push_str(&format!(" Still logged in: {}.", login_words(&self.after)));
+            }
+            t
+        };
+        if self.ped_wait_ended {
+            text.push_str(" The iKey operation this tab's LunaCM waited for is over.");
+        }
+        text
+    }
 }
 
 /// Milliseconds since the epoch, from the browser's clock.
@@ -89,6 +143,7 @@ impl Sim {
             ));
         }
         let banner = world.start_session();
+        let (slots, policies, files) = (SlotStatus::of(&world), PolicyTables::of(&world), model::files_of(&world));
         let sim = Sim {
             screen: RwSignal::new(world.screen(now)),
             ikeys: RwSignal::new(world.ikeys()),
@@ -97,8 +152,11 @@ impl Sim {
             revision: RwSignal::new(world.revision()),
             world: StoredValue::new_local(world),
             known: StoredValue::new(known),
-            transcript: RwSignal::new(banner),
+            transcript: RwSignal::new(Transcript::new(banner)),
             notice: RwSignal::new(notice),
+            slots: RwSignal::new(slots),
+            policies: RwSignal::new(policies),
+            files: RwSignal::new(files),
         };
         sim.publish_screen();
         // A new unit is saved at once, so that a second tab opened now shows the same unit.
@@ -108,44 +166,65 @@ impl Sim {
         sim
     }
 
-    /// Whether LunaCM waits for a command (rather than an answer to one of its prompts).
+    /// Whether LunaCM waits for a command (rather than an answer to one of its prompts, or the PED).
     pub fn at_command_prompt(&self) -> bool {
-        self.transcript.with_untracked(|t| t.trim_end().ends_with("lunacm:>"))
+        self.world.with_value(|w| w.prompt() == PROMPT)
     }
 
     /// Runs one line typed in the terminal, then saves (unless another tab saved first: see [`Sim::act`]).
-    pub fn enter(&self, line: &str) {
-        self.act("your line was not run. Enter it again.", |world, now| {
+    /// Returns whether the line was run; one that was not is for the terminal to give back to the user.
+    pub fn enter(&self, line: &str) -> bool {
+        self.act("Your line was not run: it is back in the input, press Enter to run it now.", |world, now| {
             let reply = world.enter(line, now);
             (format!("{}\n{}", reply.echo, reply.text), ())
-        });
+        })
+        .is_some()
+    }
+
+    /// Writes a file on the host (an upload, or an edit saved in the files panel). Returns whether it was
+    /// written; why not (too big, a bad name) is shown as a notice.
+    pub fn put_file(&self, name: &str, text: String) -> bool {
+        self.physical("The file was not saved: save it again.", |world, _| {
+            world.put_file(name, text).map(|()| String::new())
+        })
+    }
+
+    /// Deletes a file on the host. Returns whether it was deleted.
+    pub fn remove_file(&self, name: &str) -> bool {
+        self.physical("The file was not deleted: delete it again.", |world, _| {
+            if world.remove_file(name) {
+                Ok(String::new())
+            } else {
+                Err(format!("There is no file '{name}' on the host."))
+            }
+        })
     }
 
     /// Pushes iKey `id` from the desk into the HSM's iKey port. Returns whether it went in; why not is
     /// shown as a notice.
     pub fn insert_ikey(&self, id: u32) -> bool {
-        self.physical("the iKey was not moved. Do it again.", |world, now| world.insert_ikey(id, now))
+        self.physical("The iKey was not moved: do it again.", |world, now| world.insert_ikey(id, now))
     }
 
     /// Pulls the iKey out of the port back onto the desk. Returns whether it came out.
     pub fn remove_ikey(&self) -> bool {
-        self.physical("the iKey was not moved. Do it again.", |world, now| world.remove_ikey(now))
+        self.physical("The iKey was not moved: do it again.", |world, now| world.remove_ikey(now))
     }
 
     /// Taps a touchscreen button (a keypad digit, `Clear`, or a button by its visible text).
     pub fn tap(&self, label: &str) {
-        self.act("the tap was not passed on. Tap again.", |world, now| (world.tap(label, now), ()));
+        self.act("The tap was not passed on: tap again.", |world, now| (world.tap(label, now), ()));
     }
 
     /// Puts a new blank iKey on the desk. Returns its id.
     pub fn add_blank_ikey(&self) -> Option<u32> {
-        self.act("no iKey was added. Add it again.", |world, _| (String::new(), world.add_blank_ikey()))
+        self.act("No iKey was added: add it again.", |world, _| (String::new(), world.add_blank_ikey()))
     }
 
     /// Writes on the sticker of iKey `id` (which must be on the desk). Returns whether it was written;
     /// why not is shown as a notice.
     pub fn set_sticker(&self, id: u32, color: Option<Color>, label: &str) -> bool {
-        self.physical("the sticker was not written. Write it again.", |world, _| {
+        self.physical("The sticker was not written: write it again.", |world, _| {
             world.set_sticker(id, color, label).map(|()| String::new())
         })
     }
@@ -173,18 +252,19 @@ impl Sim {
     }
 
     /// Changes the world, adds the LunaCM output the change returned to the transcript, then saves.
-    /// Every line, tap and iKey move goes through here.
+    /// Every line, tap, iKey move and file change goes through here.
     ///
-    /// If another tab saved since this tab last loaded or saved, the change is not made: this tab
-    /// reloads that state and says so (ending the notice with `refused`), rather than overwriting it
-    /// with a world the other tab's change never reached.
+    /// If another tab saved since this tab last loaded or saved, the change is not made: this tab takes
+    /// over that state (keeping its LunaCM session) and says so, ending the notice with `refused`,
+    /// rather than overwriting it with a world the other tab's change never reached.
     fn act<R>(&self, refused: &str, change: impl FnOnce(&mut World, u64) -> (String, R)) -> Option<R> {
         if let Some(raw) = self.written_elsewhere() {
-            if self.adopt(raw) {
+            if let Some(adopted) = self.adopt(raw) {
                 self.notice.set(Some(Notice::warning(format!(
-                    "Another tab changed the simulator since this tab last saved. This tab reloaded \
-                     that state (revision {}) and restarted LunaCM; {refused}",
-                    self.revision.get_untracked()
+                    "Another tab changed the simulator since this tab last saved. This tab reloaded that \
+                     change (revision {}) and kept its LunaCM session. {} {refused}",
+                    self.revision.get_untracked(),
+                    adopted.words()
                 ))));
                 return None;
             }
@@ -205,7 +285,7 @@ impl Sim {
         let mut world = fresh_world(now);
         let banner = world.start_session();
         self.world.set_value(world);
-        self.transcript.set(banner);
+        self.transcript.set(Transcript::new(banner));
         self.refresh(now);
         self.save();
         self.notice.set(Some(Notice::info("The simulator was reset: a factory-fresh unit, in Secure Transport Mode.")));
@@ -216,13 +296,20 @@ impl Sim {
         if self.known.with_value(|known| known.as_deref() == Some(raw.as_str())) {
             return;
         }
-        if self.adopt(raw) {
+        if let Some(adopted) = self.adopt(raw) {
             self.notice.set(Some(Notice::info(format!(
-                "Another tab changed the simulator: this tab reloaded its state (revision {}) and \
-                 restarted LunaCM.",
-                self.revision.get_untracked()
+                "Another tab changed the simulator: this tab reloaded that change (revision {}) and kept its \
+                 LunaCM session. {}",
+                self.revision.get_untracked(),
+                adopted.words()
             ))));
         }
+    }
+
+    /// Another tab removed the saved world (it set an unusable value aside, or storage was cleared):
+    /// nothing of anyone's is there, so this tab's world is saved again with its next change or command.
+    pub fn forget_saved(&self) {
+        self.known.set_value(None);
     }
 
     /// Lets time pass, once a second. While an iKey ceremony runs, the device is told the time (an iKey
@@ -261,21 +348,30 @@ impl Sim {
         (!ours).then_some(stored)
     }
 
-    /// Takes over a world another tab saved and restarts LunaCM on it, as reopening the page would.
-    /// A value the core refuses is set aside and this tab keeps (and will save) its own world.
-    /// Returns whether the world was replaced.
-    fn adopt(&self, raw: String) -> bool {
+    /// Takes over a world another tab saved, keeping this tab's LunaCM session (its slot, its logins
+    /// unless the change ended them, a question it is asking): LunaCM does not restart. A value the core
+    /// refuses is set aside and this tab keeps (and will save) its own world. Returns what the change did
+    /// to the session, or `None` if the world was not replaced.
+    fn adopt(&self, raw: String) -> Option<Adopted> {
         match World::from_json(&raw) {
-            Ok(mut world) => {
+            Ok(newer) => {
                 let now = now_ms();
-                let banner = world.start_session();
-                self.world.set_value(world);
+                let adopted = self
+                    .world
+                    .try_update_value(|world| {
+                        let (before, waited) = (logins(world), world.waiting_for_ped());
+                        world.adopt(newer);
+                        Adopted { before, after: logins(world), ped_wait_ended: waited && !world.waiting_for_ped() }
+                    })
+                    .expect("the world lives as long as the app");
                 self.known.set_value(Some(raw));
-                self.append(&format!(
-                    "\n\n--- Another tab changed the simulator: reloaded its state, LunaCM restarted ---\n\n{banner}"
-                ));
+                if adopted.ped_wait_ended {
+                    // LunaCM no longer waits for the PED: give the user its prompt back.
+                    let prompt = self.world.with_value(World::prompt);
+                    self.append(&format!("\n(The iKey operation ended in another tab.)\n\n{prompt}"));
+                }
                 self.refresh(now);
-                true
+                Some(adopted)
             }
             Err(err) => {
                 let kept = persistence::set_aside(&raw);
@@ -283,36 +379,34 @@ impl Sim {
                 let copy = if kept { format!(" It was kept under \"{REJECTED_KEY}\".") } else { String::new() };
                 self.notice.set(Some(Notice::error(format!(
                     "Another tab saved a simulator state this tab cannot load: {err}.{copy} This tab keeps \
-                     its own state and saves it with the next command."
+                     its own state and saves it with the next change."
                 ))));
-                false
+                None
             }
         }
     }
 
-    /// Saves the world, remembering what was written; a failure is shown, not fatal.
+    /// Saves the world if it differs from what this tab last loaded or wrote (a command that changed
+    /// nothing, such as `slot list`, writes nothing and so does not disturb other tabs), remembering what
+    /// was written; a failure is shown, not fatal.
     fn save(&self) {
-        match self.world.with_value(persistence::write) {
-            Ok(raw) => self.known.set_value(Some(raw)),
+        let raw = self.world.with_value(World::to_json);
+        if self.known.with_value(|known| known.as_deref() == Some(raw.as_str())) {
+            return;
+        }
+        match persistence::write(&raw) {
+            Ok(()) => self.known.set_value(Some(raw)),
             Err(err) => self.notice.set(Some(Notice::error(format!(
                 "The simulator state could not be saved: {err}. It lives on in this tab until it is closed."
             )))),
         }
     }
 
-    /// Adds output to the transcript, dropping the oldest lines past the scrollback limit.
+    /// Adds output to the transcript.
     fn append(&self, text: &str) {
-        self.transcript.update(|t| {
-            t.push_str(text);
-            if t.len() > SCROLLBACK_CHARS {
-                let mut cut = t.len() - SCROLLBACK_CHARS;
-                while !t.is_char_boundary(cut) {
-                    cut += 1;
-                }
-                let cut = t[cut..].find('\n').map_or(cut, |nl| cut + nl + 1);
-                t.drain(..cut);
-            }
-        });
+        if !text.is_empty() {
+            self.transcript.update(|t| t.push(text.to_string()));
+        }
     }
 
     /// Re-derives the signals from the world after it changed.
@@ -335,6 +429,16 @@ impl Sim {
         if self.revision.get_untracked() != revision {
             self.revision.set(revision);
         }
+        let (slots, policies) = self.world.with_value(|w| (SlotStatus::of(w), PolicyTables::of(w)));
+        if self.slots.with_untracked(|s| *s != slots) {
+            self.slots.set(slots);
+        }
+        if self.policies.with_untracked(|p| *p != policies) {
+            self.policies.set(policies);
+        }
+        if !self.world.with_value(|w| self.files.with_untracked(|f| model::same_files(f, w))) {
+            self.files.set(self.world.with_value(model::files_of));
+        }
     }
 
     /// Exposes the touchscreen as `window.lunaScreen` (a plain object), for scripted demos and tests.
@@ -343,5 +447,30 @@ impl Sim {
         if let (Some(window), Ok(value)) = (web_sys::window(), value) {
             let _ = js_sys::Reflect::set(&window, &"lunaScreen".into(), &value);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_notice_says_whether_this_tabs_login_survived() {
+        let so = (ADMIN_SLOT, Role::So);
+        let co = (3, Role::CryptoOfficer);
+        let words = |before: Vec<_>, after: Vec<_>| Adopted { before, after, ped_wait_ended: false }.words();
+        assert_eq!(words(vec![], vec![]), "No role was logged in here.");
+        assert_eq!(words(vec![so], vec![so]), "This tab's login survived: HSM SO (slot 4) is still logged in.");
+        assert_eq!(
+            words(vec![so, co], vec![so, co]),
+            "This tab's login survived: HSM SO (slot 4) and Crypto Officer (slot 3) are still logged in."
+        );
+        assert_eq!(words(vec![so], vec![]), "That change ended this tab's login: HSM SO (slot 4) is logged out.");
+        assert_eq!(
+            words(vec![so, co], vec![so]),
+            "That change ended this tab's login: Crypto Officer (slot 3) is logged out. Still logged in: HSM SO (slot 4)."
+        );
+        let ended = Adopted { before: vec![], after: vec![], ped_wait_ended: true }.words();
+        assert!(ended.ends_with("The iKey operation this tab's LunaCM waited for is over."));
     }
 }

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use crate::history::History;
 use crate::sim::Sim;
+use crate::transcript::Transcript;
 
 /// What the input line says while LunaCM waits for an iKey ceremony on the device.
 const PED_PLACEHOLDER: &str = "Waiting for the PED: use the touchscreen and the iKeys…";
@@ -45,7 +46,18 @@ pub fn Terminal() -> impl IntoView {
         }
     });
 
-    // A prompt that stops asking for a password (another tab's change restarted LunaCM) must not
+    // A notice above the workspace (or its dismissal) changes the terminal's height: keep the prompt in
+    // view once the page is laid out again.
+    Effect::new(move |_| {
+        sim.notice.track();
+        request_animation_frame(move || {
+            if let Some(el) = scroller.get_untracked() {
+                el.set_scroll_top(el.scroll_height());
+            }
+        });
+    });
+
+    // A prompt that stops asking for a password (the simulator was reset under it) must not
     // leave a half-typed password in the now unmasked input.
     Effect::new(move |was_masked: Option<bool>| {
         let masked = sim.masked.get();
@@ -78,7 +90,11 @@ pub fn Terminal() -> impl IntoView {
                 history.update_value(|h| h.push(&text));
             }
             line.set(String::new());
-            sim.enter(&text);
+            // A line that was not run (another tab changed the world first) is given back, to be run
+            // again on the newer state with one key.
+            if !sim.enter(&text) {
+                line.set(text);
+            }
         }
         "ArrowUp" if !sim.masked.get_untracked() => {
             ev.prevent_default();
@@ -112,13 +128,25 @@ pub fn Terminal() -> impl IntoView {
                 <span class="dot dot-amber"></span>
                 <span class="dot dot-green"></span>
                 <span class="terminal-title">"LunaCM — host"</span>
-                <span class="terminal-revision" data-testid="world-revision" title="Lines entered since the unit was made">
+                <span class="terminal-revision" data-testid="world-revision" title="Changes since the unit was made">
                     "revision " {move || sim.revision.get()}
                 </span>
             </div>
             <div class="terminal-body" node_ref=scroller on:click=on_click>
                 <div class="terminal-text">
-                    <pre class="transcript" data-testid="lunacm-output">{move || sim.transcript.get()}</pre>
+                    // One text node per piece of output: new output is added, not redrawn, so a screen
+                    // reader hears each answer once.
+                    <pre
+                        class="transcript"
+                        data-testid="lunacm-output"
+                        role="log"
+                        aria-live="polite"
+                        aria-label="LunaCM output"
+                    >
+                        <For each=move || sim.transcript.with(Transcript::pieces) key=|(n, _)| *n let((_, piece))>
+                            {piece.to_string()}
+                        </For>
+                    </pre>
                     <input
                         class="terminal-input"
                         data-testid="lunacm-input"
