@@ -99,10 +99,8 @@ impl PolicyTables {
     /// the authentication method chosen at initialization.
     pub fn of(world: &World) -> PolicyTables {
         let hsm = world.hsm();
-        let mut hsm_values = hsm.policies().clone();
-        hsm_values.set_auth(hsm.auth());
         PolicyTables {
-            hsm: rows(HSM, &hsm_values),
+            hsm: rows(HSM, &hsm.reported_policies()),
             partition: hsm.partition().map(|p| (p.slot(), rows(PARTITION, p.policies()))),
         }
     }

@@ -3,19 +3,24 @@
 //! (chapter 10's "Change Destructive HSM Policy": the partition is destroyed; a destructive partition
 //! policy destroys the partition's contents).
 
-use super::{check_change, check_partition_change, HSM};
+use super::{check_change, check_partition_change, Policies, HSM};
 use crate::device::request::PolicyView;
 use crate::device::{Action, Event, Hsm, Response, SlotId, ADMIN_SLOT};
 use crate::retcode::{self, LunaRet};
 
 impl Hsm {
+    /// The HSM policies as the HSM reports them: policies 0 and 1 show the authentication method.
+    pub fn reported_policies(&self) -> Policies {
+        let mut values = self.policies.clone();
+        values.set_auth(self.auth);
+        values
+    }
+
     pub(in crate::device) fn get_policies(&self, slot: SlotId) -> Result<Response, LunaRet> {
         if slot == ADMIN_SLOT {
-            let mut values = self.policies.clone();
-            values.set_auth(self.auth);
             return Ok(Response::Policies(PolicyView {
                 partition: false,
-                values,
+                values: self.reported_policies(),
                 label: self.label().to_string(),
                 serial: self.serial.clone(),
             }));
@@ -37,8 +42,7 @@ impl Hsm {
         now_ms: u64,
     ) -> Result<Response, LunaRet> {
         self.authorize(slot, Action::ChangePolicy, now_ms)?;
-        let mut hsm = self.policies.clone();
-        hsm.set_auth(self.auth);
+        let hsm = self.reported_policies();
         if slot == ADMIN_SLOT {
             let change = check_change(HSM, &hsm, id, value)?;
             self.policies.set(&change);
