@@ -318,7 +318,7 @@ pub fn IKeyTray() -> impl IntoView {
                                             title=lose_name
                                             on:click=lose
                                         >
-                                            "✕ lose"
+                                            "✕"
                                         </button>
                                     </span>
                                 }
