@@ -22,6 +22,7 @@ const HELP: &[(&str, &str)] = &[
     ("sim keypad <digits>", "Tap digits on the touchscreen keypad"),
     ("sim clock", "Show the simulated time"),
     ("sim clock advance <seconds>", "Move the simulated clock forward"),
+    ("sim power cycle <seconds>", "Unplug the unit for that long, then plug it in again"),
     ("sim reset -force", "Start over with a factory-fresh world"),
 ];
 
@@ -187,6 +188,21 @@ pub fn run(world: &mut World, words: &[String], host_now_ms: u64) -> SimOutput {
                 return with_screen(world, Ok(lunacm), host_now_ms);
             }
         }
+        ["power", "cycle", secs] => match secs.parse::<u64>() {
+            Ok(s) if s <= 10 * 365 * 86_400 => {
+                let lunacm = world.power_cycle(s, host_now_ms);
+                return SimOutput {
+                    text: format!(
+                        "\n{INDENT}The unit was without power for {s} s and is back. Simulated time: {}\n",
+                        http_date(world.now(host_now_ms))
+                    ),
+                    lunacm,
+                };
+            }
+            _ => format!(
+                "\n{INDENT}sim power cycle takes a whole number of seconds (at most ten years), not '{secs}'.\n"
+            ),
+        },
         ["clock"] => format!("\n{INDENT}Simulated time: {}\n", http_date(world.now(host_now_ms))),
         ["clock", "advance", secs] => match secs.parse::<u64>() {
             Ok(s) if s <= 10 * 365 * 86_400 => {

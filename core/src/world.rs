@@ -3,7 +3,7 @@
 use crate::device::{Env, Frame, Hsm, Local, PedStatus, PhysicalEvent, Request, Response, Screen, ADMIN_SLOT};
 use crate::host::HostFiles;
 use crate::ikey::{Color, IKey, Tray, STICKER_MAX};
-use crate::lunacm::{self, tokenize, Console, Reply, PROMPT};
+use crate::lunacm::{self, tokenize, Console, Reply, INDENT, PROMPT};
 use crate::sim;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
@@ -280,6 +280,23 @@ impl World {
             .collect();
         v.sort_by_key(|k| k.id);
         v
+    }
+
+    /// The USB cable is unplugged for `seconds` and plugged again: the unit loses power meanwhile, the
+    /// world's clock moves on, and LunaCM loses its session with the unit. Returns LunaCM's output.
+    pub fn power_cycle(&mut self, seconds: u64, host_now_ms: u64) -> String {
+        let off_ms = seconds.saturating_mul(1000);
+        self.clock_offset_ms = self.clock_offset_ms.saturating_add(off_ms);
+        let now = self.now(host_now_ms);
+        let waiting = self.console.waiting();
+        self.hsm.power_cycle(off_ms, now);
+        self.console.reset_keeping_slot();
+        self.revision += 1;
+        if waiting {
+            format!("\n{INDENT}The HSM was disconnected: the command was abandoned.\n\n{PROMPT}")
+        } else {
+            String::new()
+        }
     }
 
     /// An iKey on the desk is lost, stolen or destroyed: it leaves the world for good.

@@ -331,3 +331,72 @@ fn without_hsm_policy_37_new_keysets_are_one_of_one() {
     s.run(&["sim ikey insert 5", "sim tap No", "sim tap No"]);
     assert!(s.world.hsm().info(common::NOW).rpv_initialized);
 }
+
+/// Activates the Crypto Officer (iKey 5, challenge `chal1234`, changed once as policy 21 asks) on a
+/// multifactor partition with activation allowed; leaves nobody logged in on the partition.
+fn activated_crypto_officer(s: &mut Session) {
+    multifactor_partition(s);
+    ok(&s.enter("partition changepolicy -policy 22 -value 1"));
+    s.enter("role init -name co");
+    create_keyset(s, 1, &[k(5)]);
+    ok(&s.enter("role createchallenge -name co -challengesecret chal0000"));
+    s.enter("role logout");
+    s.enter("role login -name co -password chal0000");
+    ok(&present(s, 5, None));
+    ok(&s.enter("role changepw -name co -oldpw chal0000 -newpw chal1234 -force"));
+    s.enter("role logout");
+    assert!(s.enter("role login -name co -password chal1234").contains("PED is not required"));
+    s.enter("role logout");
+}
+
+#[test]
+fn power_loss_ends_activation_unless_auto_activation_covers_it() {
+    let mut s = Session::new();
+    activated_crypto_officer(&mut s);
+    // Any outage logs everyone out and, without auto-activation, drops the cached secret.
+    s.enter("sim power cycle 5");
+    assert_eq!(s.world.hsm().logged_in(ADMIN_SLOT), None);
+    let out = s.enter("role login -name co -password chal1234");
+    assert!(out.contains("Please attend to the PED"), "{out}");
+    ok(&present(&mut s, 5, None));
+    // With auto-activation (policy 23) an outage of up to two hours keeps it; a longer one does not.
+    s.run(&["role logout", "role login -name po"]);
+    present(&mut s, 3, None);
+    ok(&s.enter("partition changepolicy -policy 23 -value 1"));
+    s.enter("sim power cycle 3600");
+    assert!(s.enter("role login -name co -password chal1234").contains("PED is not required"));
+    s.enter("sim power cycle 7201");
+    let out = s.enter("role login -name co -password chal1234");
+    assert!(out.contains("Please attend to the PED"), "{out}");
+    check_golden!("power_loss_and_activation", &s.transcript);
+}
+
+#[test]
+fn more_than_two_hours_without_power_while_activated_changes_the_stm_verification_string() {
+    for (activated, hours, changes) in [(true, 3, true), (true, 1, false), (false, 3, false)] {
+        let mut s = Session::new();
+        if activated {
+            activated_crypto_officer(&mut s);
+        } else {
+            multifactor_partition(&mut s);
+            s.enter("role logout");
+        }
+        s.enter("slot set -slot 4");
+        s.enter("role login -name so");
+        present(&mut s, 1, None);
+        let out = s.run_all(&["stm transport", "proceed"]);
+        let pick = |text: &str, label: &str| {
+            text.lines().find_map(|l| l.split_once(label).map(|(_, v)| v.trim().to_string())).unwrap()
+        };
+        let (rus, verification) = (pick(&out, "Random User String:"), pick(&out, "Verification String:"));
+        s.enter(&format!("sim power cycle {}", hours * 3600));
+        s.enter("role login -name so");
+        present(&mut s, 1, None);
+        let out = s.enter(&format!("stm recover -randomuserstring {rus}"));
+        assert_eq!(
+            pick(&out, "Verification String:") != verification,
+            changes,
+            "activated {activated}, {hours} h without power: {out}"
+        );
+    }
+}

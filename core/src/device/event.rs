@@ -51,6 +51,8 @@ pub enum Event {
     PartitionZeroized { slot: SlotId },
     /// The Remote PED vector was created.
     RpvInitialized,
+    /// The unit lost power for `off_ms` and came back.
+    PowerCycled { off_ms: u64 },
 }
 
 /// An event and when it happened, on the HSM's clock.

@@ -115,6 +115,10 @@ pub struct Hsm {
     /// login while in transport shows up as a mismatch even if a good login follows.
     so_failed_total: u32,
     stm: Option<Stm>,
+    /// Outages of more than two hours while partition roles were activated: part of the state STM
+    /// verifies, so such an outage in transit shows as a mismatch (chapter 3).
+    #[serde(default)]
+    long_outages: u32,
     /// Bumped by every action that logs every role out (zeroize, init, STM, partition changes): a session
     /// from an older generation is over.
     generation: u64,
@@ -147,6 +151,7 @@ impl Hsm {
             rpv: None,
             so_failed_total: 0,
             stm: None,
+            long_outages: 0,
             generation: 0,
             events: Vec::new(),
             port: None,
@@ -242,6 +247,39 @@ impl Hsm {
     fn end_sessions(&mut self) {
         self.generation += 1;
         self.session = Session { logins: BTreeMap::new(), generation: self.generation };
+    }
+
+    /// The unit loses power for `off_ms` and comes back (the USB cable unplugged and plugged again):
+    /// sessions and a running ceremony end; activated roles lose their cached iKey secret, unless
+    /// auto-activation (partition policy 23) keeps it through an outage of up to two hours. The clock runs
+    /// on through the outage.
+    pub fn power_cycle(&mut self, off_ms: u64, now_ms: u64) {
+        const TWO_HOURS_MS: u64 = 2 * 60 * 60 * 1000;
+        // What was under way is gone with the power; LunaCM's session with it.
+        self.running = None;
+        self.ped_outcome = None;
+        self.admin = None;
+        self.flash = Some("Power restored.".into());
+        self.end_sessions();
+        let auto = self.partition().is_some_and(|p| p.policies().get(23) == Some(1));
+        let slot = self.partition().map(|p| p.slot());
+        let activated: Vec<Role> = self
+            .partition()
+            .map(|p| p.roles().iter().filter(|(_, r)| r.activated).map(|(role, _)| role).collect())
+            .unwrap_or_default();
+        if !activated.is_empty() && off_ms > TWO_HOURS_MS {
+            self.long_outages += 1;
+        }
+        self.emit(now_ms, Event::PowerCycled { off_ms });
+        if auto && off_ms <= TWO_HOURS_MS {
+            return;
+        }
+        if let (Some(p), Some(slot)) = (self.partition_mut(), slot) {
+            p.roles_mut().deactivate_all();
+            for role in activated {
+                self.emit(now_ms, Event::Deactivated { slot, role });
+            }
+        }
     }
 
     /// Closes the host session: what happens to the logins when LunaCM exits or the USB link drops. A

@@ -260,6 +260,10 @@ impl Hsm {
             h.update(b"auditor");
             h.update(au.credential.fingerprint());
         }
+        if self.long_outages > 0 {
+            h.update(b"outages");
+            h.update(self.long_outages.to_be_bytes());
+        }
         if self.policies != Policies::hsm_defaults() {
             h.update(b"policies");
             h.update(serde_json::to_vec(&self.policies).unwrap_or_default());
