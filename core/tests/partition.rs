@@ -400,3 +400,69 @@ fn more_than_two_hours_without_power_while_activated_changes_the_stm_verificatio
         );
     }
 }
+
+#[test]
+fn lost_blue_partition_so_key_means_a_new_partition_with_the_original_domain() {
+    let mut s = Session::new();
+    multifactor_partition(&mut s);
+    s.run(&["role init -name co"]);
+    create_keyset(&mut s, 1, &[k(5)]);
+    s.enter("role logout");
+    s.enter("sim ikey lose 3");
+    // The HSM SO deletes and recreates the partition; it is initialized with a new blue key and the
+    // original red domain key; a new black key for the Crypto Officer, who then moves to the original.
+    s.run(&["slot set -slot 4", "partition delete -force", "partition create", "slot set -slot 3"]);
+    s.enter("partition init -label pedPar -force");
+    create_keyset(&mut s, 1, &[k(6)]);
+    s.enter("sim tap Reuse");
+    ok(&present(&mut s, 4, None));
+    s.enter("role login -name po");
+    ok(&present(&mut s, 6, None));
+    s.enter("role init -name co");
+    ok(&create_keyset(&mut s, 1, &[k(7)]));
+    s.enter("role logout");
+    s.enter("role login -name co");
+    ok(&present(&mut s, 7, None));
+    s.run(&["role changepw -name co", "proceed"]);
+    present(&mut s, 7, None);
+    s.enter("sim tap Reuse");
+    ok(&present(&mut s, 5, None));
+    s.enter("role logout");
+    s.enter("role login -name co");
+    ok(&present(&mut s, 5, None));
+}
+
+#[test]
+fn lost_black_crypto_officer_key_activation_still_serves_and_policy_15_resets_it() {
+    let mut s = Session::new();
+    activated_crypto_officer(&mut s);
+    s.enter("sim ikey lose 5");
+    // Activated: the challenge secret alone still logs in, for production use.
+    assert!(s.enter("role login -name co -password chal1234").contains("PED is not required"));
+    s.enter("role logout");
+    // HSM policy 15 is 0 by default: the Partition SO cannot reset the Crypto Officer.
+    s.enter("role login -name po");
+    present(&mut s, 3, None);
+    fails(&s.enter("role resetpw -name co"), "CKR_OPERATION_NOT_ALLOWED");
+}
+
+#[test]
+fn lost_white_auditor_key_is_replaced_by_re_initializing_the_auditor() {
+    let mut s = Session::new();
+    multifactor_partition(&mut s);
+    s.run(&["role logout", "slot set -slot 4", "role logout"]);
+    s.enter("role init -name au");
+    ok(&create_keyset(&mut s, 1, &[k(5)]));
+    s.enter("sim ikey lose 5");
+    // Re-initializing the Auditor replaces its credential: the HSM SO must be logged in for that.
+    let out = s.enter("role init -name au");
+    assert!(out.contains("only the HSM SO may re-initialize it"), "{out}");
+    s.enter("role login -name so");
+    present(&mut s, 1, None);
+    let out = s.enter("role init -name au");
+    assert!(out.contains("attend to the PED"), "{}", s.transcript);
+    ok(&create_keyset(&mut s, 1, &[k(6)]));
+    s.enter("role logout");
+    s.enter("role login -name au");
+    ok(&present(&mut s, 6, None));
+}

@@ -63,13 +63,16 @@ impl Hsm {
                         self.require_partition_initialized(slot)
                     }
                     // The Auditor initializes itself, without the HSM SO, once the HSM has an
-                    // authentication method.
+                    // authentication method. Re-initializing an existing Auditor (the guide's way out of a
+                    // lost white key) replaces its credential, so the HSM SO must be logged in for it.
                     None if role == Role::Auditor => {
                         if self.auth.is_none() {
                             return Err(retcode::OPERATION_RESTRICTED);
                         }
                         if self.admin_roles.get(Role::Auditor).is_some() {
-                            return Err(retcode::OPERATION_RESTRICTED);
+                            return self
+                                .require_role(slot, Role::So, now_ms)
+                                .map_err(|_| retcode::OPERATION_RESTRICTED);
                         }
                         Ok(())
                     }

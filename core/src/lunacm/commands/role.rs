@@ -269,6 +269,13 @@ fn init(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
             code,
             Some(format!("The {by} initializes the {role}: 'role login -name {}' first.", by.short_name())),
         ),
+        (Stop::Fail(code, _), None) if code == retcode::OPERATION_RESTRICTED => Stop::Fail(
+            code,
+            Some(
+                "The Auditor is initialized already: only the HSM SO may re-initialize it ('role login -name so' first). A never-initialized HSM has no Auditor either."
+                    .into(),
+            ),
+        ),
         (e, _) => explain_role(e, role),
     })?;
     let info = super::info(ctx)?;
