@@ -466,3 +466,31 @@ fn lost_white_auditor_key_is_replaced_by_re_initializing_the_auditor() {
     s.enter("role login -name au");
     ok(&present(&mut s, 6, None));
 }
+
+#[test]
+fn partition_policies_change_by_the_partition_so_with_their_rules() {
+    let mut s = Session::new();
+    password_partition(&mut s);
+    // Several at once; the panel of values follows.
+    ok(&s.enter("partition changepolicy -policy 20,11 -value 5,1"));
+    let p = s.world.hsm().partition().unwrap().policies().clone();
+    assert_eq!((p.get(20), p.get(11)), (Some(5), Some(1)));
+    // Turning private key cloning off is not destructive; on again is (off-to-on), and asks.
+    ok(&s.enter("partition changepolicy -policy 0 -value 0"));
+    let out = s.run_all(&["partition changepolicy -policy 0 -value 1", "proceed"]);
+    assert!(out.contains("You are about to change a destructive partition policy."), "{out}");
+    ok(&out);
+    // Cloning and wrapping of private keys exclude each other; values outside the range are refused.
+    fails(&s.enter("partition changepolicy -policy 1 -value 1 -force"), "RM_CONFIG_CHANGE_FAILS_DEPENDENCIES");
+    fails(&s.enter("partition changepolicy -policy 20 -value 11"), "RM_ELEMENT_VALUE_INVALID");
+    fails(&s.enter("partition changepolicy -policy 20,22 -value 5"), "Syntax error");
+    // Only the Partition SO changes them.
+    s.enter("role logout");
+    fails(&s.enter("partition changepolicy -policy 20 -value 4"), "CKR_USER_NOT_LOGGED_IN");
+    let shown = s.enter("partition showpolicies -verbose");
+    assert!(shown.contains("20: Max failed user logins allowed : 5"), "{shown}");
+    assert!(
+        shown.contains("0: Allow private key cloning : 1   (off-to-on: destructive, on-to-off: not destructive)"),
+        "{shown}"
+    );
+}
