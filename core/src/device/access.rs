@@ -9,7 +9,7 @@ use crate::retcode::{self, LunaRet};
 
 impl Hsm {
     /// Whether `action` is allowed on `slot` now.
-    pub(super) fn authorize(&self, slot: SlotId, action: Action, now_ms: u64) -> Result<(), LunaRet> {
+    pub(super) fn authorize(&self, slot: SlotId, action: Action) -> Result<(), LunaRet> {
         match action {
             Action::InitHsm { auth } => {
                 self.require_admin_slot(slot)?;
@@ -21,7 +21,7 @@ impl Hsm {
                 if self.zeroized() {
                     Ok(())
                 } else {
-                    self.require_role(slot, Role::So, now_ms)
+                    self.require_role(slot, Role::So)
                 }
             }
             Action::Zeroize | Action::FactoryReset => {
@@ -32,16 +32,16 @@ impl Hsm {
                 self.refuse_in_stm()?;
                 if slot == ADMIN_SLOT {
                     self.require_initialized()?;
-                    self.require_role(slot, Role::So, now_ms)
+                    self.require_role(slot, Role::So)
                 } else {
                     self.require_partition_slot(slot)?;
-                    self.require_role(slot, Role::PartitionSo, now_ms)
+                    self.require_role(slot, Role::PartitionSo)
                 }
             }
             Action::DeletePartition => {
                 self.require_admin_slot(slot)?;
                 self.refuse_in_stm()?;
-                self.require_role(slot, Role::So, now_ms)?;
+                self.require_role(slot, Role::So)?;
                 self.partition().map(|_| ()).ok_or(retcode::SLOT_ID_INVALID)
             }
             Action::InitPartition => {
@@ -59,7 +59,7 @@ impl Hsm {
                 self.require_slot_of(slot, role)?;
                 match role.initialized_by() {
                     Some(by) => {
-                        self.require_role(slot, by, now_ms)?;
+                        self.require_role(slot, by)?;
                         self.require_partition_initialized(slot)
                     }
                     // The Auditor initializes itself, without the HSM SO, once the HSM has an
@@ -70,9 +70,7 @@ impl Hsm {
                             return Err(retcode::OPERATION_RESTRICTED);
                         }
                         if self.admin_roles.get(Role::Auditor).is_some() {
-                            return self
-                                .require_role(slot, Role::So, now_ms)
-                                .map_err(|_| retcode::OPERATION_RESTRICTED);
+                            return self.require_role(slot, Role::So).map_err(|_| retcode::OPERATION_RESTRICTED);
                         }
                         Ok(())
                     }
@@ -80,7 +78,7 @@ impl Hsm {
                     None => Err(retcode::USER_TYPE_INVALID),
                 }
             }
-            Action::StmTransport | Action::StmRecover | Action::InitRpv => self.authorize_admin(slot, action, now_ms),
+            Action::StmTransport | Action::StmRecover | Action::InitRpv => self.authorize_admin(slot, action),
             Action::ChangeCredential(role) => {
                 self.refuse_in_stm()?;
                 self.require_slot_of(slot, role)?;
@@ -94,7 +92,7 @@ impl Hsm {
                 self.refuse_in_stm()?;
                 self.require_slot_of(slot, role)?;
                 let by = role.initialized_by().ok_or(retcode::USER_TYPE_INVALID)?;
-                self.require_role(slot, by, now_ms)?;
+                self.require_role(slot, by)?;
                 self.roles(slot)?.require(role)?;
                 if let Action::CreateChallenge(_) = action {
                     if self.auth != Some(AuthMethod::Multifactor) {
@@ -112,25 +110,25 @@ impl Hsm {
     }
 
     /// The rules of the admin-slot commands that need neither a partition nor a particular role table.
-    fn authorize_admin(&self, slot: SlotId, action: Action, now_ms: u64) -> Result<(), LunaRet> {
+    fn authorize_admin(&self, slot: SlotId, action: Action) -> Result<(), LunaRet> {
         self.require_admin_slot(slot)?;
         match action {
             Action::StmTransport => {
                 if self.in_stm() {
                     return Err(retcode::CANNOT_PERFORM_OPERATION_TWICE);
                 }
-                self.require_so_unless_zeroized(now_ms)
+                self.require_so_unless_zeroized()
             }
             Action::StmRecover => {
                 if !self.in_stm() {
                     return Err(retcode::OPERATION_NOT_INITIALIZED);
                 }
-                self.require_so_unless_zeroized(now_ms)
+                self.require_so_unless_zeroized()
             }
             _ => {
                 // Action::InitRpv
                 self.refuse_in_stm()?;
-                self.require_role(slot, Role::So, now_ms)?;
+                self.require_role(slot, Role::So)?;
                 if self.auth != Some(AuthMethod::Multifactor) {
                     return Err(retcode::OPERATION_RESTRICTED);
                 }
@@ -185,7 +183,7 @@ impl Hsm {
 
     /// `role` must be logged in on `slot` in this session and free to act: not holding a credential it
     /// must change first (policy 21).
-    pub(super) fn require_role(&self, slot: SlotId, role: Role, _now_ms: u64) -> Result<(), LunaRet> {
+    pub(super) fn require_role(&self, slot: SlotId, role: Role) -> Result<(), LunaRet> {
         if self.session.role(slot) != Some(role) {
             return Err(retcode::USER_NOT_LOGGED_IN);
         }
@@ -211,11 +209,11 @@ impl Hsm {
     }
 
     /// STM commands need the HSM SO on an initialized HSM, nobody on a zeroized one.
-    pub(super) fn require_so_unless_zeroized(&self, now_ms: u64) -> Result<(), LunaRet> {
+    pub(super) fn require_so_unless_zeroized(&self) -> Result<(), LunaRet> {
         if self.zeroized() {
             Ok(())
         } else {
-            self.require_role(ADMIN_SLOT, Role::So, now_ms)
+            self.require_role(ADMIN_SLOT, Role::So)
         }
     }
 

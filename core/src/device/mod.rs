@@ -541,7 +541,7 @@ impl Hsm {
         match request {
             Request::GetInfo => Ok(Response::Info(self.info(env.now_ms))),
             Request::PedPoll => self.ped_poll(),
-            Request::Authorize(action) => self.authorize(slot, action, env.now_ms).map(|_| Response::Done),
+            Request::Authorize(action) => self.authorize(slot, action).map(|_| Response::Done),
             Request::Login { role, password } => self.login(slot, role, password, env),
             Request::Logout => self.logout(slot, env.now_ms),
             Request::InitRole { role, password } => self.init_role(slot, role, password, env),
@@ -551,8 +551,8 @@ impl Hsm {
             Request::ResetCredential { role, password } => self.reset_credential(slot, role, password, env),
             Request::CreateChallenge { role, challenge } => self.create_challenge(slot, role, &challenge, env),
             Request::Deactivate { role } => self.deactivate(slot, role, env.now_ms),
-            Request::RoleStatus { role } => self.role_status(slot, role, env.now_ms).map(Response::Role),
-            Request::ListRoles => Ok(Response::Roles(self.role_list(slot, env.now_ms))),
+            Request::RoleStatus { role } => self.role_status(slot, role).map(Response::Role),
+            Request::ListRoles => Ok(Response::Roles(self.role_list(slot))),
             Request::InitHsm { label, auth, so_password, domain, policies } => {
                 self.init_hsm(slot, label, auth, so_password, domain, policies, env)
             }
@@ -561,7 +561,7 @@ impl Hsm {
             Request::Zeroize => self.zeroize_request(slot, env.now_ms),
             Request::FactoryReset => self.factory_reset_request(slot, env.now_ms),
             Request::StmTransport => self.stm_transport(slot, env),
-            Request::StmVerify { random_user_string } => self.stm_verify(slot, &random_user_string, env.now_ms),
+            Request::StmVerify { random_user_string } => self.stm_verify(slot, &random_user_string),
             Request::StmRecover => self.stm_recover(slot, env.now_ms),
             Request::GetPolicies => self.get_policies(slot),
             Request::ChangePolicy { id, value } => self.change_policy(slot, id, value, env.now_ms),
@@ -596,7 +596,7 @@ impl Hsm {
             so_failed_logins: self.admin_roles.get(Role::So).map_or(0, |r| r.failures),
             rpv_initialized: self.rpv.is_some(),
             auditor_initialized: self.admin_roles.get(Role::Auditor).is_some(),
-            partition: self.partition().map(|p| p.info(self.session.role(p.slot()), &self.policies, now_ms)),
+            partition: self.partition().map(|p| p.info(self.session.role(p.slot()), now_ms)),
         }
     }
 }

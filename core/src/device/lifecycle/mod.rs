@@ -59,7 +59,7 @@ impl Hsm {
         policies: Option<Policies>,
         env: &mut Env<'_>,
     ) -> Result<Response, LunaRet> {
-        self.authorize(slot, super::Action::InitHsm { auth: Some(auth) }, env.now_ms)?;
+        self.authorize(slot, super::Action::InitHsm { auth: Some(auth) })?;
         if !self.zeroized() {
             return Err(retcode::OPERATION_RESTRICTED);
         }
@@ -112,7 +112,7 @@ impl Hsm {
         so_password: Option<String>,
         env: &mut Env<'_>,
     ) -> Result<Response, LunaRet> {
-        self.authorize(slot, super::Action::InitHsm { auth: None }, env.now_ms)?;
+        self.authorize(slot, super::Action::InitHsm { auth: None })?;
         if self.zeroized() {
             return Err(retcode::USER_PIN_NOT_INITIALIZED);
         }
@@ -165,13 +165,13 @@ impl Hsm {
     }
 
     pub(super) fn zeroize_request(&mut self, slot: SlotId, now_ms: u64) -> Result<Response, LunaRet> {
-        self.authorize(slot, super::Action::Zeroize, now_ms)?;
+        self.authorize(slot, super::Action::Zeroize)?;
         self.zeroize(now_ms, false);
         Ok(Response::Done)
     }
 
     pub(super) fn factory_reset_request(&mut self, slot: SlotId, now_ms: u64) -> Result<Response, LunaRet> {
-        self.authorize(slot, super::Action::FactoryReset, now_ms)?;
+        self.authorize(slot, super::Action::FactoryReset)?;
         self.zeroize(now_ms, false);
         // Beyond zeroize: the authentication method, the Auditor, the policies and the RPV.
         self.auth = None;
@@ -194,7 +194,7 @@ impl Hsm {
     }
 
     pub(super) fn stm_transport(&mut self, slot: SlotId, env: &mut Env<'_>) -> Result<Response, LunaRet> {
-        self.authorize(slot, super::Action::StmTransport, env.now_ms)?;
+        self.authorize(slot, super::Action::StmTransport)?;
         // Firmware 7.7.2 logs out every role when it enters STM.
         self.end_sessions();
         let (stm, rus) = Stm::enter(env.rng);
@@ -204,28 +204,23 @@ impl Hsm {
         Ok(Response::StmEntered { verification_string, random_user_string: rus })
     }
 
-    pub(super) fn stm_verify(
-        &mut self,
-        slot: SlotId,
-        random_user_string: &str,
-        now_ms: u64,
-    ) -> Result<Response, LunaRet> {
+    pub(super) fn stm_verify(&mut self, slot: SlotId, random_user_string: &str) -> Result<Response, LunaRet> {
         self.require_admin_slot(slot)?;
         let stm = self.stm.as_ref().ok_or(retcode::OPERATION_NOT_INITIALIZED)?;
         let verification_string = stm.verification_string(random_user_string, &self.state_digest());
-        self.require_so_unless_zeroized(now_ms)?;
+        self.require_so_unless_zeroized()?;
         Ok(Response::StmVerification { verification_string })
     }
 
     pub(super) fn stm_recover(&mut self, slot: SlotId, now_ms: u64) -> Result<Response, LunaRet> {
-        self.authorize(slot, super::Action::StmRecover, now_ms)?;
+        self.authorize(slot, super::Action::StmRecover)?;
         self.stm = None;
         self.emit(now_ms, Event::StmRecovered);
         Ok(Response::Done)
     }
 
     pub(super) fn init_rpv(&mut self, slot: SlotId, now_ms: u64) -> Result<Response, LunaRet> {
-        self.authorize(slot, super::Action::InitRpv, now_ms)?;
+        self.authorize(slot, super::Action::InitRpv)?;
         let steps = vec![Step::Create(SecretKind::RemotePedVector)];
         self.start_ceremony(Purpose::InitRpv, steps, "Initialize the Remote PED Vector", now_ms)
     }

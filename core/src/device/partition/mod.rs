@@ -45,6 +45,11 @@ impl Partition {
         self.slot
     }
 
+    /// Its serial number.
+    pub fn serial(&self) -> &str {
+        &self.serial
+    }
+
     /// Its label; empty until initialized.
     pub fn label(&self) -> &str {
         match &self.state {
@@ -84,8 +89,7 @@ impl Partition {
     }
 
     /// What `partition showinfo` and `slot list` report.
-    pub(super) fn info(&self, logged_in: Option<Role>, hsm_policies: &Policies, now_ms: u64) -> PartitionInfo {
-        let _ = hsm_policies;
+    pub(super) fn info(&self, logged_in: Option<Role>, now_ms: u64) -> PartitionInfo {
         PartitionInfo {
             slot: self.slot,
             serial: self.serial.clone(),
@@ -136,7 +140,7 @@ impl Hsm {
         self.require_admin_slot(slot)?;
         self.refuse_in_stm()?;
         self.require_initialized()?;
-        self.require_role(slot, Role::So, env.now_ms)?;
+        self.require_role(slot, Role::So)?;
         if version > 1 {
             return Err(retcode::ARGUMENTS_BAD);
         }
@@ -161,7 +165,7 @@ impl Hsm {
     }
 
     pub(super) fn delete_partition(&mut self, slot: SlotId, now_ms: u64) -> Result<Response, LunaRet> {
-        self.authorize(slot, Action::DeletePartition, now_ms)?;
+        self.authorize(slot, Action::DeletePartition)?;
         if let Some(p) = self.partition() {
             self.session.logins.remove(&p.slot());
         }
@@ -193,7 +197,7 @@ impl Hsm {
         policies: Option<Policies>,
         env: &mut Env<'_>,
     ) -> Result<Response, LunaRet> {
-        self.authorize(slot, Action::InitPartition, env.now_ms)?;
+        self.authorize(slot, Action::InitPartition)?;
         let label = check_partition_label(&label).map_err(|e| e.code)?;
         let partition = self.partition().ok_or(retcode::SLOT_ID_INVALID)?;
         let soft = partition.initialized();

@@ -30,7 +30,7 @@ impl Hsm {
             partition: true,
             values: p.policies().clone(),
             label: p.label().to_string(),
-            serial: p.info(None, &self.policies, 0).serial,
+            serial: p.serial().to_string(),
         }))
     }
 
@@ -41,7 +41,7 @@ impl Hsm {
         value: u32,
         now_ms: u64,
     ) -> Result<Response, LunaRet> {
-        self.authorize(slot, Action::ChangePolicy, now_ms)?;
+        self.authorize(slot, Action::ChangePolicy)?;
         let hsm = self.reported_policies();
         if slot == ADMIN_SLOT {
             let change = check_change(HSM, &hsm, id, value)?;

@@ -176,7 +176,7 @@ impl Hsm {
         password: Option<String>,
         env: &mut Env<'_>,
     ) -> Result<Response, LunaRet> {
-        self.authorize(slot, Action::InitRole(role), env.now_ms)?;
+        self.authorize(slot, Action::InitRole(role))?;
         self.set_credential(slot, role, password, false, env)
     }
 
@@ -187,7 +187,7 @@ impl Hsm {
         password: Option<String>,
         env: &mut Env<'_>,
     ) -> Result<Response, LunaRet> {
-        self.authorize(slot, Action::ResetCredential(role), env.now_ms)?;
+        self.authorize(slot, Action::ResetCredential(role))?;
         self.set_credential(slot, role, password, true, env)
     }
 
@@ -249,7 +249,7 @@ impl Hsm {
         new_password: Option<String>,
         env: &mut Env<'_>,
     ) -> Result<Response, LunaRet> {
-        self.authorize(slot, Action::ChangeCredential(role), env.now_ms)?;
+        self.authorize(slot, Action::ChangeCredential(role))?;
         if old_password.as_deref() == Some("") || new_password.as_deref() == Some("") {
             return Err(retcode::ARGUMENTS_BAD);
         }
@@ -317,7 +317,7 @@ impl Hsm {
         challenge: &str,
         env: &mut Env<'_>,
     ) -> Result<Response, LunaRet> {
-        self.authorize(slot, Action::CreateChallenge(role), env.now_ms)?;
+        self.authorize(slot, Action::CreateChallenge(role))?;
         check_password(challenge).map_err(|e| e.code)?;
         let must_change = self.must_change(role);
         let v = Verifier::new(challenge.as_bytes(), env.rng);
@@ -347,22 +347,22 @@ impl Hsm {
         Ok(Response::Done)
     }
 
-    pub(in crate::device) fn role_status(&self, slot: SlotId, role: Role, now_ms: u64) -> Result<RoleInfo, LunaRet> {
+    pub(in crate::device) fn role_status(&self, slot: SlotId, role: Role) -> Result<RoleInfo, LunaRet> {
         self.require_slot_of(slot, role)?;
-        Ok(self.role_info(slot, role, now_ms))
+        Ok(self.role_info(slot, role))
     }
 
     /// Every role the slot can have, initialized or not.
-    pub(in crate::device) fn role_list(&self, slot: SlotId, now_ms: u64) -> Vec<RoleInfo> {
+    pub(in crate::device) fn role_list(&self, slot: SlotId) -> Vec<RoleInfo> {
         Role::ALL
             .into_iter()
             .filter(|r| r.on_admin_slot() == (slot == ADMIN_SLOT))
-            .map(|r| self.role_info(slot, r, now_ms))
+            .map(|r| self.role_info(slot, r))
             .collect()
     }
 
     /// How `role` stands on `slot`.
-    pub(in crate::device) fn role_info(&self, slot: SlotId, role: Role, _now_ms: u64) -> RoleInfo {
+    pub(in crate::device) fn role_info(&self, slot: SlotId, role: Role) -> RoleInfo {
         let rec = self.roles(slot).ok().and_then(|t| t.get(role));
         RoleInfo {
             role,
