@@ -10,7 +10,19 @@ pub fn upgrade(mut world: Value, found: u64) -> Result<Value, String> {
     if found < 2 {
         world = v1_to_v2(world)?;
     }
+    stm_recovered_with_outcome(&mut world);
     Ok(world)
+}
+
+/// Earlier version 2 worlds logged `StmRecovered` without saying whether the verification string
+/// matched; such a recovery is logged as not known to match.
+fn stm_recovered_with_outcome(world: &mut Value) {
+    let events = world.get_mut("hsm").and_then(|h| h.get_mut("events")).and_then(Value::as_array_mut);
+    for stamped in events.into_iter().flatten() {
+        if let Some(event) = stamped.get_mut("event").filter(|e| e.as_str() == Some("StmRecovered")) {
+            *event = json!({ "StmRecovered": { "matching": false } });
+        }
+    }
 }
 
 /// Version 1 kept the HSM SO as flat fields (`so`, `domain`, `label`, `so_failed_logins`, `logged_in`).

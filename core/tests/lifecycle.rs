@@ -287,3 +287,42 @@ fn a_second_tab_adopting_a_change_keeps_its_login_unless_the_change_ended_it() {
     assert!(!first.world.adopt(newer), "zeroize logged every role out");
     assert_eq!(first.world.hsm().logged_in(hsm_core::device::ADMIN_SLOT), None);
 }
+
+/// The last `StmRecovered` event's outcome.
+fn last_recovery(s: &Session) -> Option<bool> {
+    s.world.hsm().events().iter().rev().find_map(|e| match e.event {
+        hsm_core::device::Event::StmRecovered { matching } => Some(matching),
+        _ => None,
+    })
+}
+
+#[test]
+fn the_recovery_event_says_whether_the_verification_string_matched() {
+    let mut s = Session::new();
+    s.recover_new_unit();
+    assert_eq!(last_recovery(&s), Some(true));
+    s.hard_init("unit", "userpin1");
+    s.enter("role login -name so -password userpin1");
+    let out = s.run(&["stm transport", "proceed"]);
+    let rus = value_after(&out, "Random User String:");
+    // A wrong string, then the right one: the last check before the recovery counts.
+    s.run(&["role login -name so -password userpin1", "stm recover -randomuserstring AAAA-BBBB-CCCC-DDDD", "quit"]);
+    s.run(&[&format!("stm recover -randomuserstring {rus}"), "proceed"]);
+    assert_eq!(last_recovery(&s), Some(true));
+    let out = s.run(&["stm transport", "proceed"]);
+    let rus = value_after(&out, "Random User String:");
+    // The state changed in transit (a failed SO login): the right string no longer matches.
+    s.run(&["role login -name so -password wrongpw1", "role login -name so -password userpin1"]);
+    s.run(&[&format!("stm recover -randomuserstring {rus}"), "proceed"]);
+    assert_eq!(last_recovery(&s), Some(false));
+}
+
+#[test]
+fn a_recovery_logged_before_the_outcome_was_kept_still_loads() {
+    let mut s = Session::new();
+    s.recover_new_unit();
+    let json = s.world.to_json().replace(r#"{"StmRecovered":{"matching":true}}"#, r#""StmRecovered""#);
+    assert!(json.contains(r#""event":"StmRecovered""#), "{json}");
+    let world = hsm_core::World::from_json(&json).expect("loads");
+    assert!(world.hsm().events().iter().any(|e| e.event == hsm_core::device::Event::StmRecovered { matching: false }));
+}

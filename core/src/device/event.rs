@@ -37,8 +37,9 @@ pub enum Event {
     FactoryReset,
     /// The HSM entered Secure Transport Mode.
     StmEntered,
-    /// The HSM left Secure Transport Mode.
-    StmRecovered,
+    /// The HSM left Secure Transport Mode; `matching` when the check before it reproduced the verification
+    /// string issued on entry (the right random user string, nothing changed in transit).
+    StmRecovered { matching: bool },
     /// An HSM or partition policy changed.
     PolicyChanged { partition: bool, id: u8, old: u32, new: u32, destructive: bool },
     /// The application partition was created.

@@ -161,8 +161,9 @@ impl Hsm {
             flash: None,
             session: Session::default(),
         };
-        let (stm, rus) = Stm::enter(rng);
+        let (mut stm, rus) = Stm::enter(rng);
         let verification = stm.verification_string(&rus, &hsm.state_digest());
+        stm.issue(&verification);
         hsm.stm = Some(stm);
         (hsm, rus, verification)
     }

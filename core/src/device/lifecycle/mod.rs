@@ -197,8 +197,9 @@ impl Hsm {
         self.authorize(slot, super::Action::StmTransport)?;
         // Firmware 7.7.2 logs out every role when it enters STM.
         self.end_sessions();
-        let (stm, rus) = Stm::enter(env.rng);
+        let (mut stm, rus) = Stm::enter(env.rng);
         let verification_string = stm.verification_string(&rus, &self.state_digest());
+        stm.issue(&verification_string);
         self.stm = Some(stm);
         self.emit(env.now_ms, Event::StmEntered);
         Ok(Response::StmEntered { verification_string, random_user_string: rus })
@@ -209,13 +210,16 @@ impl Hsm {
         let stm = self.stm.as_ref().ok_or(retcode::OPERATION_NOT_INITIALIZED)?;
         let verification_string = stm.verification_string(random_user_string, &self.state_digest());
         self.require_so_unless_zeroized()?;
+        if let Some(stm) = self.stm.as_mut() {
+            stm.record_check(&verification_string);
+        }
         Ok(Response::StmVerification { verification_string })
     }
 
     pub(super) fn stm_recover(&mut self, slot: SlotId, now_ms: u64) -> Result<Response, LunaRet> {
         self.authorize(slot, super::Action::StmRecover)?;
-        self.stm = None;
-        self.emit(now_ms, Event::StmRecovered);
+        let matching = self.stm.take().is_some_and(|s| s.last_check_matched());
+        self.emit(now_ms, Event::StmRecovered { matching });
         Ok(Response::Done)
     }
 

@@ -18,6 +18,13 @@ const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01
 pub struct Stm {
     /// Secret nonce drawn when STM was entered; never displayed.
     nonce: [u8; 32],
+    /// The verification string shown when STM was entered (absent in units saved by older simulators).
+    #[serde(default)]
+    issued: Option<String>,
+    /// Whether the last `stm recover` check reproduced `issued`: the right random user string on an
+    /// unchanged state.
+    #[serde(default)]
+    last_check_matched: bool,
 }
 
 impl Stm {
@@ -28,7 +35,23 @@ impl Stm {
         let mut raw = [0u8; 16];
         rng.fill_bytes(&mut raw);
         let chars: String = raw.iter().map(|b| ALPHABET[(*b & 63) as usize] as char).collect();
-        (Stm { nonce }, group(&chars))
+        (Stm { nonce, issued: None, last_check_matched: false }, group(&chars))
+    }
+
+    /// Remembers the verification string shown to the user when STM was entered.
+    pub fn issue(&mut self, verification_string: &str) {
+        self.issued = Some(verification_string.to_string());
+    }
+
+    /// Records a recovery check: whether `verification_string`, computed from what the user typed and
+    /// the state now, is the one issued on entry.
+    pub fn record_check(&mut self, verification_string: &str) {
+        self.last_check_matched = self.issued.as_deref() == Some(verification_string);
+    }
+
+    /// Whether the last recovery check matched the verification string issued on entry.
+    pub fn last_check_matched(&self) -> bool {
+        self.last_check_matched
     }
 
     /// The verification string for `random_user_string` and the HSM state digest `state`.
