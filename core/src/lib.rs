@@ -16,6 +16,7 @@ pub mod crypto;
 pub mod device;
 pub mod host;
 pub mod ikey;
+pub mod labs;
 pub mod lunacm;
 mod migrate;
 pub mod retcode;

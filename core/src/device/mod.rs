@@ -27,7 +27,7 @@ pub use request::{
     SlotId, Transport, ADMIN_SLOT, PARTITION_SLOT,
 };
 pub use roles::{
-    Credential, Role, RoleInfo, RoleRecord, Verifier, AUDITOR_LOCKOUT_MS, PO_LOGIN_ATTEMPTS, SO_LOGIN_ATTEMPTS,
+    Credential, Lockout, Role, RoleInfo, RoleRecord, Verifier, AUDITOR_LOCKOUT_MS, PO_LOGIN_ATTEMPTS, SO_LOGIN_ATTEMPTS,
 };
 
 use crate::ikey::IKey;

@@ -1,0 +1,702 @@
+//! The checks a lab step is made of: one small typed vocabulary, each read from the world and the
+//! device's event log, never from what LunaCM printed.
+
+use crate::device::{AuthMethod, Event, Lockout, Role, RoleRecord, ADMIN_SLOT, PARTITION_SLOT};
+use crate::World;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::fmt;
+
+/// A role named as LunaCM names it (`so`, `au`, `po`, `co`, `cu`, `lco`, or a full name).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct RoleName(pub Role);
+
+impl TryFrom<String> for RoleName {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        Role::parse(&s)
+            .map(RoleName)
+            .ok_or_else(|| format!("unknown role `{s}`, expected one of so, au, po, co, cu, lco"))
+    }
+}
+
+impl From<RoleName> for String {
+    fn from(r: RoleName) -> String {
+        r.0.short_name().to_string()
+    }
+}
+
+/// How the HSM authenticates its roles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Auth {
+    Password,
+    Multifactor,
+}
+
+impl Auth {
+    fn method(self) -> AuthMethod {
+        match self {
+            Auth::Password => AuthMethod::Password,
+            Auth::Multifactor => AuthMethod::Multifactor,
+        }
+    }
+}
+
+fn auth_name(a: Option<AuthMethod>) -> &'static str {
+    match a {
+        Some(AuthMethod::Password) => "password",
+        Some(AuthMethod::Multifactor) => "multifactor",
+        None => "none",
+    }
+}
+
+/// The authentication method the HSM keeps, or none (new or factory reset).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthSetting {
+    Password,
+    Multifactor,
+    None,
+}
+
+/// The names of the device's events, as `event` checks name them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EventName {
+    LoginSucceeded,
+    LoginFailed,
+    RoleLockedOut,
+    LoggedOut,
+    RoleInitialized,
+    CredentialChanged,
+    CredentialReset,
+    ChallengeCreated,
+    Activated,
+    Deactivated,
+    HsmInitialized,
+    Zeroized,
+    FactoryReset,
+    StmEntered,
+    StmRecovered,
+    PolicyChanged,
+    PartitionCreated,
+    PartitionDeleted,
+    PartitionInitialized,
+    PartitionZeroized,
+    RpvInitialized,
+    PowerCycled,
+}
+
+impl EventName {
+    /// The name of `event`, and the role it concerns if any.
+    fn of(event: &Event) -> (EventName, Option<Role>) {
+        use EventName as N;
+        match event {
+            Event::LoginSucceeded { role, .. } => (N::LoginSucceeded, Some(*role)),
+            Event::LoginFailed { role, .. } => (N::LoginFailed, Some(*role)),
+            Event::RoleLockedOut { role, .. } => (N::RoleLockedOut, Some(*role)),
+            Event::LoggedOut { role, .. } => (N::LoggedOut, Some(*role)),
+            Event::RoleInitialized { role, .. } => (N::RoleInitialized, Some(*role)),
+            Event::CredentialChanged { role, .. } => (N::CredentialChanged, Some(*role)),
+            Event::CredentialReset { role, .. } => (N::CredentialReset, Some(*role)),
+            Event::ChallengeCreated { role, .. } => (N::ChallengeCreated, Some(*role)),
+            Event::Activated { role, .. } => (N::Activated, Some(*role)),
+            Event::Deactivated { role, .. } => (N::Deactivated, Some(*role)),
+            Event::HsmInitialized { .. } => (N::HsmInitialized, None),
+            Event::Zeroized { .. } => (N::Zeroized, None),
+            Event::FactoryReset => (N::FactoryReset, None),
+            Event::StmEntered => (N::StmEntered, None),
+            Event::StmRecovered { .. } => (N::StmRecovered, None),
+            Event::PolicyChanged { .. } => (N::PolicyChanged, None),
+            Event::PartitionCreated { .. } => (N::PartitionCreated, None),
+            Event::PartitionDeleted { .. } => (N::PartitionDeleted, None),
+            Event::PartitionInitialized { .. } => (N::PartitionInitialized, None),
+            Event::PartitionZeroized { .. } => (N::PartitionZeroized, None),
+            Event::RpvInitialized => (N::RpvInitialized, None),
+            Event::PowerCycled { .. } => (N::PowerCycled, None),
+        }
+    }
+}
+
+impl fmt::Display for EventName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{self:?}")
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// One condition on the world. In a lab file: `{ kind = "stm", active = false }`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Check {
+    /// The HSM is (or is not) in Secure Transport Mode.
+    Stm { active: bool },
+    /// Since the lab began, the HSM was recovered from STM, and the last recovery did (or did not) follow
+    /// a check that reproduced the verification string issued on entry.
+    StmRecovered { matching: bool },
+    /// The HSM is initialized with this authentication method.
+    Initialized { auth: Auth },
+    /// The authentication method the HSM keeps (through zeroize, not factory reset).
+    AuthMethod { value: AuthSetting },
+    /// The HSM is zeroized (no HSM SO), or not with `value = false`.
+    Zeroized {
+        #[serde(default = "yes")]
+        value: bool,
+    },
+    /// The HSM's label.
+    Label { value: String },
+    /// The role exists (has a credential), or not with `value = false`.
+    RoleInitialized {
+        role: RoleName,
+        #[serde(default = "yes")]
+        value: bool,
+    },
+    /// LunaCM's session has the role logged in, or not with `value = false`.
+    RoleLoggedIn {
+        role: RoleName,
+        #[serde(default = "yes")]
+        value: bool,
+    },
+    /// The role changed its own credential since the lab began.
+    CredentialChanged { role: RoleName },
+    /// The role must (or need not) change its credential before anything else (HSM policy 21).
+    MustChange { role: RoleName, value: bool },
+    /// The role's credential is an iKey keyset of M of N; optionally, whether every key of it on the desk
+    /// has a PIN, and how many duplicates of its splits are on the desk at least.
+    Keyset {
+        role: RoleName,
+        m: u8,
+        n: u8,
+        #[serde(default)]
+        pins: Option<bool>,
+        #[serde(default)]
+        duplicates_at_least: Option<u32>,
+    },
+    /// An HSM policy's value.
+    HsmPolicy { id: u8, value: u32 },
+    /// A partition policy's value.
+    PartitionPolicy { id: u8, value: u32 },
+    /// The application partition exists (or not), and optionally is initialized (or not).
+    Partition {
+        exists: bool,
+        #[serde(default)]
+        initialized: Option<bool>,
+    },
+    /// At least `count_at_least` events of this name since the lab began, for `role` if given.
+    Event {
+        name: EventName,
+        count_at_least: u32,
+        #[serde(default)]
+        role: Option<RoleName>,
+    },
+    /// The role is (or is not) locked out.
+    LockedOut { role: RoleName, value: bool },
+    /// The Auditor role exists (or not).
+    Auditor { initialized: bool },
+    /// The host has a file of this name, containing `contains` if given.
+    HostFile {
+        name: String,
+        #[serde(default)]
+        contains: Option<String>,
+    },
+}
+
+/// What a check is evaluated against: the world, where the lab began in its event log, and the time.
+#[derive(Clone, Copy)]
+pub struct Ctx<'a> {
+    pub world: &'a World,
+    /// Events before this index in the device's log happened before the lab began.
+    pub since: usize,
+    /// The host clock (the world adds its own offset).
+    pub now_ms: u64,
+}
+
+impl Ctx<'_> {
+    fn events(&self) -> impl Iterator<Item = &Event> {
+        let all = self.world.hsm().events();
+        all[self.since.min(all.len())..].iter().map(|s| &s.event)
+    }
+}
+
+fn record(world: &World, role: Role) -> Option<&RoleRecord> {
+    if role.on_admin_slot() {
+        world.hsm().admin_roles().get(role)
+    } else {
+        world.hsm().partition()?.roles().get(role)
+    }
+}
+
+fn is(b: bool) -> &'static str {
+    if b {
+        "is"
+    } else {
+        "is not"
+    }
+}
+
+fn on_off(b: bool) -> &'static str {
+    if b {
+        "on"
+    } else {
+        "off"
+    }
+}
+
+impl Check {
+    /// What the check asks for, in a sentence.
+    pub fn describe(&self) -> String {
+        match self {
+            Check::Stm { active } => format!("Secure Transport Mode is {}", on_off(*active)),
+            Check::StmRecovered { matching: true } => {
+                "the HSM was recovered from STM after a matching verification string".into()
+            }
+            Check::StmRecovered { matching: false } => {
+                "the HSM was recovered from STM although the verification string did not match".into()
+            }
+            Check::Initialized { auth } => {
+                format!("the HSM is initialized with {} authentication", auth_name(Some(auth.method())))
+            }
+            Check::AuthMethod { value } => format!("the HSM's authentication method is {}", setting_name(*value)),
+            Check::Zeroized { value } => format!("the HSM {} zeroized", is(*value)),
+            Check::Label { value } => format!("the HSM label is \"{value}\""),
+            Check::RoleInitialized { role, value } => format!("the {} {} initialized", role.0, is(*value)),
+            Check::RoleLoggedIn { role, value } => format!("the {} {} logged in", role.0, is(*value)),
+            Check::CredentialChanged { role } => format!("the {} changed its credential", role.0),
+            Check::MustChange { role, value: true } => format!("the {} must change its credential", role.0),
+            Check::MustChange { role, value: false } => {
+                format!("the {} has no forced credential change pending", role.0)
+            }
+            Check::Keyset { role, m, n, pins, duplicates_at_least } => {
+                let mut s = format!("the {} is a {m} of {n} iKey keyset", role.0);
+                if let Some(p) = pins {
+                    s.push_str(if *p { ", every key with a PIN" } else { ", no key with a PIN" });
+                }
+                if let Some(d) = duplicates_at_least {
+                    s.push_str(&format!(", with at least {d} duplicate(s)"));
+                }
+                s
+            }
+            Check::HsmPolicy { id, value } => format!("HSM policy {id} is {value}"),
+            Check::PartitionPolicy { id, value } => format!("partition policy {id} is {value}"),
+            Check::Partition { exists, initialized } => match (exists, initialized) {
+                (false, _) => "there is no application partition".into(),
+                (true, None) => "the application partition exists".into(),
+                (true, Some(i)) => format!("the application partition exists and {} initialized", is(*i)),
+            },
+            Check::Event { name, count_at_least, role } => match role {
+                Some(r) => format!("at least {count_at_least} {name} event(s) for the {}", r.0),
+                None => format!("at least {count_at_least} {name} event(s)"),
+            },
+            Check::LockedOut { role, value } => format!("the {} {} locked out", role.0, is(*value)),
+            Check::Auditor { initialized } => format!("the Auditor {} initialized", is(*initialized)),
+            Check::HostFile { name, contains: None } => format!("the host has a file {name}"),
+            Check::HostFile { name, contains: Some(c) } => format!("the host file {name} contains \"{c}\""),
+        }
+    }
+
+    /// Ok when the world meets the check; otherwise what was expected and what the world has.
+    pub fn evaluate(&self, ctx: Ctx<'_>) -> Result<(), String> {
+        let world = ctx.world;
+        let hsm = world.hsm();
+        let fail = |has: String| Err(format!("expected {}; {has}", self.describe()));
+        match self {
+            Check::Stm { active } => {
+                if hsm.in_stm() == *active {
+                    return Ok(());
+                }
+                fail(format!("the HSM {} in Secure Transport Mode", is(hsm.in_stm())))
+            }
+            Check::StmRecovered { matching } => {
+                let last = ctx.events().filter_map(|e| match e {
+                    Event::StmRecovered { matching } => Some(*matching),
+                    _ => None,
+                });
+                match last.last() {
+                    None => fail("the HSM has not been recovered from STM since the lab began".into()),
+                    Some(m) if m == *matching => Ok(()),
+                    Some(true) => fail("the last recovery followed a matching verification string".into()),
+                    Some(false) => fail(
+                        "the verification string checked before the last recovery did not match the one issued".into(),
+                    ),
+                }
+            }
+            Check::Initialized { auth } => {
+                if hsm.zeroized() {
+                    return fail("the HSM is zeroized".into());
+                }
+                if hsm.auth() != Some(auth.method()) {
+                    return fail(format!("it uses {} authentication", auth_name(hsm.auth())));
+                }
+                Ok(())
+            }
+            Check::AuthMethod { value } => {
+                let has = match hsm.auth() {
+                    Some(AuthMethod::Password) => AuthSetting::Password,
+                    Some(AuthMethod::Multifactor) => AuthSetting::Multifactor,
+                    None => AuthSetting::None,
+                };
+                if has == *value {
+                    return Ok(());
+                }
+                fail(format!("it is {}", setting_name(has)))
+            }
+            Check::Zeroized { value } => {
+                if hsm.zeroized() == *value {
+                    return Ok(());
+                }
+                fail(format!("the HSM {} zeroized", is(hsm.zeroized())))
+            }
+            Check::Label { value } => match hsm.label() {
+                "" => fail("the HSM has no label (it is zeroized)".into()),
+                l if l == value => Ok(()),
+                l => fail(format!("the label is \"{l}\"")),
+            },
+            Check::RoleInitialized { role, value } => {
+                let has = record(world, role.0).is_some();
+                if has == *value {
+                    return Ok(());
+                }
+                if !role.0.on_admin_slot() && hsm.partition().is_none() {
+                    return fail("there is no application partition".into());
+                }
+                fail(format!("the {} {} initialized", role.0, is(has)))
+            }
+            Check::RoleLoggedIn { role, value } => {
+                let slot = if role.0.on_admin_slot() { ADMIN_SLOT } else { PARTITION_SLOT };
+                let who = hsm.logged_in(slot);
+                if (who == Some(role.0)) == *value {
+                    return Ok(());
+                }
+                match who {
+                    Some(r) => fail(format!("the {r} is logged in on slot {slot}")),
+                    None => fail(format!("no role is logged in on slot {slot}")),
+                }
+            }
+            Check::CredentialChanged { role } => {
+                if ctx.events().any(|e| matches!(e, Event::CredentialChanged { role: r, .. } if *r == role.0)) {
+                    return Ok(());
+                }
+                fail(format!("the {} has not changed its credential since the lab began", role.0))
+            }
+            Check::MustChange { role, value } => match record(world, role.0) {
+                None => fail(format!("the {} is not initialized", role.0)),
+                Some(r) if r.must_change == *value => Ok(()),
+                Some(r) => fail(format!(
+                    "the {} {} a forced change pending",
+                    role.0,
+                    if r.must_change { "has" } else { "has no" }
+                )),
+            },
+            Check::Keyset { role, m, n, pins, duplicates_at_least } => {
+                let Some(rec) = record(world, role.0) else {
+                    return fail(format!("the {} is not initialized", role.0));
+                };
+                let Some(ks) = rec.credential.keyset() else {
+                    return fail(format!("the {} has a password, not an iKey keyset", role.0));
+                };
+                if (ks.m, ks.n) != (*m, *n) {
+                    return fail(format!("its keyset is {} of {}", ks.m, ks.n));
+                }
+                let keys: Vec<_> = world
+                    .tray
+                    .keys()
+                    .iter()
+                    .chain(hsm.port())
+                    .filter_map(|k| k.content.as_ref())
+                    .filter(|c| c.keyset == ks.keyset)
+                    .collect();
+                if let Some(p) = pins {
+                    let differ = keys.iter().filter(|c| c.has_pin() != *p).count();
+                    if keys.is_empty() {
+                        return fail("no iKey of that keyset is on the desk".into());
+                    }
+                    if differ > 0 {
+                        return fail(format!(
+                            "{differ} of its {} iKeys on the desk {}",
+                            keys.len(),
+                            if *p { "have no PIN" } else { "have a PIN" }
+                        ));
+                    }
+                }
+                if let Some(d) = duplicates_at_least {
+                    let splits: BTreeSet<u8> = keys.iter().map(|c| c.split).collect();
+                    let dups = (keys.len() - splits.len()) as u32;
+                    if dups < *d {
+                        return fail(format!("the desk holds {dups} duplicate(s) of its splits"));
+                    }
+                }
+                Ok(())
+            }
+            Check::HsmPolicy { id, value } => match hsm.policies().get(*id) {
+                Some(v) if v == *value => Ok(()),
+                Some(v) => fail(format!("it is {v}")),
+                None => fail(format!("the HSM has no policy {id}")),
+            },
+            Check::PartitionPolicy { id, value } => match hsm.partition().map(|p| p.policies().get(*id)) {
+                None => fail("there is no application partition".into()),
+                Some(Some(v)) if v == *value => Ok(()),
+                Some(Some(v)) => fail(format!("it is {v}")),
+                Some(None) => fail(format!("the partition has no policy {id}")),
+            },
+            Check::Partition { exists, initialized } => match (hsm.partition(), exists, initialized) {
+                (None, false, _) => Ok(()),
+                (Some(_), false, _) => fail("the application partition exists".into()),
+                (None, true, _) => fail("there is no application partition".into()),
+                (Some(p), true, Some(i)) if p.initialized() != *i => {
+                    fail(format!("the partition {} initialized", is(p.initialized())))
+                }
+                (Some(_), true, _) => Ok(()),
+            },
+            Check::Event { name, count_at_least, role } => {
+                let count = ctx
+                    .events()
+                    .map(EventName::of)
+                    .filter(|(n, r)| n == name && role.is_none_or(|want| *r == Some(want.0)))
+                    .count() as u32;
+                if count >= *count_at_least {
+                    return Ok(());
+                }
+                fail(format!("the device logged {count} since the lab began"))
+            }
+            Check::LockedOut { role, value } => {
+                let Some(rec) = record(world, role.0) else {
+                    return fail(format!("the {} is not initialized", role.0));
+                };
+                let locked = rec.locked(world.now(ctx.now_ms));
+                if locked.is_some() == *value {
+                    return Ok(());
+                }
+                match locked {
+                    Some(Lockout::UntilReset) => fail(format!("the {} is locked out until it is reset", role.0)),
+                    Some(Lockout::Until(_)) => fail(format!("the {} is locked out for now", role.0)),
+                    None => fail(format!("the {} is not locked out", role.0)),
+                }
+            }
+            Check::Auditor { initialized } => {
+                let has = hsm.admin_roles().get(Role::Auditor).is_some();
+                if has == *initialized {
+                    return Ok(());
+                }
+                fail(format!("the Auditor {} initialized", is(has)))
+            }
+            Check::HostFile { name, contains } => match (world.files().get(name), contains) {
+                (None, _) => {
+                    let names: Vec<&str> = world.files().iter().map(|(n, _)| n).collect();
+                    if names.is_empty() {
+                        fail("the host has no files".into())
+                    } else {
+                        fail(format!("the host has {}", names.join(", ")))
+                    }
+                }
+                (Some(text), Some(c)) if !text.contains(c.as_str()) => fail(format!("{name} does not contain it")),
+                (Some(_), _) => Ok(()),
+            },
+        }
+    }
+}
+
+fn setting_name(a: AuthSetting) -> &'static str {
+    match a {
+        AuthSetting::Password => "password",
+        AuthSetting::Multifactor => "multifactor",
+        AuthSetting::None => "none",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::labs::{expand, NOW};
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    const RECOVER: &[&str] = &["stm recover -randomuserstring ${random_user_string}", "proceed"];
+    const INIT: &[&str] = &["hsm init -label unit -ipwd -password userpin1 -domain mydomain -force"];
+    const PARTITION: &[&str] = &[
+        "role login -name so -password userpin1",
+        "partition create",
+        "slot set -slot 3",
+        "partition init -label par1 -password popin123 -domain pdomain1 -force",
+        "role login -name po -password popin123",
+        "role init -name co -password copin123",
+        "role logout",
+        "role login -name co -password copin123",
+    ];
+
+    fn world(parts: &[&[&str]]) -> World {
+        let mut w = World::new(7, NOW);
+        w.start_session();
+        for line in parts.iter().flat_map(|p| p.iter()) {
+            let line = expand(line, &w);
+            w.enter(&line, NOW);
+        }
+        assert!(!w.waiting_for_ped() && w.prompt() == crate::lunacm::PROMPT, "{}", w.prompt());
+        w
+    }
+
+    fn eval(c: &Check, w: &World) -> Result<(), String> {
+        c.evaluate(Ctx { world: w, since: 0, now_ms: NOW })
+    }
+
+    /// `c` fails on `bad` (with a message naming what was expected) and passes on `good`.
+    fn splits(c: Check, bad: &World, good: &World) {
+        let e = eval(&c, bad).expect_err(&c.describe());
+        assert!(e.starts_with(&format!("expected {}", c.describe())), "{e}");
+        eval(&c, good).unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    fn role(r: &str) -> RoleName {
+        RoleName::try_from(r.to_string()).unwrap()
+    }
+
+    #[test]
+    fn stm_and_its_recovery() {
+        let fresh = world(&[]);
+        let recovered = world(&[RECOVER]);
+        let wrong = world(&[&["stm recover -randomuserstring AAAA-BBBB-CCCC-DDDD", "proceed"]]);
+        splits(Check::Stm { active: false }, &fresh, &recovered);
+        splits(Check::Stm { active: true }, &recovered, &fresh);
+        splits(Check::StmRecovered { matching: true }, &fresh, &recovered);
+        splits(Check::StmRecovered { matching: true }, &wrong, &recovered);
+        splits(Check::StmRecovered { matching: false }, &recovered, &wrong);
+    }
+
+    #[test]
+    fn initialization_label_and_authentication() {
+        let fresh = world(&[RECOVER]);
+        let init = world(&[RECOVER, INIT]);
+        splits(Check::Initialized { auth: Auth::Password }, &fresh, &init);
+        let e = eval(&Check::Initialized { auth: Auth::Multifactor }, &init).unwrap_err();
+        assert!(e.contains("it uses password authentication"), "{e}");
+        splits(Check::AuthMethod { value: AuthSetting::None }, &init, &fresh);
+        splits(Check::AuthMethod { value: AuthSetting::Password }, &fresh, &init);
+        splits(Check::Zeroized { value: true }, &init, &fresh);
+        splits(Check::Zeroized { value: false }, &fresh, &init);
+        splits(Check::Label { value: "unit".into() }, &fresh, &init);
+        let e = eval(&Check::Label { value: "other".into() }, &init).unwrap_err();
+        assert!(e.contains("the label is \"unit\""), "{e}");
+    }
+
+    #[test]
+    fn roles_logins_and_forced_changes() {
+        let init = world(&[RECOVER, INIT]);
+        let so = world(&[RECOVER, INIT, &["role login -name so -password userpin1"]]);
+        let co = world(&[RECOVER, INIT, PARTITION]);
+        let changed =
+            world(&[RECOVER, INIT, PARTITION, &["role changepw -name co -oldpw copin123 -newpw copin456 -force"]]);
+        splits(Check::RoleInitialized { role: role("co"), value: true }, &init, &co);
+        splits(Check::RoleInitialized { role: role("co"), value: false }, &co, &init);
+        splits(Check::RoleLoggedIn { role: role("so"), value: true }, &init, &so);
+        splits(Check::RoleLoggedIn { role: role("co"), value: true }, &so, &co);
+        splits(Check::CredentialChanged { role: role("co") }, &co, &changed);
+        splits(Check::MustChange { role: role("co"), value: true }, &changed, &co);
+        splits(Check::MustChange { role: role("co"), value: false }, &co, &changed);
+    }
+
+    #[test]
+    fn a_keyset_its_quorum_pins_and_duplicates() {
+        // The SO keyset: 2 of 3, iKeys 1 and 2 with PINs, a duplicate of split 1 on iKey 4; the domain 1 of 1.
+        let mut lines = vec!["hsm init -label quorum -iped", "proceed", "sim tap New", "sim keypad 2", "sim tap Enter"];
+        lines.extend(["sim keypad 3", "sim tap Enter"]);
+        lines.extend(["sim ikey insert 1", "sim tap Yes", "sim keypad 1111", "sim tap Enter", "sim keypad 1111"]);
+        lines.extend(["sim tap Enter", "sim tap Yes", "sim ikey remove", "sim ikey insert 4", "sim tap No"]);
+        lines.extend(["sim ikey remove", "sim ikey insert 2", "sim tap Yes", "sim keypad 2222", "sim tap Enter"]);
+        lines.extend(["sim keypad 2222", "sim tap Enter", "sim tap No", "sim ikey remove", "sim ikey insert 3"]);
+        lines.extend(["sim tap No", "sim tap No", "sim ikey remove"]);
+        let domain = ["sim tap New", "sim keypad 1", "sim tap Enter", "sim keypad 1", "sim tap Enter"];
+        lines.extend(domain);
+        lines.extend(["sim ikey insert 5", "sim tap No", "sim tap No", "sim ikey remove"]);
+        let quorum = world(&[RECOVER, &lines]);
+        let password = world(&[RECOVER, INIT]);
+        let keyset = |pins, dups| Check::Keyset { role: role("so"), m: 2, n: 3, pins, duplicates_at_least: dups };
+        splits(keyset(None, Some(1)), &password, &quorum);
+        let e = eval(&keyset(Some(true), None), &quorum).unwrap_err();
+        assert!(e.contains("1 of its 4 iKeys on the desk have no PIN"), "{e}");
+        let e = eval(&keyset(None, Some(2)), &quorum).unwrap_err();
+        assert!(e.contains("1 duplicate(s)"), "{e}");
+        let e = eval(&Check::Keyset { role: role("so"), m: 1, n: 1, pins: None, duplicates_at_least: None }, &quorum)
+            .unwrap_err();
+        assert!(e.contains("its keyset is 2 of 3"), "{e}");
+        // Without iKey 3 (the one without a PIN), every remaining key has one.
+        let mut lost = quorum.clone();
+        lost.lose_ikey(3).unwrap();
+        splits(keyset(Some(true), Some(1)), &quorum, &lost);
+    }
+
+    #[test]
+    fn policies_and_the_partition() {
+        let init = world(&[RECOVER, INIT]);
+        let p15 = world(&[
+            RECOVER,
+            INIT,
+            &["role login -name so -password userpin1", "hsm changehsmpolicy -policy 15 -value 1", "proceed"],
+        ]);
+        let co = world(&[RECOVER, INIT, PARTITION]);
+        let created = world(&[RECOVER, INIT, &["role login -name so -password userpin1", "partition create"]]);
+        let p20 = world(&[
+            RECOVER,
+            INIT,
+            PARTITION,
+            &["role logout", "role login -name po -password popin123", "partition changepolicy -policy 20 -value 3"],
+        ]);
+        splits(Check::HsmPolicy { id: 15, value: 1 }, &init, &p15);
+        splits(Check::PartitionPolicy { id: 20, value: 3 }, &init, &p20);
+        splits(Check::PartitionPolicy { id: 20, value: 3 }, &co, &p20);
+        splits(Check::Partition { exists: true, initialized: None }, &init, &created);
+        splits(Check::Partition { exists: true, initialized: Some(true) }, &created, &co);
+        splits(Check::Partition { exists: false, initialized: None }, &co, &init);
+    }
+
+    #[test]
+    fn events_lockouts_the_auditor_and_host_files() {
+        let init = world(&[RECOVER, INIT]);
+        let bad = ["role login -name so -password wrongpw1", "role login -name so -password wrongpw2"];
+        let two_bad = world(&[RECOVER, INIT, &bad]);
+        let failed = Check::Event { name: EventName::LoginFailed, count_at_least: 2, role: Some(role("so")) };
+        splits(failed.clone(), &init, &two_bad);
+        let e = eval(&failed, &init).unwrap_err();
+        assert!(e.contains("logged 0"), "{e}");
+        splits(
+            Check::Event { name: EventName::HsmInitialized, count_at_least: 1, role: None },
+            &world(&[RECOVER]),
+            &init,
+        );
+        let lock = [
+            "role logout",
+            "role login -name po -password popin123",
+            "partition changepolicy -policy 20 -value 3",
+            "role logout",
+            "role login -name co -password wrongpw1",
+            "role login -name co -password wrongpw2",
+            "role login -name co -password wrongpw3",
+        ];
+        let co = world(&[RECOVER, INIT, PARTITION]);
+        let locked = world(&[RECOVER, INIT, PARTITION, &lock]);
+        splits(Check::LockedOut { role: role("co"), value: true }, &co, &locked);
+        splits(Check::LockedOut { role: role("co"), value: false }, &locked, &co);
+        let auditor = world(&[RECOVER, INIT, &["role init -name au", "aupin123", "aupin123"]]);
+        splits(Check::Auditor { initialized: true }, &init, &auditor);
+        splits(Check::Auditor { initialized: false }, &auditor, &init);
+        let exported = world(&[
+            RECOVER,
+            INIT,
+            &["role login -name so -password userpin1", "hsm showpolicies -exporttemplate /t/hsm"],
+        ]);
+        splits(Check::HostFile { name: "/t/hsm".into(), contains: None }, &init, &exported);
+        let e =
+            eval(&Check::HostFile { name: "/t/hsm".into(), contains: Some("nowhere".into()) }, &exported).unwrap_err();
+        assert!(e.contains("does not contain"), "{e}");
+    }
+
+    #[test]
+    fn only_events_since_the_lab_began_count() {
+        let w = world(&[RECOVER, INIT]);
+        let c = Check::Event { name: EventName::HsmInitialized, count_at_least: 1, role: None };
+        let since = w.hsm().events().len();
+        assert!(c.evaluate(Ctx { world: &w, since, now_ms: NOW }).is_err());
+    }
+}

@@ -1,0 +1,332 @@
+//! Labs: guided exercises written as data (TOML files under `labs/` at the repository root).
+//!
+//! A lab names a starting state (a seed and lines run on a fresh world) and steps; each step is
+//! complete when all its [`Check`]s pass on the world. [`LabRun`] follows a trainee through the steps.
+
+pub mod catalogue;
+mod check;
+
+pub use check::{Auth, AuthSetting, Check, Ctx, EventName, RoleName};
+
+use crate::lunacm::PROMPT;
+use crate::World;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The newest lab file format this simulator reads.
+pub const LAB_FORMAT: u32 = 1;
+
+/// The clock a lab's starting script runs at: Mon Nov 24 2025, 16:00:00 UTC.
+pub const NOW: u64 = 1_764_000_000_000;
+
+/// In a start script or a solution line, replaced by the random user string of the unit's shipping e-mail.
+pub const RANDOM_USER_STRING: &str = "${random_user_string}";
+
+fn format_one() -> u32 {
+    1
+}
+
+/// A lab, as read from its file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lab {
+    /// Version of the lab file format.
+    #[serde(default = "format_one")]
+    pub format: u32,
+    /// Short stable name: lowercase letters, digits and dashes.
+    pub id: String,
+    pub title: String,
+    /// The guide's chapters the lab practises ("3", "4 Lost iKeys"...).
+    pub chapters: Vec<String>,
+    /// What the trainee will be able to do.
+    pub objective: String,
+    /// Estimated time, in minutes.
+    pub minutes: u32,
+    pub start: Start,
+    pub steps: Vec<Step>,
+}
+
+/// The world the trainee starts from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Start {
+    /// Seed of the fresh world.
+    pub seed: u64,
+    /// LunaCM and `sim` lines run on it before the trainee starts.
+    #[serde(default)]
+    pub script: Vec<String>,
+}
+
+/// One step of a lab.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    pub title: String,
+    /// Short markdown, the commands as code.
+    pub instructions: String,
+    /// All must pass for the step to be complete.
+    pub checks: Vec<Check>,
+    /// Revealed one at a time.
+    #[serde(default)]
+    pub hints: Vec<String>,
+    /// Lines that complete the step.
+    pub solution: Vec<String>,
+}
+
+/// Why a lab file was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LabError(pub String);
+
+impl fmt::Display for LabError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0.trim_end())
+    }
+}
+
+impl std::error::Error for LabError {}
+
+/// Reads a lab file, refusing a malformed one, an unknown check kind or field, or a newer format, with
+/// the field and line at fault.
+pub fn parse(text: &str) -> Result<Lab, LabError> {
+    let table: toml::Table = toml::from_str(text).map_err(|e| LabError(format!("malformed lab file: {e}")))?;
+    match table.get("format") {
+        None => {}
+        Some(toml::Value::Integer(n)) if *n > i64::from(LAB_FORMAT) => {
+            return Err(LabError(format!(
+                "field `format`: this lab is in format version {n}, written for a newer simulator; this one reads versions up to {LAB_FORMAT}"
+            )))
+        }
+        Some(toml::Value::Integer(n)) if *n >= 1 => {}
+        Some(v) => return Err(LabError(format!("field `format`: expected a version number from 1, found {v}"))),
+    }
+    let lab: Lab = toml::from_str(text).map_err(|e| LabError(format!("invalid lab: {e}")))?;
+    lab.validate()?;
+    Ok(lab)
+}
+
+impl Lab {
+    fn validate(&self) -> Result<(), LabError> {
+        let bad = |m: String| Err(LabError(m));
+        if self.id.is_empty() || !self.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+            return bad(format!("field `id`: \"{}\" should be lowercase letters, digits and dashes", self.id));
+        }
+        if self.steps.is_empty() {
+            return bad("field `steps`: a lab needs at least one step".into());
+        }
+        for (i, s) in self.steps.iter().enumerate() {
+            if s.checks.is_empty() {
+                return bad(format!("steps[{i}] \"{}\": field `checks` is empty; a step needs a check", s.title));
+            }
+            if s.solution.is_empty() {
+                return bad(format!("steps[{i}] \"{}\": field `solution` is empty", s.title));
+            }
+        }
+        Ok(())
+    }
+
+    /// The world the trainee starts from: a fresh unit with the start script run on it, then a new LunaCM
+    /// session (no one logged in). Fails when the script leaves LunaCM waiting for an answer.
+    pub fn start(&self) -> Result<World, String> {
+        let mut world = World::new(self.start.seed, NOW);
+        world.start_session();
+        for (i, line) in self.start.script.iter().enumerate() {
+            world.enter(&expand(line, &world), NOW);
+            if world.waiting_for_ped() {
+                continue;
+            }
+            if i + 1 == self.start.script.len() && world.prompt() != PROMPT {
+                return Err(format!("the start script ends with LunaCM asking \"{}\"", world.prompt().trim()));
+            }
+        }
+        if world.waiting_for_ped() {
+            return Err("the start script ends with LunaCM waiting for an iKey ceremony".into());
+        }
+        world.start_session();
+        Ok(world)
+    }
+}
+
+/// `line` with [`RANDOM_USER_STRING`] replaced by the unit's random user string.
+pub fn expand(line: &str, world: &World) -> String {
+    line.replace(RANDOM_USER_STRING, &world.shipment().random_user_string)
+}
+
+/// One check's outcome.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckResult {
+    /// What the check asks for.
+    pub description: String,
+    /// Why it fails; `None` when it passes.
+    pub failure: Option<String>,
+}
+
+impl CheckResult {
+    pub fn passed(&self) -> bool {
+        self.failure.is_none()
+    }
+}
+
+/// A trainee's progress through a lab.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LabRun {
+    pub lab: Lab,
+    /// Index of the current step; the number of steps once the lab is complete.
+    pub step: usize,
+    /// Hints revealed, per step.
+    pub hints_revealed: Vec<usize>,
+    /// Whether the solution was viewed, per step.
+    pub solution_viewed: Vec<bool>,
+    /// When each step was completed (host clock, milliseconds).
+    pub completed_at_ms: Vec<Option<u64>>,
+    /// The length of the device's event log when the lab began: checks count events after it.
+    pub since_event: usize,
+}
+
+impl LabRun {
+    /// Starts following `lab` on `world`, its starting state.
+    pub fn new(lab: Lab, world: &World) -> LabRun {
+        let n = lab.steps.len();
+        LabRun {
+            lab,
+            step: 0,
+            hints_revealed: vec![0; n],
+            solution_viewed: vec![false; n],
+            completed_at_ms: vec![None; n],
+            since_event: world.hsm().events().len(),
+        }
+    }
+
+    /// The step in progress, if the lab is not complete.
+    pub fn current(&self) -> Option<&Step> {
+        self.lab.steps.get(self.step)
+    }
+
+    pub fn finished(&self) -> bool {
+        self.step >= self.lab.steps.len()
+    }
+
+    /// Reveals the next hint of the current step.
+    pub fn reveal_hint(&mut self) -> Option<&str> {
+        let step = self.lab.steps.get(self.step)?;
+        let shown = self.hints_revealed.get_mut(self.step)?;
+        let hint = step.hints.get(*shown)?;
+        *shown += 1;
+        Some(hint)
+    }
+
+    /// Shows the current step's solution (and remembers that it was viewed).
+    pub fn view_solution(&mut self) -> &[String] {
+        match self.lab.steps.get(self.step) {
+            Some(step) => {
+                self.solution_viewed[self.step] = true;
+                &step.solution
+            }
+            None => &[],
+        }
+    }
+
+    /// The results of step `index`'s checks on `world`.
+    pub fn check_step(&self, index: usize, world: &World, now_ms: u64) -> Vec<CheckResult> {
+        let ctx = Ctx { world, since: self.since_event, now_ms };
+        let Some(step) = self.lab.steps.get(index) else { return Vec::new() };
+        step.checks.iter().map(|c| CheckResult { description: c.describe(), failure: c.evaluate(ctx).err() }).collect()
+    }
+
+    /// Evaluates the current step's checks; when all pass the step is complete and the next begins.
+    /// Returns the results for the step that was current.
+    pub fn evaluate(&mut self, world: &World, now_ms: u64) -> Vec<CheckResult> {
+        let results = self.check_step(self.step, world, now_ms);
+        if !results.is_empty() && results.iter().all(CheckResult::passed) {
+            self.completed_at_ms[self.step] = Some(now_ms);
+            self.step += 1;
+        }
+        results
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    const GOOD: &str = r#"
+id = "demo"
+title = "Demo"
+chapters = ["3"]
+objective = "Recover a unit."
+minutes = 5
+
+[start]
+seed = 1
+
+[[steps]]
+title = "Recover"
+instructions = "Run `stm recover`."
+checks = [{ kind = "stm", active = false }]
+hints = ["sim email", "stm recover -randomuserstring ..."]
+solution = ["stm recover -randomuserstring ${random_user_string}", "proceed"]
+"#;
+
+    #[test]
+    fn a_lab_parses_and_runs() {
+        let lab = parse(GOOD).unwrap();
+        assert_eq!(lab.format, 1);
+        let mut world = lab.start().unwrap();
+        let mut run = LabRun::new(lab.clone(), &world);
+        assert_eq!(run.reveal_hint(), Some("sim email"));
+        assert!(!run.evaluate(&world, NOW)[0].passed());
+        assert_eq!(run.step, 0);
+        for line in &lab.steps[0].solution {
+            world.enter(&expand(line, &world), NOW);
+        }
+        assert!(run.evaluate(&world, NOW)[0].passed());
+        assert!(run.finished());
+        assert_eq!(run.completed_at_ms, vec![Some(NOW)]);
+        let json = serde_json::to_string(&run).unwrap();
+        assert_eq!(serde_json::from_str::<LabRun>(&json).unwrap(), run);
+    }
+
+    #[test]
+    fn a_malformed_file_names_the_line() {
+        let e = parse("id = \"x\"\ntitle = \n").unwrap_err().to_string();
+        assert!(e.contains("malformed") && e.contains("line 2"), "{e}");
+    }
+
+    #[test]
+    fn an_unknown_check_kind_is_refused_with_its_line() {
+        let text = GOOD.replace("kind = \"stm\", active = false", "kind = \"teleport\"");
+        let e = parse(&text).unwrap_err().to_string();
+        assert!(e.contains("teleport") && e.contains("line 14"), "{e}");
+        let text = GOOD.replace("active = false", "active = false, colour = 3");
+        let e = parse(&text).unwrap_err().to_string();
+        assert!(e.contains("colour"), "{e}");
+        let text = GOOD.replace("kind = \"stm\", active = false", "kind = \"role_initialized\", role = \"boss\"");
+        let e = parse(&text).unwrap_err().to_string();
+        assert!(e.contains("boss"), "{e}");
+    }
+
+    #[test]
+    fn a_newer_format_is_refused() {
+        let e = parse(&format!("format = 2\n{GOOD}")).unwrap_err().to_string();
+        assert!(e.contains("field `format`") && e.contains("newer"), "{e}");
+    }
+
+    #[test]
+    fn missing_fields_and_empty_steps_are_named() {
+        let e = parse(&GOOD.replace("minutes = 5\n", "")).unwrap_err().to_string();
+        assert!(e.contains("minutes"), "{e}");
+        let e = parse(&GOOD.replace("checks = [{ kind = \"stm\", active = false }]", "checks = []"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("checks"), "{e}");
+    }
+
+    #[test]
+    fn a_start_script_left_at_a_question_is_refused() {
+        let text =
+            GOOD.replace("seed = 1", "seed = 1\nscript = [\"stm recover -randomuserstring ${random_user_string}\"]");
+        let e = parse(&text).unwrap().start().unwrap_err();
+        assert!(e.contains("asking"), "{e}");
+    }
+}
