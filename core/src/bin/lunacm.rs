@@ -4,6 +4,11 @@
 //! or pipe, one line per command or prompt answer, echoed after the prompt so the output reads as a
 //! transcript. The world is saved to FILE after every line; a missing FILE means a factory-fresh unit.
 //! A line that is not valid UTF-8 is reported on stderr and skipped, and the exit status is then 1.
+//!
+//! `lunacm --lab ID|FILE`: a lab (from the catalogue, or a lab file) from its starting state, in memory;
+//! after each line the checks that changed and each completed step are announced.
+//! `lunacm --check-lab FILE`: runs the lab's starting state and every step's solution, evaluating the
+//! checks after each step; exits 1 if any fails.
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() -> std::process::ExitCode {
@@ -16,6 +21,8 @@ fn main() {}
 
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
+    use hsm_core::labs::{self, CheckResult, Lab, LabRun};
+    use hsm_core::lunacm::PROMPT;
     use hsm_core::{Settings, World};
     use std::io::{self, BufRead, IsTerminal, Write};
     use std::path::{Path, PathBuf};
@@ -24,17 +31,22 @@ mod cli {
     use std::time::{SystemTime, UNIX_EPOCH};
 
     struct Options {
-        state: PathBuf,
+        state: Option<PathBuf>,
+        /// `--lab`: a lab id or file.
+        lab: Option<String>,
+        /// `--check-lab`: a lab file.
+        check_lab: Option<String>,
         seed: Option<u64>,
         /// Blank iKeys on the desk of a new world.
         blank_ikeys: Option<u32>,
     }
 
-    const USAGE: &str = "usage: lunacm --state FILE [--seed N] [--blank-ikeys N]";
+    const USAGE: &str =
+        "usage: lunacm --state FILE [--seed N] [--blank-ikeys N]\n       lunacm --lab ID|FILE\n       lunacm --check-lab FILE";
 
     fn parse_args() -> Result<Options, String> {
         let mut args = std::env::args().skip(1);
-        let (mut state, mut seed, mut blank_ikeys) = (None, None, None);
+        let (mut state, mut seed, mut blank_ikeys, mut lab, mut check_lab) = (None, None, None, None, None);
         while let Some(a) = args.next() {
             match a.as_str() {
                 "--state" => state = Some(PathBuf::from(args.next().ok_or("--state needs a file")?)),
@@ -47,11 +59,24 @@ mod cli {
                     let n = v.parse().ok().filter(|n| *n <= 64);
                     blank_ikeys = Some(n.ok_or(format!("--blank-ikeys takes a number from 0 to 64, not '{v}'"))?);
                 }
+                "--lab" => lab = Some(args.next().ok_or("--lab needs a lab id or file")?),
+                "--check-lab" => check_lab = Some(args.next().ok_or("--check-lab needs a lab file")?),
                 "-h" | "--help" => return Err(USAGE.into()),
                 other => return Err(format!("unknown argument '{other}'\n{USAGE}")),
             }
         }
-        Ok(Options { state: state.ok_or(USAGE)?, seed, blank_ikeys })
+        if lab.is_some() || check_lab.is_some() {
+            if lab.is_some() && check_lab.is_some() {
+                return Err(format!("--lab and --check-lab cannot be combined\n{USAGE}"));
+            }
+            if state.is_some() || seed.is_some() || blank_ikeys.is_some() {
+                return Err(format!(
+                    "a lab runs in memory from its own starting state: drop --state, --seed and --blank-ikeys\n{USAGE}"
+                ));
+            }
+            return Ok(Options { state: None, lab, check_lab, seed, blank_ikeys });
+        }
+        Ok(Options { state: Some(state.ok_or(USAGE)?), lab, check_lab, seed, blank_ikeys })
     }
 
     fn now_ms() -> u64 {
@@ -95,11 +120,24 @@ mod cli {
                 return ExitCode::from(2);
             }
         };
+        if let Some(file) = &opts.check_lab {
+            return check_lab(file);
+        }
         let mut settings = Settings::default();
         if let Some(n) = opts.blank_ikeys {
             settings.blank_ikeys = n;
         }
-        let mut world = match load(&opts.state, opts.seed, settings) {
+        let mut lab = None;
+        let loaded = match (&opts.lab, &opts.state) {
+            (Some(which), _) => load_lab(which).and_then(|l| {
+                let world = l.start().map_err(|e| format!("lab {}: {e}", l.id))?;
+                lab = Some(LabProgress::new(l, &world));
+                Ok(world)
+            }),
+            (None, Some(state)) => load(state, opts.seed, settings),
+            (None, None) => Err(USAGE.into()),
+        };
+        let mut world = match loaded {
             Ok(w) => w,
             Err(e) => {
                 eprintln!("lunacm: {e}");
@@ -108,6 +146,9 @@ mod cli {
         };
         let interactive = io::stdin().is_terminal();
         let mut out = io::stdout().lock();
+        if let Some(lab) = &lab {
+            let _ = write!(out, "{}", lab.introduction());
+        }
         let _ = write!(out, "{}", world.start_session());
         let _ = out.flush();
         let mut stdin = io::stdin().lock();
@@ -149,24 +190,174 @@ mod cli {
                 }
                 break;
             }
-            let reply = world.enter(&line, now_ms());
+            let now = now_ms();
+            let reply = world.enter(&line, now);
+            let mut text = reply.text;
+            if let Some(lab) = &mut lab {
+                let news = lab.after_line(&world, now);
+                if !news.is_empty() {
+                    // The lab's news goes before the prompt that ends the reply.
+                    match text.strip_suffix(PROMPT) {
+                        Some(body) => text = format!("{body}{news}\n{PROMPT}"),
+                        None => text.push_str(&news),
+                    }
+                }
+            }
             // A terminal already shows what was typed; a script's transcript needs the echo.
-            let _ =
-                if interactive { write!(out, "{}", reply.text) } else { write!(out, "{}\n{}", reply.echo, reply.text) };
+            let _ = if interactive { write!(out, "{text}") } else { write!(out, "{}\n{text}", reply.echo) };
             let _ = out.flush();
-            if let Err(e) = save(&opts.state, &world) {
+            if let Some(state) = &opts.state {
+                if let Err(e) = save(state, &world) {
+                    eprintln!("lunacm: could not save the world: {e}");
+                    return ExitCode::from(1);
+                }
+            }
+        }
+        let _ = writeln!(out);
+        if let Some(state) = &opts.state {
+            if let Err(e) = save(state, &world) {
                 eprintln!("lunacm: could not save the world: {e}");
                 return ExitCode::from(1);
             }
         }
-        let _ = writeln!(out);
-        if let Err(e) = save(&opts.state, &world) {
-            eprintln!("lunacm: could not save the world: {e}");
-            return ExitCode::from(1);
-        }
         if failed {
             ExitCode::from(1)
         } else {
+            ExitCode::SUCCESS
+        }
+    }
+
+    /// A lab from a file (a path that exists, or ends in `.toml`) or from the catalogue by id.
+    fn load_lab(which: &str) -> Result<Lab, String> {
+        let path = Path::new(which);
+        if path.exists() || which.ends_with(".toml") {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("{which}: {e}"))?;
+            return labs::parse(&text).map_err(|e| format!("{which}: {e}"));
+        }
+        labs::catalogue::find(which).ok_or_else(|| {
+            let ids: Vec<String> = labs::catalogue::labs().unwrap_or_default().into_iter().map(|l| l.id).collect();
+            format!("there is no lab '{which}'; the labs are: {}", ids.join(", "))
+        })
+    }
+
+    /// A lab in progress in the REPL, and the checks of the current step as last seen.
+    struct LabProgress {
+        run: LabRun,
+        seen: Vec<bool>,
+    }
+
+    fn passed(results: &[CheckResult]) -> Vec<bool> {
+        results.iter().map(CheckResult::passed).collect()
+    }
+
+    impl LabProgress {
+        fn new(lab: Lab, world: &World) -> LabProgress {
+            let run = LabRun::new(lab, world);
+            let seen = passed(&run.check_step(0, world, now_ms()));
+            LabProgress { run, seen }
+        }
+
+        fn introduction(&self) -> String {
+            let lab = &self.run.lab;
+            let mut s = format!("Lab: {}\n", lab.title);
+            s.push_str(&format!("Guide chapters: {}; about {} minutes.\n", lab.chapters.join(", "), lab.minutes));
+            s.push_str(&format!("Objective: {}\n", lab.objective.trim()));
+            s.push_str(&self.step_text());
+            s.push('\n');
+            s
+        }
+
+        fn step_text(&self) -> String {
+            match self.run.current() {
+                Some(step) => format!(
+                    "\nStep {} of {}: {}\n{}\n",
+                    self.run.step + 1,
+                    self.run.lab.steps.len(),
+                    step.title,
+                    step.instructions.trim()
+                ),
+                None => String::new(),
+            }
+        }
+
+        /// What changed with the last line: checks that now pass or fail, a completed step, the end.
+        fn after_line(&mut self, world: &World, now: u64) -> String {
+            if self.run.finished() {
+                return String::new();
+            }
+            let step = self.run.step;
+            let results = self.run.evaluate(world, now);
+            let mut s = String::new();
+            for (r, was) in results.iter().zip(&self.seen) {
+                if r.passed() != *was {
+                    match &r.failure {
+                        None => s.push_str(&format!("\n[lab] done: {}", r.description)),
+                        Some(f) => s.push_str(&format!("\n[lab] no longer: {f}")),
+                    }
+                }
+            }
+            self.seen = passed(&results);
+            if self.run.step != step {
+                s.push_str(&format!("\n[lab] Step {} complete: {}\n", step + 1, self.run.lab.steps[step].title));
+                if self.run.finished() {
+                    s.push_str(&format!("\n[lab] Lab complete: {}\n", self.run.lab.title));
+                } else {
+                    s.push_str(&self.step_text());
+                    self.seen = passed(&self.run.check_step(self.run.step, world, now));
+                }
+            } else if !s.is_empty() {
+                s.push('\n');
+            }
+            s
+        }
+    }
+
+    /// `--check-lab`: the starting state, then each step's solution, checking the step after it.
+    fn check_lab(file: &str) -> ExitCode {
+        let lab = match load_lab(file) {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("lunacm: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let mut world = match lab.start() {
+            Ok(w) => w,
+            Err(e) => {
+                eprintln!("lunacm: lab {}: {e}", lab.id);
+                return ExitCode::from(1);
+            }
+        };
+        let run = LabRun::new(lab.clone(), &world);
+        let mut failed = 0;
+        println!("lab {}: {}", lab.id, lab.title);
+        for (i, step) in lab.steps.iter().enumerate() {
+            let mut last = String::new();
+            for line in &step.solution {
+                let line = labs::expand(line, &world);
+                last = world.enter(&line, labs::NOW).text;
+            }
+            let results = run.check_step(i, &world, labs::NOW);
+            let bad: Vec<&str> = results.iter().filter_map(|r| r.failure.as_deref()).collect();
+            if bad.is_empty() {
+                println!("step {}: pass: {}", i + 1, step.title);
+            } else {
+                failed += 1;
+                println!("step {}: FAIL: {}", i + 1, step.title);
+                for b in bad {
+                    println!("    {b}");
+                }
+                println!("    the last line printed:");
+                for l in last.trim_end().lines() {
+                    println!("    | {l}");
+                }
+            }
+        }
+        if failed > 0 {
+            println!("{failed} of {} steps failed", lab.steps.len());
+            ExitCode::from(1)
+        } else {
+            println!("every step passes");
             ExitCode::SUCCESS
         }
     }
