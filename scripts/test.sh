@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests need, then runs every layer:
-#   1. the core's tests, natively;
+#   1. the core's tests, natively, then every lab's solutions (lunacm --check-lab);
 #   2. the same tests compiled to wasm, in headless Chromium (wasm-pack + chromedriver);
 #   3. the release build of the app (trunk build --release);
 #   4. the Playwright specs in e2e/ against that build, served on 127.0.0.1.
@@ -14,6 +14,11 @@ scripts/install.sh test
 
 step "core, native: cargo test -p hsm-core"
 cargo test -p hsm-core
+
+step "labs: lunacm --check-lab for every labs/*.toml"
+for lab in labs/*.toml; do
+  cargo run -q -p hsm-core --bin lunacm -- --check-lab "$lab"
+done
 
 step "core, wasm in headless Chromium: wasm-pack test --headless --chrome"
 # The runner adds --headless, --no-sandbox (we are root) and --disable-dev-shm-usage itself;

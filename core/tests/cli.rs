@@ -127,3 +127,78 @@ fn a_line_that_is_not_utf8_is_reported_skipped_and_fails_the_run() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout(&out).contains("lunacm:>hsm showinfo\n"));
 }
+
+fn lunacm_args(args: &[&str], input: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lunacm"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("lunacm starts");
+    let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
+    child.wait_with_output().unwrap()
+}
+
+fn lab_file(name: &str, text: &str) -> String {
+    let path = temp_state(name).with_file_name(format!("{name}.toml"));
+    std::fs::write(&path, text).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+const LAB_ONE: &str = include_str!("../../labs/01-receive-new-unit.toml");
+
+#[test]
+fn check_lab_passes_a_lab_whose_solutions_work() {
+    let file = format!("{}/../labs/06-partition-and-crypto-officer.toml", env!("CARGO_MANIFEST_DIR"));
+    let out = lunacm_args(&["--check-lab", &file], "");
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("step 4: pass: The Crypto Officer changes its password"), "{text}");
+    assert!(text.contains("every step passes"), "{text}");
+}
+
+#[test]
+fn check_lab_fails_a_wrong_solution_and_says_why() {
+    let wrong = LAB_ONE.replace(
+        "\"stm recover -randomuserstring ${random_user_string}\"",
+        "\"stm recover -randomuserstring AAAA-BBBB-CCCC-DDDD\"",
+    );
+    let file = lab_file("wrong-solution", &wrong);
+    let out = lunacm_args(&["--check-lab", &file], "");
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("step 1: FAIL"), "{text}");
+    assert!(text.contains("expected the HSM was recovered from STM after a matching verification string"), "{text}");
+}
+
+#[test]
+fn a_malformed_lab_file_is_refused_clearly() {
+    let file = lab_file("malformed", &LAB_ONE.replace("minutes = 5", "minutes = "));
+    let out = lunacm_args(&["--check-lab", &file], "");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("malformed lab file") && err.contains("line 5"), "{err}");
+    let file = lab_file("unknown-kind", &LAB_ONE.replace("kind = \"stm\"", "kind = \"stm_mode\""));
+    let err = String::from_utf8_lossy(&lunacm_args(&["--lab", &file], "").stderr).into_owned();
+    assert!(err.contains("unknown variant `stm_mode`"), "{err}");
+    let out = lunacm_args(&["--lab", "no-such-lab"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("receive-new-unit"));
+}
+
+#[test]
+fn a_lab_run_announces_its_checks_and_steps() {
+    let out = lunacm_args(&["--lab", "hard-init-password"], "hsm init -label TrainHSM -ipwd -password userpin1 -domain mydomain -force\nrole login -name so -password userpin1\n");
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(text.starts_with("Lab: Hard initialization with a password\n"), "{text}");
+    assert!(text.contains("Step 1 of 3: Initialize the HSM"), "{text}");
+    assert!(text.contains("[lab] done: the HSM is initialized with password authentication"), "{text}");
+    assert!(text.contains("[lab] Step 1 complete: Initialize the HSM"), "{text}");
+    assert!(text.contains("[lab] Step 2 complete: Log in as the HSM SO"), "{text}");
+    assert!(text.contains("Step 3 of 3: Change the SO password"), "{text}");
+    assert!(!text.contains("Lab complete"), "{text}");
+    let out = lunacm_args(&["--lab", "receive-new-unit", "--state", "/tmp/x.json"], "");
+    assert_eq!(out.status.code(), Some(2));
+}
