@@ -3,6 +3,7 @@
 use crate::device::{Env, Frame, Hsm, Local, PedStatus, PhysicalEvent, Request, Response, Screen, ADMIN_SLOT};
 use crate::host::HostFiles;
 use crate::ikey::{Color, IKey, Tray, STICKER_MAX};
+use crate::labs::{CheckResult, LabRun};
 use crate::lunacm::{self, tokenize, Console, Reply, INDENT, PROMPT};
 use crate::sim;
 use rand_chacha::ChaCha20Rng;
@@ -66,6 +67,10 @@ pub struct World {
     /// Added to the host clock by `sim clock advance`.
     pub(crate) clock_offset_ms: u64,
     pub(crate) rng: ChaCha20Rng,
+    /// The lab the trainee follows on this world, if any, with its progress. Worlds saved before labs
+    /// existed have none.
+    #[serde(default)]
+    lab: Option<LabRun>,
     /// The LunaCM session is not saved: loading a world starts a new session, and answers typed at a
     /// prompt (passwords) never reach storage.
     #[serde(skip)]
@@ -116,8 +121,65 @@ impl World {
             shipment,
             clock_offset_ms: 0,
             rng,
+            lab: None,
             console: Console::default(),
         }
+    }
+
+    /// Starts lab `id` of the catalogue: the world becomes the lab's starting state (a new unit with the
+    /// lab's start script run on it), a new LunaCM session begins and the lab's progress is kept with the
+    /// world. The revision keeps counting up, so that other tabs see a newer world.
+    pub fn start_lab(&mut self, id: &str) -> Result<(), String> {
+        let lab = crate::labs::catalogue::find(id).ok_or_else(|| format!("There is no lab \"{id}\"."))?;
+        let mut world = lab.start()?;
+        world.start_session();
+        world.lab = Some(LabRun::new(lab, &world));
+        world.revision = self.revision + 1;
+        *self = world;
+        Ok(())
+    }
+
+    /// The lab in progress on this world, if any.
+    pub fn lab(&self) -> Option<&LabRun> {
+        self.lab.as_ref()
+    }
+
+    /// The lab in progress, to reveal a hint or view a solution: counts as a change of the world.
+    pub fn lab_mut(&mut self) -> Option<&mut LabRun> {
+        if self.lab.is_some() {
+            self.revision += 1;
+        }
+        self.lab.as_mut()
+    }
+
+    /// Leaves the lab: the world stays as it is, without the lab's progress.
+    pub fn stop_lab(&mut self) {
+        if self.lab.take().is_some() {
+            self.revision += 1;
+        }
+    }
+
+    /// The current step's checks on the world as it is now (empty without a lab or once it is complete).
+    pub fn lab_checks(&self, now_ms: u64) -> Vec<CheckResult> {
+        match &self.lab {
+            Some(run) => run.check_step(run.step, self, now_ms),
+            None => Vec::new(),
+        }
+    }
+
+    /// Judges the lab after a change: while the current step's checks all pass, the step is complete
+    /// and the next begins. Called by every change of the world ([`World::enter`], iKey moves, taps,
+    /// ticks); a front end calls it after changes that take no clock (files, stickers, a lost iKey).
+    pub fn evaluate_lab(&mut self, now_ms: u64) {
+        let Some(mut run) = self.lab.take() else { return };
+        while !run.finished() {
+            let step = run.step;
+            run.evaluate(self, now_ms);
+            if run.step == step {
+                break;
+            }
+        }
+        self.lab = Some(run);
     }
 
     /// Starts a new LunaCM session: drops any command in progress, closes the HSM session (logging the
@@ -159,6 +221,7 @@ impl World {
         if !late.is_empty() {
             reply.text = format!("{late}{line}\n{}", reply.text);
         }
+        self.evaluate_lab(now_ms);
         // Only a real change is a new revision (and worth saving): `slot list` is not.
         if self.to_json() != before {
             self.revision = revision + 1;
@@ -216,7 +279,9 @@ impl World {
         let now_ms = self.now(host_now_ms);
         let mut env = Env { now_ms, rng: &mut self.rng };
         let out = self.hsm.physical(event, &mut env)?;
-        Ok((out, self.poll_ped(host_now_ms)))
+        let text = self.poll_ped(host_now_ms);
+        self.evaluate_lab(host_now_ms);
+        Ok((out, text))
     }
 
     /// Pushes iKey `id` from the desk into the HSM's iKey port. Returns LunaCM output that this
@@ -261,7 +326,11 @@ impl World {
         if running && !self.hsm.ceremony_running() {
             self.revision += 1;
         }
-        self.poll_ped(host_now_ms)
+        let text = self.poll_ped(host_now_ms);
+        if running {
+            self.evaluate_lab(host_now_ms);
+        }
+        text
     }
 
     /// Every iKey on the desk or in the port, by id.

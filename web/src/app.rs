@@ -1,11 +1,12 @@
 //! The page: a desk with the HSM and a tray of iKeys on it, the host's LunaCM terminal beside it with the
-//! policies and host-files panels under it, and the simulator's own controls (reset, notices) in a header.
+//! labs, policies and host-files panels under it, and the simulator's own controls (reset, notices) in a header.
 
 use leptos::prelude::*;
 
 use crate::device::Device;
 use crate::files::FilesPanel;
 use crate::ikeys::{DeskUi, IKeyTray};
+use crate::labs::LabsPanel;
 use crate::notice::NoticeBar;
 use crate::persistence::StorageSync;
 use crate::policies::PoliciesPanel;
@@ -46,6 +47,7 @@ pub fn App() -> impl IntoView {
             <section class="host" aria-label="Host computer">
                 <Terminal/>
                 <div class="panels">
+                    <LabsPanel/>
                     <PoliciesPanel/>
                     <FilesPanel/>
                 </div>

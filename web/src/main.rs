@@ -5,6 +5,7 @@ mod device;
 mod files;
 mod history;
 mod ikeys;
+mod labs;
 mod model;
 mod notice;
 mod persistence;

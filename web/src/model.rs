@@ -4,6 +4,7 @@
 
 use hsm_core::device::policy::{self, Policies, PolicyDef, HSM, PARTITION};
 use hsm_core::device::{Role, SlotId, ADMIN_SLOT};
+use hsm_core::labs::CheckResult;
 use hsm_core::World;
 
 /// The LunaCM session and the slots as the device drawing shows them.
@@ -125,4 +126,100 @@ pub fn same_files(files: &[HostFile], world: &World) -> bool {
 /// The world's files, by name.
 pub fn files_of(world: &World) -> Vec<HostFile> {
     world.files().iter().map(|(n, t)| HostFile { name: n.to_string(), text: t.to_string() }).collect()
+}
+
+/// The lab in progress, as the labs panel shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LabView {
+    /// The lab's id and title.
+    pub id: String,
+    pub title: String,
+    /// The current step's index (the number of steps once complete), and the number of steps.
+    pub step: usize,
+    pub steps: usize,
+    /// The current step's title and instructions (markdown); empty once complete.
+    pub step_title: String,
+    pub instructions: String,
+    /// The current step's checks on the world now.
+    pub checks: Vec<CheckResult>,
+    /// The hints revealed so far, and whether another is left.
+    pub hints: Vec<String>,
+    pub more_hints: bool,
+    /// The solution, once viewed.
+    pub solution: Option<Vec<String>>,
+}
+
+impl LabView {
+    /// Reads the lab in progress from `world`, judging the current step's checks at `now`.
+    pub fn of(world: &World, now: u64) -> Option<LabView> {
+        let run = world.lab()?;
+        let step = run.current();
+        let shown = run.hints_revealed.get(run.step).copied().unwrap_or(0);
+        Some(LabView {
+            id: run.lab.id.clone(),
+            title: run.lab.title.clone(),
+            step: run.step,
+            steps: run.lab.steps.len(),
+            step_title: step.map(|s| s.title.clone()).unwrap_or_default(),
+            instructions: step.map(|s| s.instructions.clone()).unwrap_or_default(),
+            checks: world.lab_checks(now),
+            hints: step.map(|s| s.hints.iter().take(shown).cloned().collect()).unwrap_or_default(),
+            more_hints: step.is_some_and(|s| s.hints.len() > shown),
+            solution: step
+                .filter(|_| run.solution_viewed.get(run.step).copied().unwrap_or(false))
+                .map(|s| s.solution.clone()),
+        })
+    }
+
+    /// Whether every step is done.
+    pub fn finished(&self) -> bool {
+        self.step >= self.steps
+    }
+}
+
+/// A piece of a paragraph of lab instructions: text, or a `code` span.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Inline {
+    Text(String),
+    Code(String),
+}
+
+/// Minimal markdown: paragraphs split at blank lines, their lines joined, and `code` spans. Nothing
+/// else is interpreted; the result is built into elements, never parsed as HTML.
+pub fn paragraphs(markdown: &str) -> Vec<Vec<Inline>> {
+    markdown
+        .split("\n\n")
+        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            p.split('`')
+                .enumerate()
+                .filter(|(_, s)| !s.is_empty())
+                .map(|(i, s)| if i % 2 == 1 { Inline::Code(s.to_string()) } else { Inline::Text(s.to_string()) })
+                .collect()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instructions_become_paragraphs_and_code_spans() {
+        let md = "Log in\n(`role login -name so`) and run `partition create`.\n\nThen <b>look</b>.\n";
+        assert_eq!(
+            paragraphs(md),
+            vec![
+                vec![
+                    Inline::Text("Log in (".into()),
+                    Inline::Code("role login -name so".into()),
+                    Inline::Text(") and run ".into()),
+                    Inline::Code("partition create".into()),
+                    Inline::Text(".".into()),
+                ],
+                vec![Inline::Text("Then <b>look</b>.".into())],
+            ]
+        );
+    }
 }

@@ -8,7 +8,7 @@ use hsm_core::lunacm::PROMPT;
 use hsm_core::{IKeyView, World};
 use leptos::prelude::*;
 
-use crate::model::{self, HostFile, PolicyTables, SlotStatus};
+use crate::model::{self, HostFile, LabView, PolicyTables, SlotStatus};
 use crate::notice::Notice;
 use crate::persistence::{self, Loaded, REJECTED_KEY, WORLD_KEY};
 use crate::transcript::Transcript;
@@ -43,6 +43,8 @@ pub struct Sim {
     pub policies: RwSignal<PolicyTables>,
     /// The host computer's files, for the files panel.
     pub files: RwSignal<Vec<HostFile>>,
+    /// The lab in progress, for the labs panel.
+    pub lab: RwSignal<Option<LabView>>,
 }
 
 /// The roles a LunaCM session has logged in, by slot (admin slot first).
@@ -144,6 +146,7 @@ impl Sim {
         }
         let banner = world.start_session();
         let (slots, policies, files) = (SlotStatus::of(&world), PolicyTables::of(&world), model::files_of(&world));
+        let lab = LabView::of(&world, now);
         let sim = Sim {
             screen: RwSignal::new(world.screen(now)),
             ikeys: RwSignal::new(world.ikeys()),
@@ -157,6 +160,7 @@ impl Sim {
             slots: RwSignal::new(slots),
             policies: RwSignal::new(policies),
             files: RwSignal::new(files),
+            lab: RwSignal::new(lab),
         };
         sim.publish_screen();
         // A new unit is saved at once, so that a second tab opened now shows the same unit.
@@ -271,8 +275,15 @@ impl Sim {
             // What the other tab wrote was unusable and is set aside: nothing of its to overwrite.
         }
         let now = now_ms();
-        let (text, result) =
-            self.world.try_update_value(|world| change(world, now)).expect("the world lives as long as the app");
+        let (text, result) = self
+            .world
+            .try_update_value(|world| {
+                let out = change(world, now);
+                // The core judges the lab after every change.
+                world.evaluate_lab(now);
+                out
+            })
+            .expect("the world lives as long as the app");
         self.append(&text);
         self.refresh(now);
         self.save();
@@ -285,10 +296,59 @@ impl Sim {
         let mut world = fresh_world(now);
         let banner = world.start_session();
         self.world.set_value(world);
-        self.transcript.set(Transcript::new(banner));
+        self.transcript.update(|t| t.restart(banner));
         self.refresh(now);
         self.save();
         self.notice.set(Some(Notice::info("The simulator was reset: a factory-fresh unit, in Secure Transport Mode.")));
+    }
+
+    /// Starts lab `id` (or starts it again): the world becomes the lab's starting state, LunaCM restarts,
+    /// and the world is saved.
+    pub fn start_lab(&self, id: &str) {
+        let now = now_ms();
+        let started = self
+            .world
+            .try_update_value(|world| world.start_lab(id).map(|()| world.start_session()))
+            .expect("the world lives as long as the app");
+        match started {
+            Ok(banner) => {
+                self.transcript.update(|t| t.restart(banner));
+                self.refresh(now);
+                self.save();
+                let title = self.lab.with_untracked(|l| l.as_ref().map(|l| l.title.clone())).unwrap_or_default();
+                self.notice
+                    .set(Some(Notice::info(format!("Lab started: {title}. The HSM is in the lab's starting state."))));
+            }
+            Err(err) => self.notice.set(Some(Notice::error(format!("The lab could not start: {err}")))),
+        }
+    }
+
+    /// Leaves the lab; the world stays as it is.
+    pub fn stop_lab(&self) {
+        self.act("The lab was not left: leave it again.", |world, _| {
+            world.stop_lab();
+            (String::new(), ())
+        });
+    }
+
+    /// Reveals the current step's next hint.
+    pub fn reveal_hint(&self) {
+        self.act("No hint was revealed: ask again.", |world, _| {
+            if let Some(run) = world.lab_mut() {
+                run.reveal_hint();
+            }
+            (String::new(), ())
+        });
+    }
+
+    /// Shows the current step's solution; the run remembers that it was viewed.
+    pub fn view_solution(&self) {
+        self.act("The solution was not shown: ask again.", |world, _| {
+            if let Some(run) = world.lab_mut() {
+                run.view_solution();
+            }
+            (String::new(), ())
+        });
     }
 
     /// Another tab saved `raw`: take it over, unless it is what this tab already has.
@@ -438,6 +498,10 @@ impl Sim {
         }
         if !self.world.with_value(|w| self.files.with_untracked(|f| model::same_files(f, w))) {
             self.files.set(self.world.with_value(model::files_of));
+        }
+        let lab = self.world.with_value(|w| LabView::of(w, now));
+        if self.lab.with_untracked(|l| *l != lab) {
+            self.lab.set(lab);
         }
     }
 

@@ -28,6 +28,14 @@ impl Transcript {
         t
     }
 
+    /// Starts again from `text` (a new LunaCM session). The pieces keep counting up, so that the page
+    /// drops the old pieces instead of keeping one that has the number of a new one.
+    pub fn restart(&mut self, text: String) {
+        self.pieces.clear();
+        self.len = 0;
+        self.push(text);
+    }
+
     /// Adds output at the end, dropping the oldest pieces past the scrollback limit (never the last).
     pub fn push(&mut self, text: String) {
         if text.is_empty() {
@@ -66,6 +74,10 @@ mod tests {
         t.push("slot list\n...".into());
         assert_eq!(t.text(), "banner\nlunacm:>slot list\n...");
         assert_eq!(t.pieces().iter().map(|(n, _)| *n).collect::<Vec<_>>(), [0, 1]);
+        let mut r = t.clone();
+        r.restart("new banner\nlunacm:>".into());
+        assert_eq!(r.text(), "new banner\nlunacm:>");
+        assert_eq!(r.pieces().iter().map(|(n, _)| *n).collect::<Vec<_>>(), [2]);
         let big = "x".repeat(SCROLLBACK_CHARS);
         t.push(big.clone());
         assert_eq!(t.pieces().len(), 1, "older pieces dropped");

@@ -1,0 +1,122 @@
+//! A lab kept with the world: started from the catalogue, judged after every line through
+//! `World::enter`, and saved and loaded with the world.
+
+use hsm_core::labs::{self, catalogue, NOW};
+use hsm_core::World;
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+const LAB: &str = "partition-and-crypto-officer";
+
+fn enter_solution(world: &mut World, step: usize) {
+    let lines = world.lab().unwrap().lab.steps[step].solution.clone();
+    for line in lines {
+        let line = labs::expand(&line, world);
+        world.enter(&line, NOW + 1_000);
+    }
+}
+
+#[test]
+fn starting_a_lab_replaces_the_world_with_its_starting_state() {
+    let mut world = World::new(99, NOW);
+    world.enter("sim clock advance 10", NOW);
+    let revision = world.revision();
+    world.start_lab(LAB).unwrap();
+    let lab = catalogue::find(LAB).unwrap();
+    let run = world.lab().expect("a lab runs");
+    assert_eq!(run.lab.id, LAB);
+    assert_eq!(run.step, 0);
+    assert!(!world.hsm().zeroized(), "the start script initialized the HSM");
+    assert_eq!(world.hsm().serial(), lab.start().unwrap().hsm().serial());
+    assert!(world.revision() > revision, "a newer revision, for other tabs");
+    let checks = world.lab_checks(NOW);
+    assert_eq!(checks.len(), lab.steps[0].checks.len());
+    assert!(checks.iter().any(|c| !c.passed()));
+}
+
+#[test]
+fn an_unknown_lab_is_refused_and_the_world_kept() {
+    let mut world = World::new(7, NOW);
+    let before = world.to_json();
+    let e = world.start_lab("no-such-lab").unwrap_err();
+    assert!(e.contains("no-such-lab"), "{e}");
+    assert_eq!(world.to_json(), before);
+    assert!(world.lab().is_none());
+}
+
+#[test]
+fn a_wrong_line_leaves_the_step_and_its_solution_completes_it() {
+    let mut world = World::new(1, NOW);
+    world.start_lab(LAB).unwrap();
+    world.enter("partition create", NOW + 500);
+    assert_eq!(world.lab().unwrap().step, 0, "not logged in: no partition");
+    assert!(!world.lab_checks(NOW)[0].passed());
+    enter_solution(&mut world, 0);
+    let run = world.lab().unwrap();
+    assert_eq!(run.step, 1);
+    assert_eq!(run.completed_at_ms[0], Some(NOW + 1_000));
+    assert!(world.lab_checks(NOW).iter().any(|c| !c.passed()), "step 2 is not done yet");
+}
+
+#[test]
+fn progress_hints_and_solutions_survive_saving_and_loading() {
+    let mut world = World::new(1, NOW);
+    world.start_lab(LAB).unwrap();
+    enter_solution(&mut world, 0);
+    let hint = world.lab_mut().unwrap().reveal_hint().map(str::to_string);
+    assert!(hint.is_some());
+    world.lab_mut().unwrap().view_solution();
+    let mut loaded = World::from_json(&world.to_json()).unwrap();
+    let run = loaded.lab().unwrap();
+    assert_eq!(run.step, 1);
+    assert_eq!(run.hints_revealed[1], 1);
+    assert!(run.solution_viewed[1]);
+    // The loaded world goes on from there, in a new LunaCM session.
+    loaded.start_session();
+    for step in 1..catalogue::find(LAB).unwrap().steps.len() {
+        enter_solution(&mut loaded, step);
+        assert_eq!(loaded.lab().unwrap().step, step + 1);
+    }
+    assert!(loaded.lab().unwrap().finished());
+    assert!(loaded.lab_checks(NOW).is_empty());
+}
+
+#[test]
+fn every_lab_completes_through_world_enter() {
+    for lab in catalogue::labs().unwrap() {
+        let mut world = World::new(5, NOW);
+        world.start_lab(&lab.id).unwrap();
+        for i in 0..lab.steps.len() {
+            assert_eq!(world.lab().unwrap().step, i, "{} step {}", lab.id, i + 1);
+            enter_solution(&mut world, i);
+        }
+        assert!(world.lab().unwrap().finished(), "{}", lab.id);
+    }
+}
+
+#[test]
+fn leaving_a_lab_keeps_the_world() {
+    let mut world = World::new(1, NOW);
+    world.start_lab(LAB).unwrap();
+    enter_solution(&mut world, 0);
+    let revision = world.revision();
+    world.stop_lab();
+    assert!(world.lab().is_none());
+    assert!(world.hsm().partition().is_some());
+    assert!(world.revision() > revision);
+    assert!(world.lab_checks(NOW).is_empty());
+}
+
+#[test]
+fn a_world_saved_without_a_lab_field_loads() {
+    let mut world = World::new(3, NOW);
+    world.enter("sim email", NOW);
+    let mut value: serde_json::Value = serde_json::from_str(&world.to_json()).unwrap();
+    let object = value.as_object_mut().unwrap();
+    assert!(object.remove("lab").is_some(), "the field is saved");
+    let loaded = World::from_json(&value.to_string()).unwrap();
+    assert!(loaded.lab().is_none());
+    assert_eq!(loaded.hsm().serial(), world.hsm().serial());
+}
