@@ -87,6 +87,7 @@ impl std::error::Error for LabError {}
 
 /// Reads a lab file, refusing a malformed one, an unknown check kind or field, or a newer format, with
 /// the field and line at fault.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn parse(text: &str) -> Result<Lab, LabError> {
     let table: toml::Table = toml::from_str(text).map_err(|e| LabError(format!("malformed lab file: {e}")))?;
     match table.get("format") {
@@ -100,6 +101,23 @@ pub fn parse(text: &str) -> Result<Lab, LabError> {
         Some(v) => return Err(LabError(format!("field `format`: expected a version number from 1, found {v}"))),
     }
     let lab: Lab = toml::from_str(text).map_err(|e| LabError(format!("invalid lab: {e}")))?;
+    lab.validate()?;
+    Ok(lab)
+}
+
+/// Reads a lab already turned into JSON (the embedded catalogue), with the checks [`parse`] makes.
+pub fn from_value(value: serde_json::Value) -> Result<Lab, LabError> {
+    match value.get("format") {
+        None => {}
+        Some(serde_json::Value::Number(n)) if n.as_u64().is_some_and(|n| n > u64::from(LAB_FORMAT)) => {
+            return Err(LabError(format!(
+                "field `format`: this lab is in format version {n}, written for a newer simulator; this one reads versions up to {LAB_FORMAT}"
+            )))
+        }
+        Some(serde_json::Value::Number(n)) if n.as_u64().is_some_and(|n| n >= 1) => {}
+        Some(v) => return Err(LabError(format!("field `format`: expected a version number from 1, found {v}"))),
+    }
+    let lab: Lab = serde_json::from_value(value).map_err(|e| LabError(format!("invalid lab: {e}")))?;
     lab.validate()?;
     Ok(lab)
 }
@@ -244,11 +262,10 @@ impl LabRun {
     }
 }
 
-#[cfg(test)]
+// The parser of lab files runs natively (the browser reads the embedded catalogue).
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
-    #[cfg(target_arch = "wasm32")]
-    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     const GOOD: &str = r#"
 id = "demo"
