@@ -187,8 +187,7 @@ impl World {
     pub fn start_session(&mut self) -> String {
         self.console.reset();
         self.hsm.close_session();
-        let now = self.clock_offset_ms;
-        format!("{}{PROMPT}", lunacm::banner(self.console.slot(), &self.hsm.info(now)))
+        format!("{}{PROMPT}", lunacm::banner(self.console.slot(), &self.hsm.info()))
     }
 
     /// Takes over `newer`, a later state of this world that another tab saved, keeping this tab's
@@ -493,7 +492,7 @@ impl World {
     /// rather than shown: an over-long label, two iKeys with the same id, and the like.
     pub fn validate(&self) -> Result<(), String> {
         use crate::device::{check_hsm_label, SO_LOGIN_ATTEMPTS};
-        let info = self.hsm.info(0);
+        let info = self.hsm.info();
         let label = &info.label;
         if !label.is_empty() {
             // The device keeps what `check_hsm_label` returns: allowed characters, truncated to the maximum.

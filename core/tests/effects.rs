@@ -196,11 +196,11 @@ fn zeroize_keeps_and_factory_reset_erases_the_remote_ped_vector() {
     present(&mut s, 1, None);
     s.enter("ped vector init");
     create_keyset(&mut s, 1, &[k(3)]);
-    assert!(s.world.hsm().info(NOW).rpv_initialized);
+    assert!(s.world.hsm().info().rpv_initialized);
     s.run(&["hsm zeroize", "proceed"]);
-    assert!(s.world.hsm().info(NOW).rpv_initialized, "zeroize leaves the RPV");
+    assert!(s.world.hsm().info().rpv_initialized, "zeroize leaves the RPV");
     s.run(&["hsm factoryreset", "proceed"]);
-    assert!(!s.world.hsm().info(NOW).rpv_initialized, "factory reset erases it");
+    assert!(!s.world.hsm().info().rpv_initialized, "factory reset erases it");
 }
 
 #[test]
@@ -271,7 +271,7 @@ fn worlds_saved_by_the_first_format_load_and_work() {
     let old = include_str!("fixtures/world-v1-password.json");
     let mut world = World::from_json(old).expect("a version 1 world loads");
     assert_eq!(world.hsm().label(), "oldPwUnit");
-    assert_eq!(world.hsm().info(NOW).so_failed_logins, 1);
+    assert_eq!(world.hsm().info().so_failed_logins, 1);
     assert_eq!(world.hsm().auth(), Some(AuthMethod::Password));
     assert!(world.ikeys().iter().any(|k| k.id == 2 && k.label == "spare"));
     world.start_session();
@@ -281,7 +281,7 @@ fn worlds_saved_by_the_first_format_load_and_work() {
     let old = include_str!("fixtures/world-v1-multifactor.json");
     let world = World::from_json(old).expect("a version 1 multifactor world loads");
     assert_eq!(world.hsm().auth(), Some(AuthMethod::Multifactor));
-    assert!(world.hsm().info(NOW).rpv_initialized);
+    assert!(world.hsm().info().rpv_initialized);
     assert!(!world.hsm().ceremony_running(), "the old ceremony is cancelled");
     assert!(world.screen(NOW).note.unwrap_or_default().contains("cancelled when the simulator was updated"));
     assert!(world.hsm().port().is_some(), "the key in the port stays there");

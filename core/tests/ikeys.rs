@@ -16,7 +16,7 @@ fn init_one_of_one(s: &mut Session) -> String {
 }
 
 fn failed_so_logins(s: &Session) -> u32 {
-    s.world.hsm().info(0).so_failed_logins
+    s.world.hsm().info().so_failed_logins
 }
 
 #[test]

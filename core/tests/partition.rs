@@ -235,7 +235,7 @@ fn lost_blue_hsm_so_key_without_a_copy_means_factory_reset() {
     let out = present(&mut s, 2, None);
     assert!(out.contains("does not hold"), "{out}");
     s.enter("sim tap Cancel");
-    assert_eq!(s.world.hsm().info(0).so_failed_logins, 0);
+    assert_eq!(s.world.hsm().info().so_failed_logins, 0);
     // The guide's way out: factory reset, then a new HSM SO (a fresh blue key), then a new partition
     // whose Partition SO and domain reuse the original blue and red partition keys.
     ok(&s.run(&["hsm factoryreset", "proceed"]));
@@ -329,7 +329,7 @@ fn without_hsm_policy_37_new_keysets_are_one_of_one() {
     let out = s.enter("sim tap New");
     assert!(out.contains("split 1 of 1"), "M and N are not asked: {out}");
     s.run(&["sim ikey insert 5", "sim tap No", "sim tap No"]);
-    assert!(s.world.hsm().info(common::NOW).rpv_initialized);
+    assert!(s.world.hsm().info().rpv_initialized);
 }
 
 /// Activates the Crypto Officer (iKey 5, challenge `chal1234`, changed once as policy 21 asks) on a

@@ -540,7 +540,7 @@ impl Hsm {
         // Any slot the host names must exist, whatever it asks.
         self.roles(slot)?;
         match request {
-            Request::GetInfo => Ok(Response::Info(self.info(env.now_ms))),
+            Request::GetInfo => Ok(Response::Info(self.info())),
             Request::PedPoll => self.ped_poll(),
             Request::Authorize(action) => self.authorize(slot, action).map(|_| Response::Done),
             Request::Login { role, password } => self.login(slot, role, password, env),
@@ -584,7 +584,7 @@ impl Hsm {
     }
 
     /// Identity and state, as [`Request::GetInfo`] reports them.
-    pub fn info(&self, now_ms: u64) -> HsmInfo {
+    pub fn info(&self) -> HsmInfo {
         HsmInfo {
             serial: self.serial.clone(),
             model: MODEL.into(),
@@ -597,7 +597,10 @@ impl Hsm {
             so_failed_logins: self.admin_roles.get(Role::So).map_or(0, |r| r.failures),
             rpv_initialized: self.rpv.is_some(),
             auditor_initialized: self.admin_roles.get(Role::Auditor).is_some(),
-            partition: self.partition().map(|p| p.info(self.session.role(p.slot()), now_ms)),
+            partition: self.partition().map(|p| {
+                let roles = self.role_list(p.slot()).into_iter().filter(|r| r.initialized).collect();
+                p.info(self.session.role(p.slot()), roles)
+            }),
         }
     }
 }

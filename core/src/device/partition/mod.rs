@@ -88,8 +88,8 @@ impl Partition {
         self.roles = RoleTable::default();
     }
 
-    /// What `partition showinfo` and `slot list` report.
-    pub(super) fn info(&self, logged_in: Option<Role>, now_ms: u64) -> PartitionInfo {
+    /// What `partition showinfo` and `slot list` report, with the state of its initialized `roles`.
+    pub(super) fn info(&self, logged_in: Option<Role>, roles: Vec<super::RoleInfo>) -> PartitionInfo {
         PartitionInfo {
             slot: self.slot,
             serial: self.serial.clone(),
@@ -97,22 +97,7 @@ impl Partition {
             initialized: self.initialized(),
             version: self.version,
             logged_in,
-            roles: [Role::PartitionSo, Role::CryptoOfficer, Role::LimitedCryptoOfficer, Role::CryptoUser]
-                .into_iter()
-                .filter_map(|r| {
-                    self.roles.get(r).map(|rec| super::RoleInfo {
-                        role: r,
-                        initialized: true,
-                        primary_ped: matches!(rec.credential, Credential::Keyset(_)),
-                        challenge: rec.challenge.is_some(),
-                        locked_out: rec.locked(now_ms).is_some(),
-                        failures: rec.failures,
-                        limit: None,
-                        must_change: rec.must_change,
-                        activated: rec.activated,
-                    })
-                })
-                .collect(),
+            roles,
             objects: 0,
         }
     }
