@@ -67,6 +67,13 @@ pub struct PedWait {
     success: Option<String>,
 }
 
+/// A label, password or domain the name rules refuse stops the command with the rule's code and reason.
+impl From<crate::device::NameError> for Stop {
+    fn from(e: crate::device::NameError) -> Stop {
+        Stop::Fail(e.code, Some(e.message))
+    }
+}
+
 impl From<LunaRet> for Stop {
     fn from(code: LunaRet) -> Stop {
         Stop::Fail(code, None)

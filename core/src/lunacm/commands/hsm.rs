@@ -140,7 +140,7 @@ fn init(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
         ),
         e => e,
     })?;
-    let label = device::check_hsm_label(&label).map_err(|e| Stop::Fail(e.code, Some(e.message)))?;
+    let label = device::check_hsm_label(&label)?;
     let info = info(ctx)?;
     if info.status == HsmStatus::Zeroized {
         let policies = match ctx.args.value("applytemplate").map(str::to_string) {
@@ -176,16 +176,22 @@ fn hard_init(
         let request = Request::InitHsm { label, auth, so_password: None, domain: None, policies };
         return ctx.ped(request, None);
     }
-    let password = match ctx.args.value("password").map(str::to_string) {
-        Some(p) => p,
-        None => ask_twice(ctx, "Enter password for SO: ", "Re-enter password for SO: ", "passwords")?,
-    };
-    device::check_password(&password).map_err(|e| Stop::Fail(e.code, Some(e.message)))?;
-    let domain = match ctx.args.value("domain").map(str::to_string) {
-        Some(d) => d,
-        None => ask_twice(ctx, "Enter the domain name: ", "Re-enter the domain name: ", "domain names")?,
-    };
-    device::check_domain(&domain).map_err(|e| Stop::Fail(e.code, Some(e.message)))?;
+    let password = super::secret(
+        ctx,
+        ctx.args.value("password").map(str::to_string),
+        "Enter password for SO: ",
+        "Re-enter password for SO: ",
+        "passwords",
+    )?;
+    device::check_password(&password)?;
+    let domain = super::secret(
+        ctx,
+        ctx.args.value("domain").map(str::to_string),
+        "Enter the domain name: ",
+        "Re-enter the domain name: ",
+        "domain names",
+    )?;
+    device::check_domain(&domain)?;
     destruction_warning(ctx);
     ctx.confirm()?;
     ctx.call(Request::InitHsm { label, auth, so_password: Some(password), domain: Some(domain), policies })?;
@@ -233,16 +239,6 @@ fn destruction_warning(ctx: &mut Ctx<'_>) {
     ctx.line("All contents of the HSM will be destroyed.");
     ctx.line("");
     ctx.line("Are you sure you wish to continue?");
-}
-
-/// Asks for a secret twice; a mismatch stops the command.
-pub(super) fn ask_twice(ctx: &mut Ctx<'_>, first: &str, again: &str, what: &str) -> Result<String, Stop> {
-    let a = ctx.ask(first, true)?;
-    let b = ctx.ask(again, true)?;
-    if a != b {
-        return Err(Stop::Fail(retcode::ARGUMENTS_BAD, Some(format!("The {what} you entered do not match."))));
-    }
-    Ok(a)
 }
 
 fn zeroize(ctx: &mut Ctx<'_>) -> Result<(), Stop> {

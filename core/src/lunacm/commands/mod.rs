@@ -132,6 +132,20 @@ fn help(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
     Ok(())
 }
 
+/// A new secret (password, domain, challenge): `given` on the command line, or asked twice, masked; a
+/// mismatch stops the command.
+fn secret(ctx: &mut Ctx<'_>, given: Option<String>, first: &str, again: &str, what: &str) -> Result<String, Stop> {
+    if let Some(s) = given {
+        return Ok(s);
+    }
+    let a = ctx.ask(first, true)?;
+    let b = ctx.ask(again, true)?;
+    if a != b {
+        return Err(Stop::Fail(retcode::ARGUMENTS_BAD, Some(format!("The {what} you entered do not match."))));
+    }
+    Ok(a)
+}
+
 /// Asks the HSM for its identity and state.
 fn info(ctx: &mut Ctx<'_>) -> Result<HsmInfo, Stop> {
     match ctx.call_slot(ADMIN_SLOT, Request::GetInfo)? {

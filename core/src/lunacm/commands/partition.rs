@@ -1,7 +1,6 @@
 //! `partition create`, `partition delete`, `partition init`, `partition showinfo`, `partition contents`
 //! (`partition showpolicies` and `partition changepolicy` are in `policies.rs`).
 
-use super::hsm::ask_twice;
 use super::{authorize, info, require_admin_slot, require_partition_slot, Command, FORCE};
 use crate::device::{self, Action, AuthMethod, Request, Response, Role, PARTITION_SLOT};
 use crate::lunacm::parse::OptSpec;
@@ -135,7 +134,7 @@ fn init(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
     };
     require_partition_slot(ctx)?;
     authorize(ctx, Action::InitPartition)?;
-    let label = device::check_partition_label(&label).map_err(|e| Stop::Fail(e.code, Some(e.message)))?;
+    let label = device::check_partition_label(&label)?;
     let info = info(ctx)?;
     let soft = info.partition.as_ref().is_some_and(|p| p.initialized);
     let policies = match ctx.args.value("applytemplate").map(str::to_string) {
@@ -177,21 +176,25 @@ fn init(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
     } else {
         None
     };
-    let so_password = match ctx.args.value("password").filter(|_| !soft).map(str::to_string) {
-        Some(p) => p,
-        None => {
-            ask_twice(ctx, "Enter password for Partition SO: ", "Re-enter password for Partition SO: ", "passwords")?
-        }
-    };
-    device::check_password(&so_password).map_err(|e| Stop::Fail(e.code, Some(e.message)))?;
+    let so_password = super::secret(
+        ctx,
+        ctx.args.value("password").filter(|_| !soft).map(str::to_string),
+        "Enter password for Partition SO: ",
+        "Re-enter password for Partition SO: ",
+        "passwords",
+    )?;
+    device::check_password(&so_password)?;
     let domain = if soft {
         None
     } else {
-        let d = match ctx.args.value("domain").map(str::to_string) {
-            Some(d) => d,
-            None => ask_twice(ctx, "Enter the domain name: ", "Re-enter the domain name: ", "domain names")?,
-        };
-        device::check_domain(&d).map_err(|e| Stop::Fail(e.code, Some(e.message)))?;
+        let d = super::secret(
+            ctx,
+            ctx.args.value("domain").map(str::to_string),
+            "Enter the domain name: ",
+            "Re-enter the domain name: ",
+            "domain names",
+        )?;
+        device::check_domain(&d)?;
         warning(ctx, soft);
         ctx.confirm()?;
         Some(d)

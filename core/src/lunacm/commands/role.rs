@@ -2,7 +2,6 @@
 //! `role deactivate`, `role show`, `role list`. The HSM decides who may; these collect the inputs and
 //! explain its answers.
 
-use super::hsm::ask_twice;
 use super::{authorize, Command, FORCE};
 use crate::device::{Action, HsmStatus, Request, Response, Role, RoleInfo};
 use crate::lunacm::parse::OptSpec;
@@ -287,16 +286,14 @@ fn init(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
         }
         return ctx.ped(Request::InitRole { role, password: None }, None);
     }
-    let password = match ctx.args.value("password").map(str::to_string) {
-        Some(p) => p,
-        None => ask_twice(
-            ctx,
-            &format!("Enter password for {role}: "),
-            &format!("Re-enter password for {role}: "),
-            "passwords",
-        )?,
-    };
-    crate::device::check_password(&password).map_err(|e| Stop::Fail(e.code, Some(e.message)))?;
+    let password = super::secret(
+        ctx,
+        ctx.args.value("password").map(str::to_string),
+        &format!("Enter password for {role}: "),
+        &format!("Re-enter password for {role}: "),
+        "passwords",
+    )?;
+    crate::device::check_password(&password)?;
     ctx.call(Request::InitRole { role, password: Some(password) }).map_err(|e| explain_role(e, role))?;
     Ok(())
 }
@@ -322,16 +319,14 @@ fn resetpw(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
         ctx.confirm()?;
         return ctx.ped(Request::ResetCredential { role, password: None }, None);
     }
-    let password = match ctx.args.value("password").map(str::to_string) {
-        Some(p) => p,
-        None => ask_twice(
-            ctx,
-            &format!("Enter new password for {role}: "),
-            &format!("Re-enter new password for {role}: "),
-            "passwords",
-        )?,
-    };
-    crate::device::check_password(&password).map_err(|e| Stop::Fail(e.code, Some(e.message)))?;
+    let password = super::secret(
+        ctx,
+        ctx.args.value("password").map(str::to_string),
+        &format!("Enter new password for {role}: "),
+        &format!("Re-enter new password for {role}: "),
+        "passwords",
+    )?;
+    crate::device::check_password(&password)?;
     ctx.line("");
     ctx.line(&format!("You are about to reset the {role} credential."));
     ctx.confirm()?;
@@ -379,16 +374,13 @@ fn changepw(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
             true,
         )?,
     };
-    let new_password = match new {
-        Some(p) => p,
-        None => ask_twice(ctx, "Enter new password: ", "Re-enter new password: ", "passwords")?,
-    };
+    let new_password = super::secret(ctx, new, "Enter new password: ", "Re-enter new password: ", "passwords")?;
     if old_password.is_empty() {
         return Err(Stop::Syntax(
             "The existing password is empty: nothing was presented, so nothing was counted.".into(),
         ));
     }
-    crate::device::check_password(&new_password).map_err(|e| Stop::Fail(e.code, Some(e.message)))?;
+    crate::device::check_password(&new_password)?;
     ctx.line("");
     if ri.primary_ped {
         ctx.line("This role has secondary credentials.");
@@ -419,11 +411,14 @@ fn createchallenge(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
         }
         e => explain_role(e, role),
     })?;
-    let secret = match ctx.args.value("challengesecret").map(str::to_string) {
-        Some(s) => s,
-        None => ask_twice(ctx, "Enter challenge secret: ", "Re-enter challenge secret: ", "challenge secrets")?,
-    };
-    crate::device::check_password(&secret).map_err(|e| Stop::Fail(e.code, Some(e.message)))?;
+    let secret = super::secret(
+        ctx,
+        ctx.args.value("challengesecret").map(str::to_string),
+        "Enter challenge secret: ",
+        "Re-enter challenge secret: ",
+        "challenge secrets",
+    )?;
+    crate::device::check_password(&secret)?;
     ctx.call(Request::CreateChallenge { role, challenge: secret }).map_err(|e| explain_role(e, role))?;
     Ok(())
 }
