@@ -10,6 +10,7 @@ use leptos::html;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::confirm::InlineConfirm;
 use crate::notice::Notice;
 use crate::sim::Sim;
 
@@ -236,7 +237,6 @@ fn FileEditor(name: String, open: RwSignal<Option<String>>) -> impl IntoView {
     // The host's text changed under an edit (LunaCM exported again, another tab saved).
     let changed_on_host = move || stored.with(|s| base.with(|b| s != b));
     let confirming = RwSignal::new(false);
-    let cancel = NodeRef::<html::Button>::new();
 
     // Without edits in progress, the editor follows the file.
     Effect::new(move |_| {
@@ -294,15 +294,6 @@ fn FileEditor(name: String, open: RwSignal<Option<String>>) -> impl IntoView {
         open.set(None);
         name.with_value(|n| focus_file_entry(n));
     };
-
-    // The safe choice gets the keyboard when the confirmation appears.
-    Effect::new(move |_| {
-        if confirming.get() {
-            if let Some(cancel) = cancel.get() {
-                let _ = cancel.focus();
-            }
-        }
-    });
 
     let on_text_keydown = move |ev: KeyboardEvent| {
         if (ev.ctrl_key() || ev.meta_key()) && ev.key().eq_ignore_ascii_case("s") {
@@ -378,32 +369,17 @@ fn FileEditor(name: String, open: RwSignal<Option<String>>) -> impl IntoView {
                 </button>
             </div>
             <Show when=move || confirming.get()>
-                <div
-                    class="file-confirm"
-                    data-testid="file-delete-dialog"
-                    role="alertdialog"
-                    aria-labelledby="file-confirm-text"
-                    on:keydown=move |ev: KeyboardEvent| {
-                        if ev.key() == "Escape" {
-                            back_out();
-                        }
-                    }
-                >
-                    <p id="file-confirm-text">
-                        {format!("Delete {} from the host? LunaCM can no longer read it. This cannot be undone.", name.get_value())}
-                    </p>
-                    <button
-                        class="btn btn-small"
-                        data-testid="file-delete-cancel"
-                        node_ref=cancel
-                        on:click=move |_| back_out()
-                    >
-                        "Cancel"
-                    </button>
-                    <button class="btn btn-small btn-danger" data-testid="file-delete-confirm" on:click=move |_| delete()>
-                        "Delete file"
-                    </button>
-                </div>
+                <InlineConfirm
+                    id="file-delete"
+                    text=format!(
+                        "Delete {} from the host? LunaCM can no longer read it. This cannot be undone.",
+                        name.get_value()
+                    )
+                    confirm_label="Delete file"
+                    confirm_class="btn-danger"
+                    on_cancel=Callback::new(move |()| back_out())
+                    on_confirm=Callback::new(move |()| delete())
+                />
             </Show>
         </div>
     }

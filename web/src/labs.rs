@@ -7,6 +7,7 @@
 use hsm_core::labs::{catalogue, Lab};
 use leptos::prelude::*;
 
+use crate::confirm::InlineConfirm;
 use crate::model::{paragraphs, Inline, LabView};
 use crate::sim::Sim;
 
@@ -33,16 +34,7 @@ fn LabItem(lab: Lab, asking: RwSignal<Option<String>>) -> impl IntoView {
     let sim = expect_context::<Sim>();
     let id = StoredValue::new(lab.id.clone());
     let confirming = move || asking.with(|a| a.as_deref() == Some(id.get_value().as_str()));
-    let cancel = NodeRef::<leptos::html::Button>::new();
-    Effect::new(move |_| {
-        if confirming() {
-            if let Some(cancel) = cancel.get() {
-                let _ = cancel.focus();
-            }
-        }
-    });
     let title = lab.title.clone();
-    let dialog_text = format!("lab-confirm-{}", lab.id);
     view! {
         <li class="lab-item" data-testid="lab-item" data-id=lab.id.clone()>
             <div class="lab-item-head">
@@ -60,36 +52,20 @@ fn LabItem(lab: Lab, asking: RwSignal<Option<String>>) -> impl IntoView {
                 "Start…"
             </button>
             <Show when=confirming>
-                <div
-                    class="file-confirm lab-confirm"
-                    data-testid="lab-start-dialog"
-                    role="alertdialog"
-                    aria-labelledby=dialog_text.clone()
-                    on:keydown=move |ev| {
-                        if ev.key() == "Escape" {
-                            asking.set(None);
-                        }
-                    }
-                >
-                    <p id=dialog_text.clone()>
-                        {format!(
-                            "Start \"{title}\"? The HSM, its iKeys and host files are replaced by the lab's starting state; what you did here is lost."
-                        )}
-                    </p>
-                    <button class="btn btn-small" data-testid="lab-start-cancel" node_ref=cancel on:click=move |_| asking.set(None)>
-                        "Cancel"
-                    </button>
-                    <button
-                        class="btn btn-small btn-primary"
-                        data-testid="lab-start-confirm"
-                        on:click=move |_| {
-                            asking.set(None);
-                            sim.start_lab(&id.get_value());
-                        }
-                    >
-                        "Start the lab"
-                    </button>
-                </div>
+                <InlineConfirm
+                    id="lab-start"
+                    class="lab-confirm"
+                    text=format!(
+                        "Start \"{title}\"? The HSM, its iKeys and host files are replaced by the lab's starting state; what you did here is lost."
+                    )
+                    confirm_label="Start the lab"
+                    confirm_class="btn-primary"
+                    on_cancel=Callback::new(move |()| asking.set(None))
+                    on_confirm=Callback::new(move |()| {
+                        asking.set(None);
+                        sim.start_lab(&id.get_value());
+                    })
+                />
             </Show>
         </li>
     }
@@ -203,22 +179,17 @@ fn LabRunView(lab: Signal<LabView>) -> impl IntoView {
                 </button>
             </div>
             <Show when=move || restarting.get()>
-                <div class="file-confirm" data-testid="lab-restart-dialog" role="alertdialog" aria-labelledby="lab-restart-text">
-                    <p id="lab-restart-text">"Restart the lab from its starting state? Your progress in it is lost."</p>
-                    <button class="btn btn-small" data-testid="lab-restart-cancel" on:click=move |_| restarting.set(false)>
-                        "Cancel"
-                    </button>
-                    <button
-                        class="btn btn-small btn-primary"
-                        data-testid="lab-restart-confirm"
-                        on:click=move |_| {
-                            restarting.set(false);
-                            sim.start_lab(&lab.with_untracked(|l| l.id.clone()));
-                        }
-                    >
-                        "Restart"
-                    </button>
-                </div>
+                <InlineConfirm
+                    id="lab-restart"
+                    text="Restart the lab from its starting state? Your progress in it is lost."
+                    confirm_label="Restart"
+                    confirm_class="btn-primary"
+                    on_cancel=Callback::new(move |()| restarting.set(false))
+                    on_confirm=Callback::new(move |()| {
+                        restarting.set(false);
+                        sim.start_lab(&lab.with_untracked(|l| l.id.clone()));
+                    })
+                />
             </Show>
         </div>
     }
