@@ -5,8 +5,10 @@
 
 pub mod catalogue;
 mod check;
+mod terms;
 
-pub use check::{Auth, AuthSetting, Check, Ctx, EventName, RoleName};
+pub use check::{Check, Ctx};
+pub use terms::{Auth, AuthSetting, EventName, RoleName};
 
 use crate::lunacm::PROMPT;
 use crate::World;
