@@ -6,18 +6,9 @@ use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
 fn lunacm(state: &PathBuf, args: &[&str], input: impl AsRef<[u8]>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lunacm"))
-        .arg("--state")
-        .arg(state)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("lunacm starts");
-    // lunacm may exit before reading (a refused state file): a closed pipe is not the test's failure.
-    let _ = child.stdin.take().unwrap().write_all(input.as_ref());
-    child.wait_with_output().unwrap()
+    let state = state.to_string_lossy().into_owned();
+    let args: Vec<&str> = ["--state", state.as_str()].into_iter().chain(args.iter().copied()).collect();
+    lunacm_args(&args, input)
 }
 
 fn temp_state(name: &str) -> PathBuf {
@@ -128,7 +119,7 @@ fn a_line_that_is_not_utf8_is_reported_skipped_and_fails_the_run() {
     assert!(stdout(&out).contains("lunacm:>hsm showinfo\n"));
 }
 
-fn lunacm_args(args: &[&str], input: &str) -> Output {
+fn lunacm_args(args: &[&str], input: impl AsRef<[u8]>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_lunacm"))
         .args(args)
         .stdin(Stdio::piped())
@@ -136,7 +127,8 @@ fn lunacm_args(args: &[&str], input: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("lunacm starts");
-    let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
+    // lunacm may exit before reading (a refused state file): a closed pipe is not the test's failure.
+    let _ = child.stdin.take().unwrap().write_all(input.as_ref());
     child.wait_with_output().unwrap()
 }
 
