@@ -2,10 +2,10 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-fn lunacm(state: &PathBuf, args: &[&str], input: impl AsRef<[u8]>) -> Output {
+fn lunacm(state: &Path, args: &[&str], input: impl AsRef<[u8]>) -> Output {
     let state = state.to_string_lossy().into_owned();
     let args: Vec<&str> = ["--state", state.as_str()].into_iter().chain(args.iter().copied()).collect();
     lunacm_args(&args, input)
