@@ -195,16 +195,11 @@ impl World {
     /// role, a deleted partition...) and a question it was asking. A wait for a ceremony that is no longer
     /// running is dropped. Returns whether this tab's logins all survived.
     pub fn adopt(&mut self, mut newer: World) -> bool {
-        let session = self.hsm.take_session();
-        let had = session.clone();
-        newer.hsm.restore_session(session);
+        let all_kept = newer.hsm.restore_session(self.hsm.take_session());
         newer.console = std::mem::take(&mut self.console);
         if newer.console.waiting_for_ped() && !newer.hsm.ceremony_running() {
             newer.console.reset_keeping_slot();
         }
-        let kept = newer.hsm.take_session();
-        let all_kept = kept == had;
-        newer.hsm.restore_session(kept);
         *self = newer;
         all_kept
     }

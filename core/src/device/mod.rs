@@ -300,19 +300,21 @@ impl Hsm {
     }
 
     /// Puts a host session back, keeping only the logins the device state still allows: none if an action
-    /// since has logged every role out, none for a role that no longer exists.
-    pub fn restore_session(&mut self, session: Session) {
-        if session.generation != self.generation {
-            self.session = Session { logins: BTreeMap::new(), generation: self.generation };
-            return;
-        }
+    /// since has logged every role out, none for a role that no longer exists. Returns whether every login
+    /// was kept.
+    pub fn restore_session(&mut self, session: Session) -> bool {
+        let had = session.logins.len();
         let mut kept = Session { logins: BTreeMap::new(), generation: self.generation };
-        for (slot, role) in session.logins {
-            if self.roles(slot).is_ok_and(|t| t.get(role).is_some()) {
-                kept.logins.insert(slot, role);
+        if session.generation == self.generation {
+            for (slot, role) in session.logins {
+                if self.roles(slot).is_ok_and(|t| t.get(role).is_some()) {
+                    kept.logins.insert(slot, role);
+                }
             }
         }
+        let all_kept = kept.logins.len() == had;
         self.session = kept;
+        all_kept
     }
 
     /// The iKey in the port, if any.
