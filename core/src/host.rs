@@ -35,6 +35,21 @@ impl HostFiles {
         Ok(())
     }
 
+    /// Appends `text` to file `name`, creating it if need be (the audit logging daemon's writes).
+    pub fn append(&mut self, name: &str, text: &str) -> Result<(), String> {
+        let name = check_name(name)?;
+        match self.0.get_mut(&name) {
+            Some(existing) => {
+                if existing.len() + text.len() > FILE_MAX {
+                    return Err(format!("'{name}' would exceed {FILE_MAX} bytes."));
+                }
+                existing.push_str(text);
+                Ok(())
+            }
+            None => self.put(&name, text.to_string()),
+        }
+    }
+
     /// Deletes file `name`; returns whether it existed.
     pub fn remove(&mut self, name: &str) -> bool {
         self.0.remove(name.trim()).is_some()

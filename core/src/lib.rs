@@ -12,6 +12,7 @@
 //! - [`host`]: the host computer's files (policy templates), which LunaCM reads and writes.
 //! - [`World`]: everything that persists, as one serializable value.
 
+mod calendar;
 pub mod crypto;
 pub mod device;
 pub mod host;

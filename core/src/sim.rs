@@ -23,6 +23,7 @@ const HELP: &[(&str, &str)] = &[
     ("sim clock", "Show the simulated time"),
     ("sim clock advance <seconds>", "Move the simulated clock forward"),
     ("sim power cycle <seconds>", "Unplug the unit for that long, then plug it in again"),
+    ("sim audit capacity <records>", "Set how many records the unit's audit log store holds"),
     ("sim reset -force", "Start over with a factory-fresh world"),
 ];
 
@@ -220,6 +221,15 @@ pub fn run(world: &mut World, words: &[String], host_now_ms: u64) -> SimOutput {
                 "\n{INDENT}sim clock advance takes a whole number of seconds (at most ten years), not '{secs}'.\n"
             ),
         },
+        ["audit", "capacity", n] => {
+            match n.parse::<usize>().map_err(|_| String::new()).and_then(|n| world.set_audit_capacity(n).map(|()| n)) {
+                Ok(n) => format!("\n{INDENT}The unit's audit log store now holds {n} records.\n"),
+                Err(e) if e.is_empty() => {
+                    format!("\n{INDENT}sim audit capacity takes a number of records, not '{n}'.\n")
+                }
+                Err(e) => format!("\n{INDENT}{e}\n"),
+            }
+        }
         ["reset"] => format!(
             "\n{INDENT}This replaces the whole simulated world (HSM, iKeys, files) with a factory-fresh unit.\n\
              {INDENT}Type 'sim reset -force' to do it.\n"

@@ -215,6 +215,7 @@ impl World {
         if !late.is_empty() {
             reply.text = format!("{late}{line}\n{}", reply.text);
         }
+        self.deliver_audit_log(now_ms);
         self.evaluate_lab(now_ms);
         // Only a real change is a new revision (and worth saving): `slot list` is not.
         if self.to_json() != before {
@@ -274,6 +275,7 @@ impl World {
         let mut env = Env { now_ms, rng: &mut self.rng };
         let out = self.hsm.physical(event, &mut env)?;
         let text = self.poll_ped(host_now_ms);
+        self.deliver_audit_log(host_now_ms);
         self.evaluate_lab(host_now_ms);
         Ok((out, text))
     }
@@ -322,9 +324,32 @@ impl World {
         }
         let text = self.poll_ped(host_now_ms);
         if running {
+            self.deliver_audit_log(host_now_ms);
             self.evaluate_lab(host_now_ms);
         }
         text
+    }
+
+    /// The host's audit logging daemon: takes the records the HSM has for it into the log files under the
+    /// configured path, rotating files as the configuration says. What the host cannot take (its file
+    /// limits) stays in the HSM, where it counts towards LOG FULL.
+    fn deliver_audit_log(&mut self, host_now_ms: u64) {
+        let now = self.now(host_now_ms);
+        let serial = self.hsm.serial().to_string();
+        while let Some(batch) = self.hsm.audit_mut().batch(&serial, now, crate::host::FILE_MAX) {
+            let written = if batch.new_file && self.files.get(&batch.file).is_some() {
+                Err(())
+            } else {
+                self.files.append(&batch.file, &batch.text).map_err(|_| ())
+            };
+            match written {
+                Ok(()) => self.hsm.audit_mut().delivered(batch.count),
+                Err(()) => {
+                    self.hsm.audit_mut().undeliverable();
+                    break;
+                }
+            }
+        }
     }
 
     /// Every iKey on the desk or in the port, by id.
@@ -368,6 +393,13 @@ impl World {
             return Err(format!("iKey {id} is in the port: remove it first."));
         }
         self.tray.take(id).ok_or_else(|| format!("There is no iKey {id} on the desk."))?;
+        self.revision += 1;
+        Ok(())
+    }
+
+    /// Sets how many records the unit's audit log store holds (a property of the simulated unit).
+    pub fn set_audit_capacity(&mut self, records: usize) -> Result<(), String> {
+        self.hsm.audit_mut().set_capacity(records)?;
         self.revision += 1;
         Ok(())
     }

@@ -447,22 +447,23 @@ fn lost_black_crypto_officer_key_activation_still_serves_and_policy_15_resets_it
 }
 
 #[test]
-fn lost_white_auditor_key_is_replaced_by_re_initializing_the_auditor() {
+fn a_lost_white_auditor_key_needs_a_factory_reset_before_a_new_auditor() {
     let mut s = Session::new();
     multifactor_partition(&mut s);
     s.run(&["role logout", "slot set -slot 4", "role logout"]);
     s.enter("role init -name au");
     ok(&create_keyset(&mut s, 1, &[k(5)]));
     s.enter("sim ikey lose 5");
-    // Re-initializing the Auditor replaces its credential: the HSM SO must be logged in for that.
+    // Nobody but the Auditor initializes the Auditor: without its white key, not even the HSM SO.
     let out = s.enter("role init -name au");
-    assert!(out.contains("only the HSM SO may re-initialize it"), "{out}");
+    assert!(out.contains("A lost Auditor secret needs a factory reset"), "{out}");
     s.enter("role login -name so");
     present(&mut s, 1, None);
+    fails(&s.enter("role init -name au"), "LUNA_RET_SM_OTHER_USER_LOGGED_IN");
+    ok(&s.enter("hsm factoryreset -force"));
     let out = s.enter("role init -name au");
     assert!(out.contains("attend to the PED"), "{}", s.transcript);
     ok(&create_keyset(&mut s, 1, &[k(6)]));
-    s.enter("role logout");
     s.enter("role login -name au");
     ok(&present(&mut s, 6, None));
 }

@@ -10,7 +10,14 @@ use crate::retcode::{self, LunaRet};
 impl Hsm {
     /// Whether `action` is allowed on `slot` now.
     pub(super) fn authorize(&self, slot: SlotId, action: Action) -> Result<(), LunaRet> {
+        // A full log stops everything but what lets the Auditor recover it, and the factory reset.
+        let allowed_when_full =
+            matches!(action, Action::FactoryReset | Action::InitRole(Role::Auditor) | Action::Audit(_));
+        if self.audit.full() && !allowed_when_full {
+            return Err(retcode::LOG_FULL);
+        }
         match action {
+            Action::Audit(a) => self.authorize_audit(slot, a),
             Action::InitHsm { auth } => {
                 self.require_admin_slot(slot)?;
                 self.refuse_in_stm()?;
@@ -62,15 +69,16 @@ impl Hsm {
                         self.require_role(slot, by)?;
                         self.require_partition_initialized(slot)
                     }
-                    // The Auditor initializes itself, without the HSM SO, once the HSM has an
-                    // authentication method. Re-initializing an existing Auditor (the guide's way out of a
-                    // lost white key) replaces its credential, so the HSM SO must be logged in for it.
+                    // The Auditor initializes itself, without the HSM SO (who must not be logged in), even
+                    // before the HSM is initialized: its credential then decides the authentication
+                    // method. An existing Auditor is re-initialized only by itself; a lost Auditor
+                    // secret needs a factory reset.
                     None if role == Role::Auditor => {
-                        if self.auth.is_none() {
-                            return Err(retcode::OPERATION_RESTRICTED);
+                        if self.session.role(slot) == Some(Role::So) {
+                            return Err(retcode::SM_OTHER_USER_LOGGED_IN);
                         }
-                        if self.admin_roles.get(Role::Auditor).is_some() {
-                            return self.require_role(slot, Role::So).map_err(|_| retcode::OPERATION_RESTRICTED);
+                        if self.admin_roles.get(Role::Auditor).is_some() && self.session.role(slot) != Some(role) {
+                            return Err(retcode::OPERATION_RESTRICTED);
                         }
                         Ok(())
                     }

@@ -7,6 +7,7 @@
 //! checks read.
 
 mod access;
+pub mod audit;
 pub mod event;
 mod lifecycle;
 mod partition;
@@ -23,8 +24,8 @@ pub use lifecycle::{
 pub use partition::Partition;
 pub use ped::{Button, Screen, KEYPAD};
 pub use request::{
-    Action, CryptoRngCore, Env, Frame, HsmInfo, PartitionInfo, PedStatus, PhysicalEvent, PolicyView, Request, Response,
-    SlotId, Transport, ADMIN_SLOT, PARTITION_SLOT,
+    Action, AuditAction, CryptoRngCore, Env, Frame, HsmInfo, PartitionInfo, PedStatus, PhysicalEvent, PolicyView,
+    Request, Response, SlotId, Transport, ADMIN_SLOT, PARTITION_SLOT,
 };
 pub use roles::{
     Credential, Lockout, Role, RoleInfo, RoleRecord, Verifier, AUDITOR_LOCKOUT_MS, PO_LOGIN_ATTEMPTS, SO_LOGIN_ATTEMPTS,
@@ -73,6 +74,9 @@ pub enum Purpose {
 struct Running {
     purpose: Purpose,
     ceremony: Ceremony,
+    /// The request that started it, logged when the ceremony decides its outcome.
+    #[serde(default)]
+    audit: Option<audit::Pending>,
 }
 
 /// The roles this host session has logged in, per slot. A LunaCM session's own state: not saved with the
@@ -133,6 +137,9 @@ pub struct Hsm {
     admin: Option<Admin>,
     /// A message left on the idle screen by the last ceremony.
     flash: Option<String>,
+    /// Audit logging: the log, its secret, the Auditor's configuration and the HSM's clock.
+    #[serde(default)]
+    audit: audit::Audit,
     #[serde(skip)]
     session: Session,
 }
@@ -159,6 +166,7 @@ impl Hsm {
             ped_outcome: None,
             admin: None,
             flash: None,
+            audit: audit::Audit::default(),
             session: Session::default(),
         };
         let (mut stm, rus) = Stm::enter(rng);
@@ -287,6 +295,7 @@ impl Hsm {
     /// ceremony the host was waiting for is abandoned.
     pub fn close_session(&mut self) {
         self.session = Session { logins: BTreeMap::new(), generation: self.generation };
+        self.audit.new_session();
         if self.running.take().is_some() {
             self.flash = Some("Operation cancelled: the host closed its session.".into());
         }
@@ -405,7 +414,7 @@ impl Hsm {
         if let Some(mut running) = self.running.take() {
             match running.ceremony.tick(now_ms) {
                 Progress::Waiting => self.running = Some(running),
-                Progress::Failed(f) => self.ceremony_failed(running.purpose, f, now_ms),
+                Progress::Failed(f) => self.ceremony_failed(running, f, now_ms),
                 Progress::Done(_) => {}
             }
         }
@@ -416,19 +425,24 @@ impl Hsm {
         match progress {
             Progress::Waiting => self.running = Some(running),
             Progress::Done(created) => {
+                let pending = running.audit.clone();
                 let result = self.ceremony_done(running.purpose, created, env);
+                if let Some(p) = pending {
+                    self.log(p, result.err(), env.now_ms, Some(&mut *env.rng));
+                }
                 self.flash = Some(match result {
                     Ok(()) => "Operation completed.".into(),
                     Err(code) => format!("Operation failed: {}.", code.name),
                 });
                 self.ped_outcome = Some(result);
             }
-            Progress::Failed(f) => self.ceremony_failed(running.purpose, f, env.now_ms),
+            Progress::Failed(f) => self.ceremony_failed(running, f, env.now_ms),
         }
     }
 
     /// A ceremony failed: count a failed authentication where the guide says it counts.
-    fn ceremony_failed(&mut self, purpose: Purpose, f: ped::Failure, now_ms: u64) {
+    fn ceremony_failed(&mut self, running: Running, f: ped::Failure, now_ms: u64) {
+        let Running { purpose, audit, .. } = running;
         self.flash = Some(f.message.clone());
         let counted = match (&purpose, f.counted) {
             (Purpose::Login { slot, role } | Purpose::ChangeCredential { slot, role }, true) => {
@@ -444,7 +458,11 @@ impl Hsm {
         if f.code == retcode::SO_LOGIN_FAILURE_THRESHOLD || counted == Some(retcode::SO_LOGIN_FAILURE_THRESHOLD) {
             self.flash = Some("Too many failed HSM SO logins: the HSM is zeroized.".into());
         }
-        self.ped_outcome = Some(Err(counted.unwrap_or(f.code)));
+        let code = counted.unwrap_or(f.code);
+        self.ped_outcome = Some(Err(code));
+        if let Some(p) = audit {
+            self.log(p, Some(code), now_ms, None);
+        }
     }
 
     /// A ceremony presented and created every keyset it asked for: apply what it was for.
@@ -509,7 +527,7 @@ impl Hsm {
         // HSM policy 37 (Allow MofN) off: every new keyset is 1 of 1.
         let m_of_n = self.policies.get(37) != Some(0);
         let ceremony = Ceremony::start(title, first, steps.collect(), now_ms, m_of_n);
-        self.running = Some(Running { purpose, ceremony });
+        self.running = Some(Running { purpose, ceremony, audit: None });
         Ok(Response::Ped(PedStatus::Pending))
     }
 
@@ -535,14 +553,38 @@ impl Hsm {
         }
     }
 
-    /// Carries out one request from the host, addressed to a slot.
+    /// Carries out one request from the host, addressed to a slot, and logs it as the Auditor's event
+    /// mask says.
     pub fn handle(&mut self, frame: Frame, env: &mut Env<'_>) -> Result<Response, LunaRet> {
         self.tick(env.now_ms);
         let Frame { slot, request } = frame;
         // Any slot the host names must exist, whatever it asks.
         self.roles(slot)?;
+        let op = audit::Op::of(&request);
+        self.refuse_when_log_full(op)?;
+        let pending = op.map(|op| audit::Pending {
+            op,
+            slot,
+            role: match &request {
+                Request::Login { role, .. } => Some(*role),
+                _ => self.session.role(slot),
+            },
+            detail: audit::detail_of(&request),
+        });
+        let result = self.dispatch(slot, request, env);
+        if let Some(p) = pending {
+            self.log_outcome(p, &result, env.now_ms, Some(&mut *env.rng));
+        }
+        result
+    }
+
+    fn dispatch(&mut self, slot: SlotId, request: Request, env: &mut Env<'_>) -> Result<Response, LunaRet> {
         match request {
-            Request::GetInfo => Ok(Response::Info(self.info())),
+            Request::GetInfo => {
+                let mut info = self.info();
+                info.hsm_time_ms = self.audit.time(&self.serial.clone(), env.now_ms);
+                Ok(Response::Info(info))
+            }
             Request::PedPoll => self.ped_poll(),
             Request::Authorize(action) => self.authorize(slot, action).map(|_| Response::Done),
             Request::Login { role, password } => self.login(slot, role, password, env),
@@ -574,6 +616,17 @@ impl Hsm {
             Request::InitPartition { label, so_password, domain, current_password, policies } => {
                 self.init_partition(slot, label, so_password, domain, current_password, policies, env)
             }
+            Request::SetAuditDomain { domain } => self.set_audit_domain(slot, &domain),
+            Request::AuditConfig(change) => self.audit_config(slot, change),
+            Request::AuditStatus => self.audit_status(slot, env.now_ms),
+            Request::AuditTimeSync => self.audit_time(slot, true, env.now_ms),
+            Request::AuditTimeGet => self.audit_time(slot, false, env.now_ms),
+            Request::AuditLogMessage { text } => self.audit_log_message(slot, &text),
+            Request::AuditExportSecret => self.audit_export(slot, env),
+            Request::AuditImportSecret { wrapped } => self.audit_import(slot, &wrapped),
+            Request::AuditVerify { serial, lines, following } => {
+                self.audit_verify(slot, &serial, &lines, following.as_deref())
+            }
         }
     }
 
@@ -599,6 +652,7 @@ impl Hsm {
             so_failed_logins: self.admin_roles.get(Role::So).map_or(0, |r| r.failures),
             rpv_initialized: self.rpv.is_some(),
             auditor_initialized: self.admin_roles.get(Role::Auditor).is_some(),
+            hsm_time_ms: 0,
             partition: self.partition().map(|p| {
                 let roles = self.role_list(p.slot()).into_iter().filter(|r| r.initialized).collect();
                 p.info(self.session.role(p.slot()), roles)

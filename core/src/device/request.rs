@@ -4,6 +4,7 @@
 //! data or a return code. Everything that crosses it is a plain serde value, so the in-process device of
 //! today and a WebUSB link tomorrow carry the same frames.
 
+use super::audit::{AuditStatus, Config as AuditConfig, ConfigChange, Report};
 use super::policy::Policies;
 use super::roles::{Role, RoleInfo};
 use super::{AuthMethod, HsmStatus};
@@ -103,6 +104,46 @@ pub enum Request {
         current_password: Option<String>,
         policies: Option<Policies>,
     },
+    /// Set the Auditor's domain (`role setdomain`, password HSMs).
+    SetAuditDomain { domain: String },
+    /// Change the audit configuration (`audit config`); with nothing to change, show it.
+    AuditConfig(ConfigChange),
+    /// How audit logging stands (`audit status`).
+    AuditStatus,
+    /// Set the HSM's clock to the host's (`audit time sync`).
+    AuditTimeSync,
+    /// Read the HSM's clock (`audit time get`).
+    AuditTimeGet,
+    /// Write a message to the log (`audit logmsg`).
+    AuditLogMessage { text: String },
+    /// The log secret wrapped under the Auditor's domain key (`audit export`).
+    AuditExportSecret,
+    /// Import a wrapped log secret for verification (`audit import`).
+    AuditImportSecret { wrapped: String },
+    /// Verify record lines of a log file from the HSM with `serial`, given the first record of the host's
+    /// next file of that HSM, if any (`audit verify`).
+    AuditVerify { serial: String, lines: Vec<String>, following: Option<String> },
+}
+
+/// What an `audit` command (or `role setdomain`) asks of the HSM, for [`Action::Audit`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AuditAction {
+    /// Read the status, configuration or time.
+    Status,
+    /// Change the configuration.
+    Configure,
+    /// Set the HSM's clock.
+    SyncTime,
+    /// Write a message to the log.
+    LogMessage,
+    /// Export the wrapped log secret.
+    Export,
+    /// Import a wrapped log secret.
+    Import,
+    /// Verify log records.
+    Verify,
+    /// Set the Auditor's domain.
+    SetDomain,
 }
 
 /// An action LunaCM asks about with [`Request::Authorize`] before gathering its inputs.
@@ -134,6 +175,8 @@ pub enum Action {
     StmRecover,
     /// `ped vector init`.
     InitRpv,
+    /// An `audit` command or `role setdomain`.
+    Audit(AuditAction),
 }
 
 /// The HSM's answer to a [`Request`] that succeeded.
@@ -163,6 +206,16 @@ pub enum Response {
     PartitionCreated { slot: SlotId },
     /// Answer to [`Request::ListObjects`]: how many objects the role can see.
     Objects { count: u32 },
+    /// Answer to [`Request::AuditConfig`]: the configuration now.
+    AuditConfig(AuditConfig),
+    /// Answer to [`Request::AuditStatus`].
+    AuditStatus(Box<AuditStatus>),
+    /// Answer to the `audit time` requests: the HSM's and the host's clocks, ms since the epoch.
+    AuditTime { hsm_ms: u64, host_ms: u64 },
+    /// Answer to [`Request::AuditExportSecret`]: the text of a `.lws` file.
+    WrappedSecret(String),
+    /// Answer to [`Request::AuditVerify`].
+    Verified(Box<Report>),
 }
 
 /// How an iKey ceremony stands.
@@ -212,6 +265,9 @@ pub struct HsmInfo {
     pub auditor_initialized: bool,
     /// The application partition, once created.
     pub partition: Option<PartitionInfo>,
+    /// The HSM's clock, ms since the epoch, as the firmware last read it.
+    #[serde(default)]
+    pub hsm_time_ms: u64,
 }
 
 /// What the application partition reports about itself.

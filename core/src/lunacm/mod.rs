@@ -326,7 +326,9 @@ impl Console {
             let msg = format!("unknown command '{}'. Type 'help' for the list of commands.", words.join(" "));
             return (String::new(), Some(Stop::Syntax(msg)));
         };
-        let args = match Args::parse(rest, cmd.options) {
+        let parsed =
+            if cmd.keywords() { Args::parse_keywords(rest, cmd.options) } else { Args::parse(rest, cmd.options) };
+        let args = match parsed {
             Ok(a) => a,
             Err(e) => return (String::new(), Some(Stop::Syntax(format!("{e}\n\n{}", commands::usage(cmd))))),
         };

@@ -91,6 +91,26 @@ impl Args {
         Ok(args)
     }
 
+    /// Reads a command's parameters given as bare keywords (`audit config evmask all`), as the `audit`
+    /// commands take them; a leading `-` is accepted too.
+    pub fn parse_keywords(words: &[String], specs: &[OptSpec]) -> Result<Args, String> {
+        let mut dashed = Vec::with_capacity(words.len());
+        let mut value_next = false;
+        for w in words {
+            if value_next {
+                // A keyword's value stays as typed.
+                dashed.push(w.clone());
+                value_next = false;
+                continue;
+            }
+            let name = w.trim_start_matches('-').to_ascii_lowercase();
+            value_next = specs.iter().any(|s| (s.name == name || s.short == name) && s.value.is_some());
+            dashed.push(format!("-{}", w.trim_start_matches('-')));
+        }
+        Args::parse(&dashed, specs)
+            .map_err(|e| e.replace("'-", "'").replace("Option -", "Parameter ").replace(": -", ": "))
+    }
+
     /// True when the flag or option was given.
     pub fn has(&self, name: &str) -> bool {
         self.values.contains_key(name)

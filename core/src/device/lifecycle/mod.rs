@@ -176,6 +176,7 @@ impl Hsm {
         // Beyond zeroize: the authentication method, the Auditor, the policies and the RPV.
         self.auth = None;
         self.admin_roles.remove(Role::Auditor);
+        self.audit.factory_reset();
         self.policies = Policies::hsm_defaults();
         self.rpv = None;
         self.emit(now_ms, Event::FactoryReset);

@@ -30,6 +30,10 @@ pub struct KeysetRecord {
     /// Splits made.
     pub n: u8,
     verifier: Verifier,
+    /// For the Auditor's white keyset: the audit domain key it carries, the same on every HSM that uses
+    /// the keyset, so that they verify each other's logs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_kcv: Option<crate::device::audit::Bytes32>,
 }
 
 impl KeysetRecord {
@@ -41,7 +45,9 @@ impl KeysetRecord {
         secret: &[u8],
         rng: &mut dyn CryptoRngCore,
     ) -> KeysetRecord {
-        KeysetRecord { kind, keyset, m, n, verifier: Verifier::new(secret, rng) }
+        let audit_kcv = (kind == SecretKind::Auditor)
+            .then(|| crate::device::audit::Bytes32(crate::device::audit::secret::kcv_from_ikey(secret)));
+        KeysetRecord { kind, keyset, m, n, verifier: Verifier::new(secret, rng), audit_kcv }
     }
 
     /// Bytes that identify the record, for state digests.

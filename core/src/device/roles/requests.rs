@@ -200,8 +200,11 @@ impl Hsm {
         reset: bool,
         env: &mut Env<'_>,
     ) -> Result<Response, LunaRet> {
-        match self.auth {
-            Some(AuthMethod::Multifactor) => {
+        // Only the Auditor can be initialized before the HSM: a password then makes it a password HSM.
+        let method =
+            self.auth.unwrap_or(if password.is_some() { AuthMethod::Password } else { AuthMethod::Multifactor });
+        match method {
+            AuthMethod::Multifactor => {
                 if password.is_some() {
                     // Multifactor HSMs take the credential from iKeys: a password is an error.
                     return Err(retcode::ARGUMENTS_BAD);
@@ -211,7 +214,7 @@ impl Hsm {
                 let steps = vec![Step::Create(role.secret_kind())];
                 self.start_ceremony(Purpose::SetCredential { slot, role, reset }, steps, &title, env.now_ms)
             }
-            _ => {
+            AuthMethod::Password => {
                 let pw = password.ok_or(retcode::ARGUMENTS_BAD)?;
                 check_password(&pw).map_err(|e| e.code)?;
                 let credential = Credential::Password(Verifier::new(pw.as_bytes(), env.rng));
@@ -231,6 +234,14 @@ impl Hsm {
         now_ms: u64,
     ) -> Result<(), LunaRet> {
         let must_change = self.must_change(role);
+        if role == Role::Auditor {
+            // A new Auditor has no domain on a password HSM until `role setdomain`; on a multifactor HSM
+            // its domain is the white iKey's.
+            let kcv = credential.keyset().and_then(|k| k.audit_kcv);
+            self.audit.auditor_initialized(kcv.map(|k| k.0));
+            let method = if credential.keyset().is_some() { AuthMethod::Multifactor } else { AuthMethod::Password };
+            self.auth.get_or_insert(method);
+        }
         let table = self.roles_mut(slot)?;
         let challenge = table.get(role).and_then(|r| r.challenge.clone()).filter(|_| reset);
         let mut record = RoleRecord::new(credential, must_change);

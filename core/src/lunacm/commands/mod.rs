@@ -1,5 +1,6 @@
 //! The LunaCM commands the simulator knows, one file per command group.
 
+mod audit;
 mod hsm;
 mod partition;
 mod ped;
@@ -31,6 +32,14 @@ pub struct Command {
     pub options: &'static [OptSpec],
     /// The command itself.
     pub run: fn(&mut Ctx<'_>) -> Result<(), Stop>,
+}
+
+impl Command {
+    /// Whether the command takes its parameters as bare keywords (`audit config evmask all`), as LunaCM's
+    /// `audit` commands do, rather than as `-options`.
+    pub fn keywords(&self) -> bool {
+        self.group == "audit" || self.name == "audit"
+    }
 }
 
 /// Every command, in the order `help` lists them.
@@ -68,9 +77,18 @@ pub const COMMANDS: &[Command] = &[
     role::DEACTIVATE,
     role::SHOW,
     role::LIST,
+    role::SETDOMAIN,
     ped::VECTOR_INIT,
     stm::TRANSPORT,
     stm::RECOVER,
+    audit::CONFIG,
+    audit::STATUS,
+    audit::TIME,
+    audit::LOGMSG,
+    audit::EXPORT,
+    audit::IMPORT,
+    audit::VERIFY,
+    audit::AUDIT,
 ];
 
 /// Finds the command a line names (group and command, full or short names, any case) and returns it
@@ -104,14 +122,15 @@ pub fn find(words: &[String]) -> Option<(&'static Command, &[String])> {
 pub fn usage(c: &Command) -> String {
     let full = if c.group.is_empty() { c.name.to_string() } else { format!("{} {}", c.group, c.name) };
     let mut s = format!("{INDENT}Syntax: {full}");
+    let dash = if c.keywords() { "" } else { "-" };
     for o in c.options {
         match o.value {
-            Some(v) => s.push_str(&format!(" [-{} <{v}>]", o.name)),
-            None => s.push_str(&format!(" [-{}]", o.name)),
+            Some(v) => s.push_str(&format!(" [{dash}{} <{v}>]", o.name)),
+            None => s.push_str(&format!(" [{dash}{}]", o.name)),
         }
     }
     for o in c.options {
-        s.push_str(&format!("\n{INDENT}  -{:<20} -{:<6} {}", o.name, o.short, o.help));
+        s.push_str(&format!("\n{INDENT}  {dash}{:<20} {dash}{:<6} {}", o.name, o.short, o.help));
     }
     s
 }
@@ -159,10 +178,12 @@ fn versions_and_times(ctx: &mut Ctx<'_>, info: &HsmInfo) {
     ctx.line(&format!("Firmware Version -> {}", info.firmware));
     ctx.line(&format!("Bootloader Version -> {}", info.bootloader));
     ctx.line("System Times:");
-    let now = super::format::http_date(ctx.now_ms);
-    ctx.line(&format!("        HSM : {now}"));
-    ctx.line(&format!("        Host : {now}"));
-    ctx.line("        Difference: 0 sec");
+    // The HSM's own clock drifts from the host's until the Auditor synchronizes it ('audit time sync').
+    let (hsm, host) = (info.hsm_time_ms, ctx.now_ms);
+    ctx.line(&format!("        HSM : {}", super::format::http_date(hsm)));
+    ctx.line(&format!("        Host : {}", super::format::http_date(host)));
+    let diff = (hsm as i128 - host as i128) / 1000;
+    ctx.line(&format!("        Difference: {diff} sec"));
 }
 
 /// A device answer of the wrong kind: a transport fault, reported as the device error it would be.
@@ -235,6 +256,21 @@ pub fn explain(code: LunaRet) -> Option<String> {
         }
         c if c == retcode::CHALLENGE_REQUIRES_PED => "Activation applies to multifactor (iKey) partitions only.",
         c if c == retcode::OPERATION_ACTIVE => "An iKey operation is already in progress on the touchscreen.",
+        c if c == retcode::LOG_FULL => {
+            "The HSM's audit log store is full: every operation stops until the Auditor logs in and configures a log path ('audit config path <dir>'), which moves the records to the host."
+        }
+        c if c == retcode::LOG_NO_KCV => {
+            "The Auditor has no domain yet: set it first ('role setdomain -name au'), as password HSMs require."
+        }
+        c if c == retcode::LOG_AUDIT_NOT_INITIALIZED => {
+            "There is no Auditor on this HSM, or no log secret to use: 'role init -name au' first."
+        }
+        c if c == retcode::KCV_PARAMETER_ALREADY_EXISTS => {
+            "The Auditor's domain is set already (on a multifactor HSM it is the white iKey's): re-initialize the Auditor to change it."
+        }
+        c if c == retcode::SM_OTHER_USER_LOGGED_IN => {
+            "Another role is logged in on this slot: the HSM SO must log out before the Auditor is initialized."
+        }
         _ => return None,
     };
     Some(text.to_string())

@@ -111,6 +111,19 @@ pub const DEACTIVATE: Command = Command {
     run: deactivate,
 };
 
+pub const SETDOMAIN: Command = Command {
+    group: "role",
+    group_short: "ro",
+    name: "setdomain",
+    short: "sd",
+    summary: "Set the Auditor's domain (password HSMs; logged in as au)",
+    options: &[
+        NAME,
+        OptSpec { name: "domain", short: "d", value: Some("domain"), help: "Audit domain (prompted if omitted)" },
+    ],
+    run: setdomain,
+};
+
 pub const SHOW: Command = Command {
     group: "role",
     group_short: "ro",
@@ -271,14 +284,24 @@ fn init(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
         (Stop::Fail(code, _), None) if code == retcode::OPERATION_RESTRICTED => Stop::Fail(
             code,
             Some(
-                "The Auditor is initialized already: only the HSM SO may re-initialize it ('role login -name so' first). A never-initialized HSM has no Auditor either."
+                "The Auditor is initialized already: only the Auditor, logged in, may re-initialize it. A lost Auditor secret needs a factory reset ('hsm factoryreset')."
                     .into(),
             ),
+        ),
+        (Stop::Fail(code, _), None) if code == retcode::SM_OTHER_USER_LOGGED_IN => Stop::Fail(
+            code,
+            Some("The Auditor is created without the HSM SO: 'role logout' first.".into()),
         ),
         (e, _) => explain_role(e, role),
     })?;
     let info = super::info(ctx)?;
-    if info.auth == Some(crate::device::AuthMethod::Multifactor) {
+    // Before the HSM is initialized, only the Auditor can be: without -password it takes the white iKey,
+    // and the HSM becomes a multifactor HSM.
+    let multifactor = match info.auth {
+        Some(auth) => auth == crate::device::AuthMethod::Multifactor,
+        None => !ctx.args.has("password"),
+    };
+    if multifactor {
         if ctx.args.has("password") {
             return Err(Stop::Syntax(
                 "On a multifactor HSM the role's secret is created on iKeys: -password does not apply.".into(),
@@ -295,6 +318,35 @@ fn init(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
     )?;
     crate::device::check_password(&password)?;
     ctx.call(Request::InitRole { role, password: Some(password) }).map_err(|e| explain_role(e, role))?;
+    Ok(())
+}
+
+fn setdomain(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
+    let (_, role) = role_arg(ctx, "role setdomain")?;
+    if role != Role::Auditor {
+        return Err(Stop::Fail(
+            retcode::USER_TYPE_INVALID,
+            Some("role setdomain sets the Auditor's domain: 'role setdomain -name au'.".into()),
+        ));
+    }
+    super::require_admin_slot(ctx)?;
+    authorize(ctx, Action::Audit(crate::device::AuditAction::SetDomain)).map_err(|e| match e {
+        Stop::Fail(code, _) if code == retcode::USER_NOT_LOGGED_IN => {
+            Stop::Fail(code, Some("The Auditor sets its own domain: 'role login -name au' first.".into()))
+        }
+        e => e,
+    })?;
+    let domain = super::secret(
+        ctx,
+        ctx.args.value("domain").map(str::to_string),
+        "Enter the domain name: ",
+        "Re-enter the domain name: ",
+        "domain names",
+    )?;
+    crate::device::check_domain(&domain)?;
+    ctx.call(Request::SetAuditDomain { domain })?;
+    ctx.line("");
+    ctx.line("The Auditor's domain is set. HSMs whose Auditors share it can verify each other's logs.");
     Ok(())
 }
 
