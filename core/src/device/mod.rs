@@ -624,8 +624,8 @@ impl Hsm {
             Request::AuditLogMessage { text } => self.audit_log_message(slot, &text),
             Request::AuditExportSecret => self.audit_export(slot, env),
             Request::AuditImportSecret { wrapped } => self.audit_import(slot, &wrapped),
-            Request::AuditVerify { serial, lines, following } => {
-                self.audit_verify(slot, &serial, &lines, following.as_deref())
+            Request::AuditVerify { file, serial, lines, following } => {
+                self.audit_verify(slot, file, &serial, &lines, following.as_deref())
             }
         }
     }

@@ -120,9 +120,9 @@ pub enum Request {
     AuditExportSecret,
     /// Import a wrapped log secret for verification (`audit import`).
     AuditImportSecret { wrapped: String },
-    /// Verify record lines of a log file from the HSM with `serial`, given the first record of the host's
-    /// next file of that HSM, if any (`audit verify`).
-    AuditVerify { serial: String, lines: Vec<String>, following: Option<String> },
+    /// Verify the record lines of host file `file`, from the HSM with `serial`, given the first record of
+    /// the host's next file of that HSM, if any (`audit verify`).
+    AuditVerify { file: String, serial: String, lines: Vec<String>, following: Option<String> },
 }
 
 /// What an `audit` command (or `role setdomain`) asks of the HSM, for [`Action::Audit`].

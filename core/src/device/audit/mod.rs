@@ -15,7 +15,7 @@ pub mod verify;
 
 pub use clock::Rtc;
 pub use config::{Category, Config, ConfigChange, EvMask, Interval};
-pub use record::{Record, LINE_LEN};
+pub use record::{parse_line, ParsedLine, Record, RecordView, LINE_LEN};
 pub use requests::{AuditStatus, MESSAGE_MAX};
 pub use verify::{After, Failure, Report, Tamper};
 
@@ -98,6 +98,9 @@ pub struct Audit {
     lost: u64,
     /// Host sessions opened so far: the "who" of a record.
     session: u32,
+    /// The last file verified and what verification found, for the audit panel's marks.
+    #[serde(default)]
+    last_verified: Option<(String, Report)>,
 }
 
 impl Default for Audit {
@@ -115,6 +118,7 @@ impl Default for Audit {
             active: None,
             lost: 0,
             session: 1,
+            last_verified: None,
         }
     }
 }
@@ -364,6 +368,11 @@ impl Audit {
     /// The Auditor's configuration.
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The last file `audit verify` checked on this HSM, with what it found.
+    pub fn last_verified(&self) -> Option<(&str, &Report)> {
+        self.last_verified.as_ref().map(|(f, r)| (f.as_str(), r))
     }
 
     /// A new host session begins (a LunaCM start).

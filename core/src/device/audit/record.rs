@@ -154,6 +154,46 @@ impl ParsedLine {
     }
 }
 
+/// A record as the audit panel lists it: when, who, what, result and category.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordView {
+    /// Sequence number.
+    pub seq: u64,
+    /// Timestamp as written.
+    pub time: String,
+    /// Who: the session, the partition and the role ID, as the text gives them.
+    pub who: String,
+    /// What: the HSM event name.
+    pub what: String,
+    /// The result: the return code's name.
+    pub result: String,
+    /// More, if the record says more.
+    pub detail: String,
+    /// The event's category, from the raw data.
+    pub category: Option<Category>,
+}
+
+impl ParsedLine {
+    /// The record's parts, read from its text and raw data.
+    pub fn view(&self) -> RecordView {
+        let (who, rest) = self.text.split_once(" operation ").unwrap_or(("", &self.text));
+        let (what, rest) = rest.split_once(" returned ").unwrap_or((rest, ""));
+        let (result, detail) = match rest.split_once(')') {
+            Some((code, detail)) => (format!("{code})"), detail.trim().to_string()),
+            None => (rest.to_string(), String::new()),
+        };
+        RecordView {
+            seq: self.seq,
+            time: self.timestamp.clone(),
+            who: who.to_string(),
+            what: what.to_string(),
+            result,
+            detail,
+            category: Category::ALL.into_iter().find(|c| *c as u8 == self.raw[10]),
+        }
+    }
+}
+
 /// Reads one record line (without its newline). Says what is wrong with a line that is not one.
 pub fn parse_line(line: &str) -> Result<ParsedLine, String> {
     let line = line.strip_suffix('\r').unwrap_or(line);
@@ -291,6 +331,10 @@ mod tests {
         assert_eq!(p.raw, r.raw);
         assert_eq!(p.raw_seq(), 38);
         assert_eq!(p.message, r.message());
+        let v = p.view();
+        assert_eq!(v.who, "session 1 Access 2147483651:1 partition admin role 8");
+        assert_eq!((v.what.as_str(), v.result.as_str()), ("LUNA_LOGIN", "LUNA_RET_OK(0x00000000)"));
+        assert_eq!(v.category, Some(Category::Access));
         let secret = [7u8; 32];
         assert_eq!(p.hmac(&secret), r.hmac(&secret));
     }

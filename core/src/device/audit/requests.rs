@@ -152,6 +152,7 @@ impl Hsm {
     pub(in crate::device) fn audit_verify(
         &mut self,
         slot: SlotId,
+        file: String,
         serial: &str,
         lines: &[String],
         following: Option<&str>,
@@ -171,6 +172,7 @@ impl Hsm {
         };
         let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
         let report: Report = verify(&lines, &secret.0, &after);
+        self.audit.last_verified = Some((file, report.clone()));
         Ok(Response::Verified(Box::new(report)))
     }
 

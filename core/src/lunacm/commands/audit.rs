@@ -447,10 +447,11 @@ fn verify(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
             .and_then(|(_, t)| t.lines().find(|l| !l.trim().is_empty()).map(str::to_string))
     });
     let lines: Vec<String> = text.lines().map(str::to_string).collect();
-    let report: Report = match ctx.call(Request::AuditVerify { serial: serial.clone(), lines, following })? {
-        Response::Verified(r) => *r,
-        other => return Err(unexpected(other)),
-    };
+    let report: Report =
+        match ctx.call(Request::AuditVerify { file: path.clone(), serial: serial.clone(), lines, following })? {
+            Response::Verified(r) => *r,
+            other => return Err(unexpected(other)),
+        };
     ctx.line("");
     ctx.line(&format!("Log file being verified: {path}"));
     let from = if serial.is_empty() {
