@@ -10,11 +10,13 @@
 //! - [`lunacm`]: the host tool. Text in, requests to the device through a [`device::Transport`], text out.
 //! - [`sim`]: commands on the simulated world itself (clock, reset), shared by every front end.
 //! - [`host`]: the host computer's files (policy templates), which LunaCM reads and writes.
+//! - [`hub`]: the host's link to every unit plugged in, numbering their slots in one sequence.
 //! - [`World`]: everything that persists, as one serializable value.
 
 pub mod crypto;
 pub mod device;
 pub mod host;
+pub mod hub;
 pub mod ikey;
 pub mod labs;
 pub mod lunacm;
