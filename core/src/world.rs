@@ -187,7 +187,7 @@ impl World {
     pub fn start_session(&mut self) -> String {
         self.console.reset();
         self.hsm.close_session();
-        format!("{}{PROMPT}", lunacm::banner(self.console.slot(), &self.hsm.info()))
+        format!("{}{PROMPT}", lunacm::banner(self.console.slot(), &[(ADMIN_SLOT, self.hsm.info())]))
     }
 
     /// Takes over `newer`, a later state of this world that another tab saved, keeping this tab's
