@@ -25,7 +25,7 @@ pub mod retcode;
 pub mod sim;
 mod world;
 
-pub use world::{IKeyView, LoadError, Settings, Shipment, World, SCHEMA_VERSION};
+pub use world::{IKeyView, LoadError, Settings, Shipment, UnitView, World, SCHEMA_VERSION, UNITS_MAX};
 
 // The unit tests also run as wasm in headless Chromium (`wasm-pack test --headless --chrome`).
 #[cfg(all(test, target_arch = "wasm32"))]
