@@ -579,6 +579,21 @@ impl World {
         Ok(())
     }
 
+    /// Whether an iKey ceremony runs on any unit.
+    pub fn ceremony_running(&self) -> bool {
+        self.units().any(Hsm::ceremony_running)
+    }
+
+    /// The roles this LunaCM session has logged in, by host slot: unit by unit, the admin slot first.
+    pub fn logins(&self) -> Vec<(SlotId, crate::device::Role)> {
+        let mut logins = Vec::new();
+        for (i, hsm) in self.units().enumerate() {
+            let local = std::iter::once(crate::device::ADMIN_SLOT).chain(hsm.partition().map(|p| p.slot()));
+            logins.extend(local.filter_map(|slot| hsm.logged_in(slot).map(|role| (hub::to_host(i, slot), role))));
+        }
+        logins
+    }
+
     /// Every unit, unit 1 first.
     fn units(&self) -> impl Iterator<Item = &Hsm> {
         std::iter::once(&self.hsm).chain(self.more.iter().map(|u| &u.hsm))

@@ -3,6 +3,7 @@
 mod common;
 
 use common::{create_keyset, k, ok, Session, NOW};
+use hsm_core::device::Role;
 use hsm_core::{World, UNITS_MAX};
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -98,8 +99,9 @@ fn a_second_unit_is_recovered_and_initialized_through_its_own_slots() {
     ok(&s.enter("slot set -slot 5"));
     let out = s.enter("partition showinfo");
     assert!(out.contains("Slot Id -> 5") && out.contains("HSM Serial Number -> ") && out.contains(&serial2), "{out}");
-    // Unit 1's SO is not logged in: logins are per unit.
+    // Unit 1's SO is not logged in: logins are per unit, and listed by host slot.
     assert_eq!(s.world.hsm().logged_in(hsm_core::device::ADMIN_SLOT), None);
+    assert_eq!(s.world.logins(), [(6, Role::So)]);
 
     let out = s.enter("sim unit list");
     assert!(out.contains("\"second\"") && out.contains("slots 5, 6"), "{out}");
@@ -226,6 +228,7 @@ fn the_ceremony_of_the_current_slots_unit_ends_whichever_unit_is_in_front() {
     let out = s.run(&["hsm init -label pedTwo -iped", "proceed"]);
     assert!(out.contains("Please attend to the PED."), "{out}");
     assert!(s.world.unit(2).unwrap().ceremony_running() && !s.world.hsm().ceremony_running());
+    assert!(s.world.ceremony_running(), "a ceremony runs on some unit");
     // Unit 1 is in front: its touchscreen shows no ceremony, and LunaCM keeps waiting for unit 2's.
     let out = s.enter("sim screen");
     assert!(out.contains("[touchscreen of unit 1] Luna USB HSM 7"), "{out}");
@@ -240,7 +243,7 @@ fn the_ceremony_of_the_current_slots_unit_ends_whichever_unit_is_in_front() {
     s.enter("sim unit use 2");
     let out = create_keyset(&mut s, 1, &[k(1)]) + &create_keyset(&mut s, 1, &[k(2)]);
     ok(&out);
-    assert!(!s.world.waiting_for_ped());
+    assert!(!s.world.waiting_for_ped() && !s.world.ceremony_running());
     assert_eq!(s.world.unit(2).unwrap().label(), "pedTwo");
     assert!(s.world.hsm().zeroized(), "unit 1 is untouched");
     // iKey 3 goes into unit 2's port; with unit 1 in front, its own port is free and iKey 3 stays put.
@@ -259,4 +262,21 @@ fn the_ceremony_of_the_current_slots_unit_ends_whichever_unit_is_in_front() {
     let out = s.enter("sim power cycle 1");
     assert!(out.contains("The HSM was disconnected: the command was abandoned."), "{out}");
     assert!(!s.world.waiting_for_ped());
+}
+
+#[test]
+fn logins_are_per_unit_and_quitting_lunacm_ends_them_all() {
+    let mut s = two_units();
+    let rus2 = s.world.unit_shipment(2).unwrap().random_user_string.clone();
+    ok(&s.run(&["role login -name so", "userpin1"]));
+    s.run(&["slot set -slot 6", &format!("stm recover -r {rus2}"), "proceed"]);
+    s.run(&["hsm init -label second -ipwd -password userpin2 -domain d2 -force"]);
+    ok(&s.last);
+    assert_eq!(s.world.logins(), [(4, Role::So)], "unit 2's init ends no login of unit 1");
+    ok(&s.run(&["role login -name so -password userpin2"]));
+    assert_eq!(s.world.logins(), [(4, Role::So), (6, Role::So)]);
+    assert!(s.enter("sim unit list").contains("\"second\""));
+    s.enter("exit");
+    assert_eq!(s.world.logins(), []);
+    assert_eq!(s.world.current_slot(), 4, "LunaCM starts again on unit 1's admin slot");
 }
