@@ -10,12 +10,14 @@
 //! - [`lunacm`]: the host tool. Text in, requests to the device through a [`device::Transport`], text out.
 //! - [`sim`]: commands on the simulated world itself (clock, reset), shared by every front end.
 //! - [`host`]: the host computer's files (policy templates), which LunaCM reads and writes.
+//! - [`hub`]: the host's link to every unit plugged in, numbering their slots in one sequence.
 //! - [`World`]: everything that persists, as one serializable value.
 
 mod calendar;
 pub mod crypto;
 pub mod device;
 pub mod host;
+pub mod hub;
 pub mod ikey;
 pub mod labs;
 pub mod lunacm;
@@ -24,7 +26,7 @@ pub mod retcode;
 pub mod sim;
 mod world;
 
-pub use world::{IKeyView, LoadError, Settings, Shipment, World, SCHEMA_VERSION};
+pub use world::{IKeyView, LoadError, Settings, Shipment, UnitView, World, SCHEMA_VERSION, UNITS_MAX};
 
 // The unit tests also run as wasm in headless Chromium (`wasm-pack test --headless --chrome`).
 #[cfg(all(test, target_arch = "wasm32"))]

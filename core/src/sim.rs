@@ -6,12 +6,12 @@
 use crate::device::{Button, Screen, KEYPAD};
 use crate::ikey::Color;
 use crate::lunacm::{http_date, INDENT};
-use crate::World;
+use crate::{Shipment, World};
 
 const HELP: &[(&str, &str)] = &[
     ("sim help", "List the sim commands"),
-    ("sim email", "The new unit's e-mail with its STM strings"),
-    ("sim screen", "Show the touchscreen"),
+    ("sim email", "The e-mail with the STM strings of the unit in front"),
+    ("sim screen", "Show the touchscreen of the unit in front"),
     ("sim ikeys", "List the iKeys on the desk and in the port"),
     ("sim ikey new [count]", "Put blank iKeys on the desk"),
     ("sim ikey sticker <id> <colour> [text]", "Write on a key's sticker (colour or none)"),
@@ -22,8 +22,11 @@ const HELP: &[(&str, &str)] = &[
     ("sim keypad <digits>", "Tap digits on the touchscreen keypad"),
     ("sim clock", "Show the simulated time"),
     ("sim clock advance <seconds>", "Move the simulated clock forward"),
-    ("sim power cycle <seconds>", "Unplug the unit for that long, then plug it in again"),
-    ("sim audit capacity <records>", "Set how many records the unit's audit log store holds"),
+    ("sim power cycle <seconds>", "Unplug the unit in front for that long, then plug it in again"),
+    ("sim unit add", "Unpack another factory-fresh unit and plug it into the host"),
+    ("sim unit list", "List the units, their slots and which is in front of you"),
+    ("sim unit use <number>", "Put a unit in front of you (touchscreen, iKey port, power)"),
+    ("sim audit capacity <records>", "Set how many records the audit log store of the unit in front holds"),
     ("sim reset -force", "Start over with a factory-fresh world"),
 ];
 
@@ -66,10 +69,84 @@ pub fn render_screen(s: &Screen) -> String {
     out
 }
 
+/// The touchscreen of the unit in front as text, naming the unit when there are several.
+fn front_screen(world: &World, host_now_ms: u64) -> String {
+    let text = render_screen(&world.screen(host_now_ms));
+    if world.unit_count() > 1 {
+        text.replacen("[touchscreen]", &format!("[touchscreen of unit {}]", world.front_unit()), 1)
+    } else {
+        text
+    }
+}
+
 fn with_screen(world: &World, lunacm: Result<String, String>, host_now_ms: u64) -> SimOutput {
     match lunacm {
-        Ok(lunacm) => SimOutput { text: format!("\n{}", render_screen(&world.screen(host_now_ms))), lunacm },
+        Ok(lunacm) => SimOutput { text: format!("\n{}", front_screen(world, host_now_ms)), lunacm },
         Err(e) => SimOutput::text(format!("\n{INDENT}{e}\n")),
+    }
+}
+
+/// The shipping e-mail of a unit, as `sim email` shows it.
+fn email(m: &Shipment) -> String {
+    format!(
+        "{INDENT}From: Thales Client Services\n{INDENT}Subject: Logical control validation, HSM serial {}\n\n\
+         {INDENT}Random User String:  {}\n{INDENT}Verification String: {}\n",
+        m.serial, m.random_user_string, m.verification_string
+    )
+}
+
+/// A unit's slots as `sim unit` prints them: "slots 3, 4", or "slot 4" without an application partition.
+fn unit_slots(partition: Option<u32>, admin: u32) -> String {
+    match partition {
+        Some(p) => format!("slots {p}, {admin}"),
+        None => format!("slot {admin}"),
+    }
+}
+
+/// `sim unit ...`.
+fn unit(world: &mut World, words: &[&str]) -> String {
+    match words {
+        ["add"] => match world.add_unit() {
+            Ok(n) => {
+                let view = &world.unit_views()[n - 1];
+                let (partition, admin) = (crate::hub::partition_slot(n - 1), view.admin_slot);
+                let mail = world.unit_shipment(n).map(email).unwrap_or_default();
+                format!(
+                    "\n{INDENT}Unit {n} has arrived, in Secure Transport Mode, and is plugged into the host: serial {}.\n\
+                     {INDENT}Its slots: {admin} (admin) and {partition} (application partition, once created).\n\
+                     {INDENT}'sim unit use {n}' puts it in front of you. It came with this e-mail:\n\n{mail}",
+                    view.serial
+                )
+            }
+            Err(e) => format!("\n{INDENT}{e}\n"),
+        },
+        ["list"] => {
+            let mut s = String::from("\n");
+            for u in world.unit_views() {
+                let label = if u.label.is_empty() { "zeroized".to_string() } else { format!("\"{}\"", u.label) };
+                let front = if u.in_front { "in front of you" } else { "" };
+                let line = format!(
+                    "Unit {}  serial {:<8} {label:<34} {:<12} {front}",
+                    u.number,
+                    u.serial,
+                    unit_slots(u.partition_slot, u.admin_slot)
+                );
+                s.push_str(&format!("{INDENT}{}\n", line.trim_end()));
+            }
+            s
+        }
+        ["use", n] => match n.parse::<usize>() {
+            Ok(n) => match world.use_unit(n) {
+                Ok(()) => format!(
+                    "\n{INDENT}Unit {n} (serial {}) is in front of you: the touchscreen, the iKey port and\n\
+                     {INDENT}'sim power cycle' act on it.\n",
+                    world.front_hsm().serial()
+                ),
+                Err(e) => format!("\n{INDENT}{e}\n"),
+            },
+            Err(_) => format!("\n{INDENT}'{n}' is not a unit number; 'sim unit list' lists them.\n"),
+        },
+        _ => usage(&[&["unit"], words].concat()).unwrap_or_default(),
     }
 }
 
@@ -90,14 +167,16 @@ pub fn run(world: &mut World, words: &[String], host_now_ms: u64) -> SimOutput {
             s
         }
         ["email"] => {
-            let m = world.shipment();
-            format!(
-                "\n{INDENT}From: Thales Client Services\n{INDENT}Subject: Logical control validation, HSM serial {}\n\n\
-                 {INDENT}Random User String:  {}\n{INDENT}Verification String: {}\n",
-                m.serial, m.random_user_string, m.verification_string
-            )
+            let n = world.front_unit();
+            let mail = world.unit_shipment(n).map(email).unwrap_or_default();
+            if world.unit_count() > 1 {
+                format!("\n{INDENT}The e-mail that came with unit {n}, the unit in front of you:\n\n{mail}")
+            } else {
+                format!("\n{mail}")
+            }
         }
-        ["screen"] => format!("\n{}", render_screen(&world.screen(host_now_ms))),
+        ["screen"] => format!("\n{}", front_screen(world, host_now_ms)),
+        ["unit", rest @ ..] => unit(world, rest),
         ["ikeys"] => {
             let mut s = String::from("\n");
             for k in world.ikeys() {
@@ -106,7 +185,11 @@ pub fn run(world: &mut World, words: &[String], host_now_ms: u64) -> SimOutput {
                     None if k.label.is_empty() => "no sticker".to_string(),
                     None => format!("sticker \"{}\"", k.label),
                 };
-                let place = if k.in_port { "in the iKey port" } else { "on the desk" };
+                let place = match k.in_unit {
+                    Some(n) if world.unit_count() > 1 => format!("in the iKey port of unit {n}"),
+                    Some(_) => "in the iKey port".to_string(),
+                    None => "on the desk".to_string(),
+                };
                 s.push_str(&format!("{INDENT}iKey {:<3} {sticker:<34} {place}\n", k.id));
             }
             s
@@ -192,9 +275,14 @@ pub fn run(world: &mut World, words: &[String], host_now_ms: u64) -> SimOutput {
         ["power", "cycle", secs] => match secs.parse::<u64>() {
             Ok(s) if s <= 10 * 365 * 86_400 => {
                 let lunacm = world.power_cycle(s, host_now_ms);
+                let unit = if world.unit_count() > 1 {
+                    format!("Unit {}", world.front_unit())
+                } else {
+                    "The unit".to_string()
+                };
                 return SimOutput {
                     text: format!(
-                        "\n{INDENT}The unit was without power for {s} s and is back. Simulated time: {}\n",
+                        "\n{INDENT}{unit} was without power for {s} s and is back. Simulated time: {}\n",
                         http_date(world.now(host_now_ms))
                     ),
                     lunacm,

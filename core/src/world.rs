@@ -1,7 +1,8 @@
 //! The whole simulated world as one serializable value: the HSM, the LunaCM session, the clock and the RNG.
 
-use crate::device::{Env, Frame, Hsm, Local, PedStatus, PhysicalEvent, Request, Response, Screen, ADMIN_SLOT};
+use crate::device::{Env, Frame, Hsm, PedStatus, PhysicalEvent, Request, Response, Screen, SlotId};
 use crate::host::HostFiles;
+use crate::hub::{self, Hub};
 use crate::ikey::{Color, IKey, Tray, STICKER_MAX};
 use crate::labs::{CheckResult, LabRun};
 use crate::lunacm::{self, tokenize, Console, Reply, INDENT, PROMPT};
@@ -26,6 +27,33 @@ pub struct Shipment {
     pub verification_string: String,
 }
 
+/// Most units the world holds: unit 1 and up to three more (`sim unit add`).
+pub const UNITS_MAX: usize = 4;
+
+/// A unit plugged in after the first: the HSM and the e-mail that came with it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Unit {
+    pub(crate) hsm: Hsm,
+    pub(crate) shipment: Shipment,
+}
+
+/// A unit as `sim unit list` and the device panel show it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnitView {
+    /// Its number, counted from 1 in the order the units were plugged in.
+    pub number: usize,
+    /// Its serial number.
+    pub serial: String,
+    /// Its HSM label; empty while zeroized.
+    pub label: String,
+    /// The host slot of its application partition, once created.
+    pub partition_slot: Option<SlotId>,
+    /// The host slot of its admin partition.
+    pub admin_slot: SlotId,
+    /// Whether it is the unit in front of you (touchscreen, iKey port, power).
+    pub in_front: bool,
+}
+
 /// Choices about the simulated world that are not part of the HSM.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Settings {
@@ -48,8 +76,11 @@ pub struct IKeyView {
     pub color: Option<Color>,
     /// Sticker text.
     pub label: String,
-    /// Whether it is in the HSM's iKey port.
+    /// Whether it is in the iKey port of the unit in front of you.
     pub in_port: bool,
+    /// The unit (counted from 1) whose iKey port holds it, if any: with several units, a key can be in
+    /// the port of one that is not in front.
+    pub in_unit: Option<usize>,
 }
 
 /// Everything that persists between commands, page loads and CLI runs.
@@ -64,6 +95,14 @@ pub struct World {
     pub(crate) files: HostFiles,
     pub(crate) settings: Settings,
     pub(crate) shipment: Shipment,
+    /// The units plugged in after the first (`sim unit add`), in order: unit 2 first. Worlds saved before
+    /// there could be several units have none, and a one-unit world saves without the field.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) more: Vec<Unit>,
+    /// The unit in front of you, counted from 0 (unit 1 unless `sim unit use` chose another): the
+    /// touchscreen, the iKey port and power cycles act on it.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    front: usize,
     /// Added to the host clock by `sim clock advance`.
     pub(crate) clock_offset_ms: u64,
     pub(crate) rng: ChaCha20Rng,
@@ -119,6 +158,8 @@ impl World {
             files: HostFiles::default(),
             settings,
             shipment,
+            more: Vec::new(),
+            front: 0,
             clock_offset_ms: 0,
             rng,
             lab: None,
@@ -186,8 +227,10 @@ impl World {
     /// role out, as quitting LunaCM does) and returns the banner and the first prompt.
     pub fn start_session(&mut self) -> String {
         self.console.reset();
-        self.hsm.close_session();
-        format!("{}{PROMPT}", lunacm::banner(self.console.slot(), &self.hsm.info()))
+        self.units_mut().for_each(Hsm::close_session);
+        let infos: Vec<_> =
+            self.units().enumerate().map(|(i, hsm)| (hub::admin_slot(i), hub::info_to_host(i, hsm.info()))).collect();
+        format!("{}{PROMPT}", lunacm::banner(self.console.slot(), &infos))
     }
 
     /// Takes over `newer`, a later state of this world that another tab saved, keeping this tab's
@@ -195,10 +238,20 @@ impl World {
     /// role, a deleted partition...) and a question it was asking. A wait for a ceremony that is no longer
     /// running is dropped. Returns whether this tab's logins all survived.
     pub fn adopt(&mut self, mut newer: World) -> bool {
-        let all_kept = newer.hsm.restore_session(self.hsm.take_session());
+        let mut sessions = self.units_mut().map(Hsm::take_session).collect::<Vec<_>>().into_iter();
+        let mut all_kept = true;
+        for (unit, session) in newer.units_mut().zip(sessions.by_ref()) {
+            all_kept &= unit.restore_session(session);
+        }
+        // A unit this tab knew and the newer world lacks (it was reset there) takes its logins with it.
+        all_kept &= sessions.all(|session| session == crate::device::Session::default());
         newer.console = std::mem::take(&mut self.console);
-        if newer.console.waiting_for_ped() && !newer.hsm.ceremony_running() {
-            newer.console.reset_keeping_slot();
+        match newer.console_unit() {
+            None => newer.console.reset(),
+            Some(unit) if newer.console.waiting_for_ped() && !unit.ceremony_running() => {
+                newer.console.reset_keeping_slot()
+            }
+            Some(_) => {}
         }
         *self = newer;
         all_kept
@@ -249,19 +302,25 @@ impl World {
                 _ => {}
             }
         }
-        let World { hsm, rng, console, files, .. } = self;
-        let mut transport = Local { hsm, env: Env { now_ms: now, rng } };
+        let World { hsm, more, rng, console, files, .. } = self;
+        let mut transport = Hub::new(units_mut(hsm, more).collect(), Env { now_ms: now, rng });
         console.enter(line, now, &mut transport, files)
     }
 
     /// When LunaCM waits for a ceremony that has ended, its result: the text to add to the terminal.
+    ///
+    /// The ceremony runs on the unit of LunaCM's current slot: the command that started it addressed that
+    /// slot, and while LunaCM waits it takes no command that could change the slot (`slot set` included),
+    /// so the current slot still names the unit the ceremony runs on.
     fn poll_ped(&mut self, host_now_ms: u64) -> String {
         if !self.console.waiting_for_ped() {
             return String::new();
         }
         let now_ms = self.now(host_now_ms);
-        let mut env = Env { now_ms, rng: &mut self.rng };
-        match self.hsm.handle(Frame { slot: ADMIN_SLOT, request: Request::PedPoll }, &mut env) {
+        let slot = hub::admin_slot_of(self.console.slot());
+        let World { hsm, more, rng, .. } = self;
+        let mut transport = Hub::new(units_mut(hsm, more).collect(), Env { now_ms, rng });
+        match crate::device::Transport::transact(&mut transport, Frame { slot, request: Request::PedPoll }) {
             Ok(Response::Ped(PedStatus::Pending)) => String::new(),
             Ok(Response::Ped(PedStatus::Done(error))) => self.console.ped_done(error),
             // The ceremony vanished (the HSM was zeroized under it): report it as cancelled.
@@ -272,18 +331,19 @@ impl World {
     fn physical(&mut self, event: PhysicalEvent, host_now_ms: u64) -> Result<(Option<IKey>, String), IKey> {
         self.revision += 1;
         let now_ms = self.now(host_now_ms);
-        let mut env = Env { now_ms, rng: &mut self.rng };
-        let out = self.hsm.physical(event, &mut env)?;
+        let World { hsm, more, rng, front, .. } = self;
+        let mut env = Env { now_ms, rng };
+        let out = unit_mut(hsm, more, *front).physical(event, &mut env)?;
         let text = self.poll_ped(host_now_ms);
         self.deliver_audit_log(host_now_ms);
         self.evaluate_lab(host_now_ms);
         Ok((out, text))
     }
 
-    /// Pushes iKey `id` from the desk into the HSM's iKey port. Returns LunaCM output that this
-    /// completed, if any.
+    /// Pushes iKey `id` from the desk into the iKey port of the unit in front. Returns LunaCM output that
+    /// this completed, if any.
     pub fn insert_ikey(&mut self, id: u32, host_now_ms: u64) -> Result<String, String> {
-        if self.hsm.port().is_some() {
+        if self.front_hsm().port().is_some() {
             return Err("The iKey port is occupied: remove the inserted iKey first.".into());
         }
         let key = self.tray.take(id).ok_or_else(|| format!("There is no iKey {id} on the desk."))?;
@@ -296,9 +356,9 @@ impl World {
         }
     }
 
-    /// Pulls the iKey out of the port back onto the desk. Returns LunaCM output, if any.
+    /// Pulls the iKey out of the port of the unit in front back onto the desk. Returns LunaCM output, if any.
     pub fn remove_ikey(&mut self, host_now_ms: u64) -> Result<String, String> {
-        if self.hsm.port().is_none() {
+        if self.front_hsm().port().is_none() {
             return Err("No iKey is in the port.".into());
         }
         match self.physical(PhysicalEvent::Remove, host_now_ms) {
@@ -310,18 +370,20 @@ impl World {
         }
     }
 
-    /// Taps a touchscreen button (digits of the keypad included). Returns LunaCM output, if any.
+    /// Taps a button on the touchscreen of the unit in front (digits of the keypad included). Returns LunaCM
+    /// output, if any.
     pub fn tap(&mut self, label: &str, host_now_ms: u64) -> String {
         self.physical(PhysicalEvent::Tap(label.to_string()), host_now_ms).map(|(_, t)| t).unwrap_or_default()
     }
 
-    /// Lets time pass: an iKey wait past its timeout fails. Returns LunaCM output, if any.
+    /// Lets time pass on every unit: an iKey wait past its timeout fails. Returns LunaCM output, if any.
     pub fn tick(&mut self, host_now_ms: u64) -> String {
         let running = self.hsm.ceremony_running();
         self.hsm.tick(self.now(host_now_ms));
         if running && !self.hsm.ceremony_running() {
             self.revision += 1;
         }
+        let running = self.tick_more(host_now_ms) || running;
         let text = self.poll_ped(host_now_ms);
         if running {
             self.deliver_audit_log(host_now_ms);
@@ -330,55 +392,66 @@ impl World {
         text
     }
 
-    /// The host's audit logging daemon: takes the records the HSM has for it into the log files under the
-    /// configured path, rotating files as the configuration says. What the host cannot take (its file
+    /// The host's audit logging daemon: takes the records each unit has for it into the log files under
+    /// the configured path, rotating files as the configuration says. What the host cannot take (its file
     /// limits) stays in the HSM, where it counts towards LOG FULL.
     fn deliver_audit_log(&mut self, host_now_ms: u64) {
         let now = self.now(host_now_ms);
-        let serial = self.hsm.serial().to_string();
-        while let Some(batch) = self.hsm.audit_mut().batch(&serial, now, crate::host::FILE_MAX) {
-            let written = if batch.new_file && self.files.get(&batch.file).is_some() {
-                Err(())
-            } else {
-                self.files.append(&batch.file, &batch.text).map_err(|_| ())
-            };
-            match written {
-                Ok(()) => self.hsm.audit_mut().delivered(batch.count),
-                Err(()) => {
-                    self.hsm.audit_mut().undeliverable();
-                    break;
+        let World { hsm, more, files, .. } = self;
+        for hsm in std::iter::once(hsm).chain(more.iter_mut().map(|u| &mut u.hsm)) {
+            let serial = hsm.serial().to_string();
+            while let Some(batch) = hsm.audit_mut().batch(&serial, now, crate::host::FILE_MAX) {
+                let written = if batch.new_file && files.get(&batch.file).is_some() {
+                    Err(())
+                } else {
+                    files.append(&batch.file, &batch.text).map_err(|_| ())
+                };
+                match written {
+                    Ok(()) => hsm.audit_mut().delivered(batch.count),
+                    Err(()) => {
+                        hsm.audit_mut().undeliverable();
+                        break;
+                    }
                 }
             }
         }
     }
 
-    /// Every iKey on the desk or in the port, by id.
+    /// Every iKey on the desk or in a unit's iKey port, by id.
     pub fn ikeys(&self) -> Vec<IKeyView> {
         let mut v: Vec<IKeyView> = self
             .tray
             .keys()
             .iter()
-            .chain(self.hsm.port())
-            .map(|k| IKeyView {
-                id: k.id,
-                color: k.sticker.color,
-                label: k.sticker.label.clone(),
-                in_port: self.hsm.port().is_some_and(|p| p.id == k.id),
+            .chain(self.units().filter_map(Hsm::port))
+            .map(|k| {
+                let in_unit = self.port_holding(k.id);
+                IKeyView {
+                    id: k.id,
+                    color: k.sticker.color,
+                    label: k.sticker.label.clone(),
+                    in_port: in_unit == Some(self.front),
+                    in_unit: in_unit.map(|i| i + 1),
+                }
             })
             .collect();
         v.sort_by_key(|k| k.id);
         v
     }
 
-    /// The USB cable is unplugged for `seconds` and plugged again: the unit loses power meanwhile, the
-    /// world's clock moves on, and LunaCM loses its session with the unit. Returns LunaCM's output.
+    /// The USB cable of the unit in front is unplugged for `seconds` and plugged again: the unit loses
+    /// power meanwhile, the world's clock moves on, and LunaCM loses its session with the unit (a command
+    /// in progress on it is abandoned; one on another unit goes on). Returns LunaCM's output.
     pub fn power_cycle(&mut self, seconds: u64, host_now_ms: u64) -> String {
         let off_ms = seconds.saturating_mul(1000);
         self.clock_offset_ms = self.clock_offset_ms.saturating_add(off_ms);
         let now = self.now(host_now_ms);
-        let waiting = self.console.waiting();
-        self.hsm.power_cycle(off_ms, now);
-        self.console.reset_keeping_slot();
+        let on_this_unit = hub::to_local(self.console.slot()).is_some_and(|(unit, _)| unit == self.front);
+        let waiting = self.console.waiting() && on_this_unit;
+        unit_mut(&mut self.hsm, &mut self.more, self.front).power_cycle(off_ms, now);
+        if on_this_unit {
+            self.console.reset_keeping_slot();
+        }
         self.revision += 1;
         if waiting {
             format!("\n{INDENT}The HSM was disconnected: the command was abandoned.\n\n{PROMPT}")
@@ -389,17 +462,18 @@ impl World {
 
     /// An iKey on the desk is lost, stolen or destroyed: it leaves the world for good.
     pub fn lose_ikey(&mut self, id: u32) -> Result<(), String> {
-        if self.hsm.port().is_some_and(|k| k.id == id) {
-            return Err(format!("iKey {id} is in the port: remove it first."));
+        if let Some(unit) = self.port_holding(id) {
+            return Err(format!("iKey {id} is in the port{}: remove it first.", self.of_unit(unit)));
         }
         self.tray.take(id).ok_or_else(|| format!("There is no iKey {id} on the desk."))?;
         self.revision += 1;
         Ok(())
     }
 
-    /// Sets how many records the unit's audit log store holds (a property of the simulated unit).
+    /// Sets how many records the audit log store of the unit in front holds (a property of the simulated
+    /// unit).
     pub fn set_audit_capacity(&mut self, records: usize) -> Result<(), String> {
-        self.hsm.audit_mut().set_capacity(records)?;
+        unit_mut(&mut self.hsm, &mut self.more, self.front).audit_mut().set_capacity(records)?;
         self.revision += 1;
         Ok(())
     }
@@ -415,9 +489,10 @@ impl World {
         if label.chars().count() > STICKER_MAX {
             return Err(format!("A sticker holds at most {STICKER_MAX} characters."));
         }
+        let in_port = self.port_holding(id).map(|unit| self.of_unit(unit));
         let key = self.tray.get_mut(id).ok_or_else(|| {
-            if self.hsm.port().is_some_and(|k| k.id == id) {
-                format!("iKey {id} is in the port: remove it to write on its sticker.")
+            if let Some(of_unit) = in_port {
+                format!("iKey {id} is in the port{of_unit}: remove it to write on its sticker.")
             } else {
                 format!("There is no iKey {id}.")
             }
@@ -443,9 +518,9 @@ impl World {
         self.console.prompt().text
     }
 
-    /// What the touchscreen shows.
+    /// What the touchscreen of the unit in front shows.
     pub fn screen(&self, _now_ms: u64) -> Screen {
-        self.hsm.screen()
+        self.front_hsm().screen()
     }
 
     /// The world's time: the host clock plus any `sim clock advance`.
@@ -458,9 +533,145 @@ impl World {
         self.revision
     }
 
-    /// The shipping e-mail with the unit's STM strings.
+    /// The shipping e-mail with unit 1's STM strings.
     pub fn shipment(&self) -> &Shipment {
         &self.shipment
+    }
+
+    /// How many units are plugged into the host (1 to [`UNITS_MAX`]).
+    pub fn unit_count(&self) -> usize {
+        1 + self.more.len()
+    }
+
+    /// Unit `number` (counted from 1), if it exists.
+    pub fn unit(&self, number: usize) -> Option<&Hsm> {
+        self.units().nth(number.checked_sub(1)?)
+    }
+
+    /// The shipping e-mail of unit `number` (counted from 1), if it exists.
+    pub fn unit_shipment(&self, number: usize) -> Option<&Shipment> {
+        match number {
+            1 => Some(&self.shipment),
+            n => self.more.get(n.checked_sub(2)?).map(|u| &u.shipment),
+        }
+    }
+
+    /// The number (counted from 1) of the unit in front of you: the touchscreen, the iKey port and power
+    /// cycles act on it.
+    pub fn front_unit(&self) -> usize {
+        self.front + 1
+    }
+
+    /// The unit in front of you.
+    pub fn front_hsm(&self) -> &Hsm {
+        self.units().nth(self.front).unwrap_or(&self.hsm)
+    }
+
+    /// Every unit, unit 1 first, with its host slots.
+    pub fn unit_views(&self) -> Vec<UnitView> {
+        self.units()
+            .enumerate()
+            .map(|(i, hsm)| UnitView {
+                number: i + 1,
+                serial: hsm.serial().to_string(),
+                label: hsm.label().to_string(),
+                partition_slot: hsm.partition().map(|p| hub::to_host(i, p.slot())),
+                admin_slot: hub::admin_slot(i),
+                in_front: i == self.front,
+            })
+            .collect()
+    }
+
+    /// Unpacks a factory-fresh unit (in Secure Transport Mode, with its own shipping e-mail) and plugs it
+    /// into the host after the others. Returns its number; refused beyond [`UNITS_MAX`] units.
+    pub fn add_unit(&mut self) -> Result<usize, String> {
+        if self.unit_count() >= UNITS_MAX {
+            return Err(format!("There are already {UNITS_MAX} units, the most the simulator holds."));
+        }
+        let (hsm, random_user_string, verification_string) = loop {
+            let new = Hsm::from_factory(&mut self.rng);
+            // Serial numbers are drawn at random: draw again rather than give two units one number.
+            if self.units().all(|hsm| hsm.serial() != new.0.serial()) {
+                break new;
+            }
+        };
+        let shipment = Shipment { serial: hsm.serial().to_string(), random_user_string, verification_string };
+        self.more.push(Unit { hsm, shipment });
+        self.revision += 1;
+        Ok(self.unit_count())
+    }
+
+    /// Puts unit `number` (counted from 1) in front of you.
+    pub fn use_unit(&mut self, number: usize) -> Result<(), String> {
+        let count = self.unit_count();
+        if number == 0 || number > count {
+            let units = if count == 1 { "there is only unit 1".to_string() } else { format!("units 1 to {count}") };
+            return Err(format!("There is no unit {number}: {units}. 'sim unit list' lists them."));
+        }
+        if self.front != number - 1 {
+            self.front = number - 1;
+            self.revision += 1;
+        }
+        Ok(())
+    }
+
+    /// Whether an iKey ceremony runs on any unit.
+    pub fn ceremony_running(&self) -> bool {
+        self.units().any(Hsm::ceremony_running)
+    }
+
+    /// The roles this LunaCM session has logged in, by host slot: unit by unit, the admin slot first.
+    pub fn logins(&self) -> Vec<(SlotId, crate::device::Role)> {
+        let mut logins = Vec::new();
+        for (i, hsm) in self.units().enumerate() {
+            let local = std::iter::once(crate::device::ADMIN_SLOT).chain(hsm.partition().map(|p| p.slot()));
+            logins.extend(local.filter_map(|slot| hsm.logged_in(slot).map(|role| (hub::to_host(i, slot), role))));
+        }
+        logins
+    }
+
+    /// Every unit, unit 1 first.
+    fn units(&self) -> impl Iterator<Item = &Hsm> {
+        std::iter::once(&self.hsm).chain(self.more.iter().map(|u| &u.hsm))
+    }
+
+    /// Every unit, unit 1 first, for changes.
+    fn units_mut(&mut self) -> impl Iterator<Item = &mut Hsm> {
+        units_mut(&mut self.hsm, &mut self.more)
+    }
+
+    /// The unit of LunaCM's current slot, if it exists.
+    fn console_unit(&self) -> Option<&Hsm> {
+        self.units().nth(hub::to_local(self.console.slot())?.0)
+    }
+
+    /// The unit (counted from 0) whose iKey port holds iKey `id`.
+    fn port_holding(&self, id: u32) -> Option<usize> {
+        self.units().position(|hsm| hsm.port().is_some_and(|k| k.id == id))
+    }
+
+    /// " of unit N" with several units, nothing with one: how messages name the port of unit `index`.
+    fn of_unit(&self, index: usize) -> String {
+        if self.unit_count() > 1 {
+            format!(" of unit {}", index + 1)
+        } else {
+            String::new()
+        }
+    }
+
+    /// Lets time pass on the units after the first; returns whether any ran a ceremony.
+    fn tick_more(&mut self, host_now_ms: u64) -> bool {
+        let now = self.now(host_now_ms);
+        let mut running = false;
+        for unit in &mut self.more {
+            let was = unit.hsm.ceremony_running();
+            unit.hsm.tick(now);
+            if was && !unit.hsm.ceremony_running() {
+                self.revision += 1;
+            }
+            running |= was;
+        }
+        running
     }
 
     /// The slot LunaCM's commands address now.
@@ -516,56 +727,25 @@ impl World {
     }
 
     /// Checks what the device's own rules never produce, so that a hand-edited saved world is refused
-    /// rather than shown: an over-long label, two iKeys with the same id, and the like.
+    /// rather than shown: an over-long label, two iKeys with the same id, two units with one serial number,
+    /// and the like.
     pub fn validate(&self) -> Result<(), String> {
-        use crate::device::{check_hsm_label, SO_LOGIN_ATTEMPTS};
-        let info = self.hsm.info();
-        let label = &info.label;
-        if !label.is_empty() {
-            // The device keeps what `check_hsm_label` returns: allowed characters, truncated to the maximum.
-            if let Some(c) = label.chars().find(|c| check_hsm_label(&c.to_string()).is_err()) {
-                return Err(format!("the HSM label contains {c:?}, which an HSM label may not contain"));
-            }
-            let (n, max) = (label.chars().count(), check_hsm_label(label).map_or(0, |l| l.chars().count()));
-            if n > max {
-                return Err(format!("the HSM label has {n} characters (at most {max})"));
+        validate_unit(&self.hsm, &self.shipment)?;
+        if self.unit_count() > UNITS_MAX {
+            return Err(format!("the world holds {} units (at most {UNITS_MAX})", self.unit_count()));
+        }
+        let mut serials = std::collections::HashSet::from([self.hsm.serial()]);
+        for (i, unit) in self.more.iter().enumerate() {
+            validate_unit(&unit.hsm, &unit.shipment).map_err(|e| format!("unit {}: {e}", i + 2))?;
+            if !serials.insert(unit.hsm.serial()) {
+                return Err(format!("two units have the serial number {}", unit.hsm.serial()));
             }
         }
-        if self.hsm.zeroized() != label.is_empty() {
-            return Err(if label.is_empty() {
-                "the HSM is initialized but has no label".into()
-            } else {
-                "the HSM is zeroized but has a label".into()
-            });
-        }
-        let has_so = self.hsm.admin_roles().get(crate::device::Role::So).is_some();
-        if has_so == self.hsm.zeroized() {
-            return Err(if has_so {
-                "the HSM is zeroized but has an HSM SO".into()
-            } else {
-                "the HSM is initialized but has no HSM SO".into()
-            });
-        }
-        if let Some(p) = self.hsm.partition() {
-            let n = p.label().chars().count();
-            if n > crate::device::LABEL_MAX {
-                return Err(format!("the partition label has {n} characters (at most {})", crate::device::LABEL_MAX));
-            }
-        }
-        if info.so_failed_logins >= SO_LOGIN_ATTEMPTS {
-            return Err(format!(
-                "the HSM counts {} failed SO logins in a row; it zeroizes at {SO_LOGIN_ATTEMPTS}",
-                info.so_failed_logins
-            ));
-        }
-        if info.serial != self.shipment.serial {
-            return Err(format!(
-                "the HSM's serial number {} is not the {} of its shipping e-mail",
-                info.serial, self.shipment.serial
-            ));
+        if self.front >= self.unit_count() {
+            return Err(format!("unit {} is in front, but there are only {} units", self.front + 1, self.unit_count()));
         }
         let mut seen = std::collections::HashSet::new();
-        for key in self.tray.keys().iter().chain(self.hsm.port()) {
+        for key in self.tray.keys().iter().chain(self.units().filter_map(Hsm::port)) {
             if !seen.insert(key.id) {
                 return Err(format!("iKey {} appears twice", key.id));
             }
@@ -591,4 +771,73 @@ impl World {
         *self = World::with_settings(seed, now_ms, self.settings.clone());
         self.revision = revision;
     }
+}
+
+/// The checks of [`World::validate`] on one unit and its shipping e-mail.
+fn validate_unit(hsm: &Hsm, shipment: &Shipment) -> Result<(), String> {
+    use crate::device::{check_hsm_label, SO_LOGIN_ATTEMPTS};
+    let info = hsm.info();
+    let label = &info.label;
+    if !label.is_empty() {
+        // The device keeps what `check_hsm_label` returns: allowed characters, truncated to the maximum.
+        if let Some(c) = label.chars().find(|c| check_hsm_label(&c.to_string()).is_err()) {
+            return Err(format!("the HSM label contains {c:?}, which an HSM label may not contain"));
+        }
+        let (n, max) = (label.chars().count(), check_hsm_label(label).map_or(0, |l| l.chars().count()));
+        if n > max {
+            return Err(format!("the HSM label has {n} characters (at most {max})"));
+        }
+    }
+    if hsm.zeroized() != label.is_empty() {
+        return Err(if label.is_empty() {
+            "the HSM is initialized but has no label".into()
+        } else {
+            "the HSM is zeroized but has a label".into()
+        });
+    }
+    let has_so = hsm.admin_roles().get(crate::device::Role::So).is_some();
+    if has_so == hsm.zeroized() {
+        return Err(if has_so {
+            "the HSM is zeroized but has an HSM SO".into()
+        } else {
+            "the HSM is initialized but has no HSM SO".into()
+        });
+    }
+    if let Some(p) = hsm.partition() {
+        let n = p.label().chars().count();
+        if n > crate::device::LABEL_MAX {
+            return Err(format!("the partition label has {n} characters (at most {})", crate::device::LABEL_MAX));
+        }
+    }
+    if info.so_failed_logins >= SO_LOGIN_ATTEMPTS {
+        return Err(format!(
+            "the HSM counts {} failed SO logins in a row; it zeroizes at {SO_LOGIN_ATTEMPTS}",
+            info.so_failed_logins
+        ));
+    }
+    if info.serial != shipment.serial {
+        return Err(format!(
+            "the HSM's serial number {} is not the {} of its shipping e-mail",
+            info.serial, shipment.serial
+        ));
+    }
+    Ok(())
+}
+
+/// Every unit, unit 1 first, for changes: `first` and then `more`, borrowed apart from the rest of the world.
+fn units_mut<'a>(first: &'a mut Hsm, more: &'a mut [Unit]) -> impl Iterator<Item = &'a mut Hsm> {
+    std::iter::once(first).chain(more.iter_mut().map(|u| &mut u.hsm))
+}
+
+/// Unit `index` (counted from 0) of `first` and `more`; unit 1 for an index past the last.
+fn unit_mut<'a>(first: &'a mut Hsm, more: &'a mut [Unit], index: usize) -> &'a mut Hsm {
+    match index.checked_sub(1).and_then(|i| more.get_mut(i)) {
+        Some(unit) => &mut unit.hsm,
+        None => first,
+    }
+}
+
+/// Whether the unit in front is unit 1, which a saved world leaves unsaid.
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }

@@ -4,7 +4,7 @@
 use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
 
-use hsm_core::device::{Button, Role, ADMIN_SLOT, KEYPAD};
+use hsm_core::device::{Button, Role, KEYPAD};
 
 use crate::ikeys::{DeskUi, IKeyToken};
 use crate::sim::Sim;
@@ -214,6 +214,8 @@ fn SlotLegend() -> impl IntoView {
     let sim = expect_context::<Sim>();
     let slots = sim.slots;
     let current = move || slots.with(|s| s.current_slot);
+    let unit = move || slots.with(|s| s.unit.clone());
+    let admin_slot = move || slots.with(|s| s.admin_slot);
     let admin = move || slots.with(|s| login_words(s.admin_role));
     let partition = move || slots.with(|s| s.partition.clone());
     let partition_role = move || slots.with(|s| login_words(s.partition.as_ref().and_then(|p| p.role)));
@@ -224,6 +226,11 @@ fn SlotLegend() -> impl IntoView {
         <section class="slot-status" data-testid="slot-status" aria-label="Slots and logins of this tab's LunaCM">
             <div class="slot-head">
                 <span class="slot-title">"LunaCM session"</span>
+                <Show when=move || unit().is_some()>
+                    <span class="slot-unit" data-testid="front-unit">
+                        {move || unit().unwrap_or_default()}
+                    </span>
+                </Show>
                 <span class="slot-current">
                     "current slot "
                     <span class="slot-current-id" data-testid="current-slot" data-slot=move || current().to_string()>
@@ -235,10 +242,10 @@ fn SlotLegend() -> impl IntoView {
             <ul class="slot-list">
                 <li
                     class="slot"
-                    class:slot-is-current=move || is_current(Some(ADMIN_SLOT))
-                    aria-current=move || is_current(Some(ADMIN_SLOT)).then_some("true")
+                    class:slot-is-current=move || is_current(Some(admin_slot()))
+                    aria-current=move || is_current(Some(admin_slot())).then_some("true")
                 >
-                    <span class="slot-id" aria-label=format!("slot {ADMIN_SLOT}")>{ADMIN_SLOT}</span>
+                    <span class="slot-id" aria-label=move || format!("slot {}", admin_slot())>{admin_slot}</span>
                     <span class="slot-name">"Admin partition"</span>
                     <span
                         class="slot-role"

@@ -268,13 +268,22 @@ pub fn IKeyTray() -> impl IntoView {
             <ul class="tray-keys">
                 <For
                     each=keys
-                    key=|k| (k.id, k.color, k.label.clone(), k.in_port)
+                    key=|k| (k.id, k.color, k.label.clone(), k.in_port, k.in_unit)
                     let(key)
                 >
                     <li class="tray-slot">
                         {
                             let id = key.id;
-                            if key.in_port {
+                            if let (false, Some(unit)) = (key.in_port, key.in_unit) {
+                                // In the port of a unit that is not in front of you.
+                                view! {
+                                    <span class="tray-slot-away">{format!("in unit {unit}'s iKey port")}</span>
+                                    <span class="tray-slot-foot">
+                                        <span class="tray-slot-id">{format!("iKey {id}")}</span>
+                                    </span>
+                                }
+                                .into_any()
+                            } else if key.in_port {
                                 view! {
                                     <span class="tray-slot-away">"in the iKey port"</span>
                                     <span class="tray-slot-foot">

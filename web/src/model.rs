@@ -4,14 +4,21 @@
 
 use hsm_core::device::policy::{self, Policies, PolicyDef, HSM, PARTITION};
 use hsm_core::device::{Role, SlotId, ADMIN_SLOT};
+use hsm_core::hub;
 use hsm_core::labs::CheckResult;
 use hsm_core::World;
 
-/// The LunaCM session and the slots as the device drawing shows them.
+/// The LunaCM session and the slots of the unit in front, as the device drawing shows them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SlotStatus {
     /// The slot LunaCM's commands address now (`slot set`).
     pub current_slot: SlotId,
+    /// With several units, which one is in front: "Unit 2 of 2, serial 705353". `None` with one unit.
+    pub unit: Option<String>,
+    /// With several units, the unit of the current slot when it is not the one in front.
+    pub current_unit: Option<usize>,
+    /// The admin slot of the unit in front, as LunaCM numbers it.
+    pub admin_slot: SlotId,
     /// The role this tab's LunaCM has logged in on the admin slot.
     pub admin_role: Option<Role>,
     /// The application partition, if the HSM SO has created it.
@@ -34,26 +41,42 @@ pub struct PartitionStatus {
 }
 
 impl SlotStatus {
-    /// Reads the session and the slots from `world`.
+    /// Reads the session and the slots of the unit in front from `world`.
     pub fn of(world: &World) -> SlotStatus {
-        let hsm = world.hsm();
+        let hsm = world.front_hsm();
+        let front = world.front_unit() - 1;
         let partition = hsm.partition().map(|p| {
             let mut activated: Vec<Role> = p.roles().iter().filter(|(_, rec)| rec.activated).map(|(r, _)| r).collect();
             activated.sort_by_key(|r| Role::ALL.iter().position(|a| a == r));
             PartitionStatus {
-                slot: p.slot(),
+                slot: hub::to_host(front, p.slot()),
                 label: p.label().to_string(),
                 initialized: p.initialized(),
                 role: hsm.logged_in(p.slot()),
                 activated,
             }
         });
-        SlotStatus { current_slot: world.current_slot(), admin_role: hsm.logged_in(ADMIN_SLOT), partition }
+        let several = world.unit_count() > 1;
+        let current_slot = world.current_slot();
+        let current_unit = hub::to_local(current_slot).map(|(unit, _)| unit).filter(|unit| several && *unit != front);
+        SlotStatus {
+            current_slot,
+            unit: several.then(|| format!("Unit {} of {}, serial {}", front + 1, world.unit_count(), hsm.serial())),
+            current_unit: current_unit.map(|unit| unit + 1),
+            admin_slot: hub::admin_slot(front),
+            // The device's own numbering: its admin slot is ADMIN_SLOT whichever unit it is.
+            admin_role: hsm.logged_in(ADMIN_SLOT),
+            partition,
+        }
     }
 
-    /// What the current slot is, in words: "admin partition", "application partition \"P\"".
+    /// What the current slot is, in words: "admin partition", "application partition \"P\"", "a slot of
+    /// unit 1" (not the unit in front).
     pub fn current_slot_words(&self) -> String {
-        if self.current_slot == ADMIN_SLOT {
+        if let Some(unit) = self.current_unit {
+            return format!("a slot of unit {unit}");
+        }
+        if self.current_slot == self.admin_slot {
             return "admin partition".to_string();
         }
         match &self.partition {
@@ -96,13 +119,14 @@ fn rows(defs: &'static [PolicyDef], values: &Policies) -> Vec<PolicyRow> {
 }
 
 impl PolicyTables {
-    /// Reads the policies from `world`, as the device reports them to LunaCM: HSM policies 0 and 1 show
-    /// the authentication method chosen at initialization.
+    /// Reads the policies of the unit in front from `world`, as the device reports them to LunaCM: HSM
+    /// policies 0 and 1 show the authentication method chosen at initialization.
     pub fn of(world: &World) -> PolicyTables {
-        let hsm = world.hsm();
+        let hsm = world.front_hsm();
+        let front = world.front_unit() - 1;
         PolicyTables {
             hsm: rows(HSM, &hsm.reported_policies()),
-            partition: hsm.partition().map(|p| (p.slot(), rows(PARTITION, p.policies()))),
+            partition: hsm.partition().map(|p| (hub::to_host(front, p.slot()), rows(PARTITION, p.policies()))),
         }
     }
 }
@@ -204,6 +228,21 @@ pub fn paragraphs(markdown: &str) -> Vec<Vec<Inline>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_legend_shows_the_unit_in_front_and_its_host_slots() {
+        let mut world = World::new(1, 0);
+        let one = SlotStatus::of(&world);
+        assert_eq!((one.unit.as_deref(), one.admin_slot, one.current_unit), (None, 4, None));
+        assert_eq!(one.current_slot_words(), "admin partition");
+        world.add_unit().unwrap();
+        world.use_unit(2).unwrap();
+        let two = SlotStatus::of(&world);
+        let serial = world.unit(2).unwrap().serial().to_string();
+        assert_eq!(two.unit, Some(format!("Unit 2 of 2, serial {serial}")));
+        assert_eq!((two.admin_slot, two.current_slot, two.current_unit), (6, 4, Some(1)));
+        assert_eq!(two.current_slot_words(), "a slot of unit 1");
+    }
 
     #[test]
     fn instructions_become_paragraphs_and_code_spans() {

@@ -2,7 +2,7 @@
 //! renders from it. Every change to the world goes through here, so saving and the two-tab guard live in
 //! one place.
 
-use hsm_core::device::{Role, Screen, SlotId, ADMIN_SLOT};
+use hsm_core::device::{Role, Screen, SlotId};
 use hsm_core::ikey::Color;
 use hsm_core::lunacm::PROMPT;
 use hsm_core::{IKeyView, World};
@@ -45,16 +45,6 @@ pub struct Sim {
     pub files: RwSignal<Vec<HostFile>>,
     /// The lab in progress, for the labs panel.
     pub lab: RwSignal<Option<LabView>>,
-}
-
-/// The roles a LunaCM session has logged in, by slot (admin slot first).
-fn logins(world: &World) -> Vec<(SlotId, Role)> {
-    let hsm = world.hsm();
-    let partition = hsm.partition().map(|p| p.slot());
-    std::iter::once(ADMIN_SLOT)
-        .chain(partition)
-        .filter_map(|slot| hsm.logged_in(slot).map(|role| (slot, role)))
-        .collect()
 }
 
 /// "HSM SO (slot 4)", "HSM SO (slot 4) and Crypto Officer (slot 3)".
@@ -377,7 +367,7 @@ impl Sim {
     /// touchscreen is read again.
     pub fn tick(&self) {
         let now = now_ms();
-        let running = self.world.with_value(|w| w.hsm().ceremony_running());
+        let running = self.world.with_value(World::ceremony_running);
         if !running && !self.waiting_for_ped.get_untracked() {
             let screen = self.world.with_value(|world| world.screen(now));
             if self.screen.with_untracked(|s| *s != screen) {
@@ -392,7 +382,7 @@ impl Sim {
             return;
         }
         let text = self.world.try_update_value(|world| world.tick(now)).expect("the world lives as long as the app");
-        let ended = running && !self.world.with_value(|w| w.hsm().ceremony_running());
+        let ended = running && !self.world.with_value(World::ceremony_running);
         self.append(&text);
         self.refresh(now);
         if !text.is_empty() || ended {
@@ -419,9 +409,9 @@ impl Sim {
                 let adopted = self
                     .world
                     .try_update_value(|world| {
-                        let (before, waited) = (logins(world), world.waiting_for_ped());
+                        let (before, waited) = (world.logins(), world.waiting_for_ped());
                         world.adopt(newer);
-                        Adopted { before, after: logins(world), ped_wait_ended: waited && !world.waiting_for_ped() }
+                        Adopted { before, after: world.logins(), ped_wait_ended: waited && !world.waiting_for_ped() }
                     })
                     .expect("the world lives as long as the app");
                 self.known.set_value(Some(raw));
@@ -517,6 +507,7 @@ impl Sim {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hsm_core::device::ADMIN_SLOT;
 
     #[test]
     fn the_notice_says_whether_this_tabs_login_survived() {

@@ -1,7 +1,7 @@
 //! Layout helpers shared by LunaCM commands.
 
 use super::INDENT;
-use crate::device::{AuthMethod, HsmInfo, PartitionInfo};
+use crate::device::{AuthMethod, HsmInfo, PartitionInfo, SlotId};
 
 /// Client version LunaCM reports in its banner.
 pub const CLIENT_VERSION: &str = "10.9.0-62";
@@ -38,7 +38,14 @@ pub fn partition_slot(p: &PartitionInfo, info: &HsmInfo) -> String {
     lines.join("\n") + "\n"
 }
 
-/// Every slot's entry, the application partition's first, separated by a blank line.
+/// Every slot's entry of every unit, unit by unit, each given with its admin slot: the application
+/// partition's entry first, then the admin slot's, separated by a blank line.
+pub fn units_slots(units: &[(SlotId, HsmInfo)]) -> String {
+    let each: Vec<String> = units.iter().map(|(admin, info)| slots(*admin, info)).collect();
+    each.join("\n")
+}
+
+/// Every slot's entry of one unit, the application partition's first, separated by a blank line.
 pub fn slots(admin: u32, info: &HsmInfo) -> String {
     let mut s = String::new();
     if let Some(p) = &info.partition {
@@ -65,12 +72,13 @@ pub fn admin_slot(slot: u32, info: &HsmInfo) -> String {
     lines.join("\n") + "\n"
 }
 
-/// The banner LunaCM prints when it starts, with the slot listing.
-pub fn banner(slot: u32, info: &HsmInfo) -> String {
+/// The banner LunaCM prints when it starts, with the slot listing of every unit (each given with its
+/// admin slot, unit 1 first).
+pub fn banner(slot: u32, units: &[(SlotId, HsmInfo)]) -> String {
     format!(
         "lunacm (64-bit) v{CLIENT_VERSION}. Copyright (c) 2025 Thales Group. All rights reserved.\n\n\
          {INDENT}Available HSMs:\n\n{}\n\n{INDENT}Current Slot Id: {slot}\n\n",
-        slots(crate::device::ADMIN_SLOT, info)
+        units_slots(units)
     )
 }
 

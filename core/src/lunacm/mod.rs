@@ -108,7 +108,8 @@ pub struct Console {
 
 impl Default for Console {
     fn default() -> Self {
-        Console { slot: commands::ADMIN_SLOT, waiting: None }
+        // LunaCM starts on unit 1's admin slot.
+        Console { slot: crate::hub::admin_slot(0), waiting: None }
     }
 }
 

@@ -142,7 +142,7 @@ pub fn present(s: &mut Session, id: u32, pin: Option<&str>) -> String {
         s.enter(&format!("sim keypad {pin}"));
         out = s.enter("sim tap Enter");
     }
-    if s.world.hsm().port().is_some() {
+    if s.world.front_hsm().port().is_some() {
         out.push_str(&s.enter("sim ikey remove"));
     }
     out

@@ -1,7 +1,7 @@
 //! `hsm showinfo`, `hsm init`, `hsm zeroize`, `hsm factoryreset` (`hsm showpolicies` and
 //! `hsm changehsmpolicy` are in `policies.rs`).
 
-use super::{authorize, info, require_admin_slot, Command, ADMIN_SLOT, FORCE};
+use super::{authorize, info, require_admin_slot, Command, FORCE};
 use crate::device::{self, Action, AuthMethod, HsmStatus, Request, Role};
 use crate::lunacm::parse::OptSpec;
 use crate::lunacm::{Ctx, Stop};
@@ -92,7 +92,8 @@ fn showinfo(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
         ctx.line("        CKF_TOKEN_INITIALIZED");
     }
     ctx.line(&format!("RPV Initialized -> {}", if info.rpv_initialized { "Yes" } else { "No" }));
-    ctx.line(&format!("Slot Id -> {ADMIN_SLOT}"));
+    // The current slot: an admin slot, as required above.
+    ctx.line(&format!("Slot Id -> {}", *ctx.slot));
     let (state, role) = match info.logged_in {
         Some(Role::So) => ("CKS_RW_SO_FUNCTIONS", "SO logged in".to_string()),
         Some(r) => ("CKS_RW_USER_FUNCTIONS", format!("{r} logged in")),

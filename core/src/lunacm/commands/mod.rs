@@ -14,7 +14,9 @@ use super::{Ctx, Stop, INDENT};
 use crate::device::{Action, HsmInfo, Request, Response};
 use crate::retcode::{self, LunaRet};
 
-pub use crate::device::ADMIN_SLOT;
+/// Slots come in pairs, one pair per unit: a command finds the admin slot of the unit it works on from the
+/// current slot.
+pub use crate::hub::{admin_slot_of, is_admin_slot, partition_slot_of};
 
 /// One LunaCM command.
 pub struct Command {
@@ -165,9 +167,10 @@ fn secret(ctx: &mut Ctx<'_>, given: Option<String>, first: &str, again: &str, wh
     Ok(a)
 }
 
-/// Asks the HSM for its identity and state.
+/// Asks the HSM of the current slot for its identity and state.
 fn info(ctx: &mut Ctx<'_>) -> Result<HsmInfo, Stop> {
-    match ctx.call_slot(ADMIN_SLOT, Request::GetInfo)? {
+    let admin = admin_slot_of(*ctx.slot);
+    match ctx.call_slot(admin, Request::GetInfo)? {
         Response::Info(info) => Ok(info),
         other => Err(unexpected(other)),
     }
@@ -191,14 +194,17 @@ pub(super) fn unexpected(_: Response) -> Stop {
     Stop::Fail(retcode::SP_RX_ERROR, Some("The HSM sent an unexpected answer.".into()))
 }
 
-/// Commands of the admin partition need the current slot to be the admin slot.
+/// Commands of the admin partition need the current slot to be an admin slot.
 fn require_admin_slot(ctx: &Ctx<'_>) -> Result<(), Stop> {
-    if *ctx.slot == ADMIN_SLOT {
+    if is_admin_slot(*ctx.slot) {
         Ok(())
     } else {
         Err(Stop::Fail(
             retcode::SLOT_ID_INVALID,
-            Some(format!("This command runs on the HSM's Admin Token Slot: 'slot set -slot {ADMIN_SLOT}' first.")),
+            Some(format!(
+                "This command runs on the HSM's Admin Token Slot: 'slot set -slot {}' first.",
+                admin_slot_of(*ctx.slot)
+            )),
         ))
     }
 }

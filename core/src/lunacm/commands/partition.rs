@@ -2,7 +2,7 @@
 //! (`partition showpolicies` and `partition changepolicy` are in `policies.rs`).
 
 use super::{authorize, info, require_admin_slot, require_partition_slot, Command, FORCE};
-use crate::device::{self, Action, AuthMethod, Request, Response, Role, PARTITION_SLOT};
+use crate::device::{self, Action, AuthMethod, Request, Response, Role};
 use crate::lunacm::parse::OptSpec;
 use crate::lunacm::{Ctx, Stop};
 use crate::retcode;
@@ -80,10 +80,11 @@ fn create(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
     require_admin_slot(ctx)?;
     if let Some(s) = ctx.args.value("slot") {
         let slot: u32 = s.trim().parse().map_err(|_| Stop::Syntax(format!("'{s}' is not a slot number.")))?;
-        if slot != PARTITION_SLOT {
+        let own = super::partition_slot_of(*ctx.slot);
+        if slot != own {
             return Err(Stop::Fail(
                 retcode::SLOT_ID_INVALID,
-                Some(format!("The application partition of this unit is slot {PARTITION_SLOT}.")),
+                Some(format!("The application partition of this unit is slot {own}.")),
             ));
         }
     }

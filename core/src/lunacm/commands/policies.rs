@@ -166,7 +166,8 @@ pub(super) fn read_hsm_template(ctx: &mut Ctx<'_>, file: &str) -> Result<Policie
 /// Reads a partition policy template from the host's files, checked against the HSM's policies.
 pub(super) fn read_partition_template(ctx: &mut Ctx<'_>, file: &str) -> Result<Policies, Stop> {
     let text = read_file(ctx, file)?;
-    let hsm = match ctx.call_slot(crate::device::ADMIN_SLOT, Request::GetPolicies)? {
+    let admin = super::admin_slot_of(*ctx.slot);
+    let hsm = match ctx.call_slot(admin, Request::GetPolicies)? {
         Response::Policies(v) => v.values,
         other => return Err(super::unexpected(other)),
     };
