@@ -300,3 +300,98 @@ fn a_password_auditor_needs_its_domain_before_configuring() {
     fails(&s.enter(&format!("role login -name au -password {AU_PASSWORD}")), "USER_PIN_NOT_INITIALIZED");
     assert!(s.world.hsm().audit().stored().len() > before, "the factory reset is logged too");
 }
+
+#[test]
+fn a_second_unit_of_the_same_audit_domain_verifies_the_first_ones_log() {
+    let mut s = Session::new();
+    auditor_first(&mut s, "a,m,s,f");
+    s.hard_init("first", "sopass12");
+    s.run(&["role login -name so -password sopass12", "role logout"]);
+    s.enter(&format!("role login -name au -password {AU_PASSWORD}"));
+    ok(&s.enter("audit export file first.lws"));
+    let (log, text) = log_files(&s).pop().unwrap();
+
+    // A second unit, its Auditor in the same domain.
+    s.enter("sim unit add");
+    let rus = s.world.unit_shipment(2).unwrap().random_user_string.clone();
+    s.run(&["sim unit use 2", "slot set -slot 6", &format!("stm recover -randomuserstring {rus}"), "proceed"]);
+    ok(&s.enter("role init -name au -password audpass2"));
+    ok(&s.enter("role login -name au -password audpass2"));
+    ok(&s.enter("role setdomain -name au -domain auditdomain1"));
+    ok(&s.enter("audit config path /var/audit2 evmask a,m,s,f"));
+    s.run(&["role logout", "role login -name au -password audpass2"]);
+    // Without the first unit's secret, its log does not verify here.
+    let out = s.enter(&format!("audit verify file {log}"));
+    fails(&out, "CKR_LOG_BAD_RECORD_HMAC");
+    assert!(out.contains("Make sure that you have already imported the audit log secret."), "{out}");
+    ok(&s.enter("audit import file /var/audit/first.lws"));
+    let out = s.enter(&format!("audit verify file {log}"));
+    ok(&out);
+    assert!(out.contains("The last record could not be checked"), "another HSM's newest record: {out}");
+    // One character changed on the way is found here too.
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    lines[1].replace_range(60..61, "#");
+    s.world.put_file(&log, lines.iter().map(|l| format!("{l}\n")).collect()).unwrap();
+    let out = s.enter(&format!("audit verify file {log}"));
+    assert!(out.contains("Verify failed on record 2 (line 2): modified"), "{out}");
+    s.world.put_file(&log, text.clone()).unwrap();
+
+    // With the first unit's secret imported, the second unit's own log no longer verifies, until it
+    // exports its own secret and imports it back (the guide's caution).
+    let (own, _) = log_files(&s).into_iter().find(|(n, _)| n.starts_with("/var/audit2/")).unwrap();
+    fails(&s.enter(&format!("audit verify file {own}")), "CKR_LOG_BAD_RECORD_HMAC");
+    ok(&s.enter("audit export file second.lws"));
+    ok(&s.enter("audit import file second.lws"));
+    ok(&s.enter(&format!("audit verify file {own}")));
+
+    // A third unit whose Auditor has another domain cannot import the first unit's secret.
+    s.enter("sim unit add");
+    let rus = s.world.unit_shipment(3).unwrap().random_user_string.clone();
+    s.run(&["sim unit use 3", "slot set -slot 8", &format!("stm recover -randomuserstring {rus}"), "proceed"]);
+    s.run(&["role init -name au -password audpass3", "role login -name au -password audpass3"]);
+    ok(&s.enter("role setdomain -name au -domain otherdomain"));
+    let out = s.enter("audit import file /var/audit/first.lws");
+    fails(&out, "LUNA_RET_UNWRAPPING_ERROR");
+    assert!(out.contains("wrapped in another audit domain"), "{out}");
+    check_golden!("audit_across_units", &s.transcript);
+}
+
+#[test]
+fn logs_rotate_by_size_and_interval_and_files_chain_across_rotation() {
+    let mut s = Session::new();
+    auditor_first(&mut s, "a,m,s,f");
+    s.enter(&format!("role login -name au -password {AU_PASSWORD}"));
+    ok(&s.enter("audit config size 1k interval hourly"));
+    s.enter("role logout");
+    s.hard_init("rotating", "sopass12");
+    for _ in 0..4 {
+        s.run(&["role login -name so -password sopass12", "role logout"]);
+    }
+    let files = log_files(&s);
+    assert!(files.len() >= 4, "two 448-byte records fit in 1k: {:?}", files.iter().map(|f| &f.0).collect::<Vec<_>>());
+    // The first file began before the size was set.
+    assert!(files[1..].iter().all(|(_, t)| t.lines().count() <= 2));
+    // An hour later the next record begins a new file even though the current one has room.
+    s.enter(&format!("role login -name au -password {AU_PASSWORD}"));
+    ok(&s.enter("audit config size 4m"));
+    s.run(&["role logout", "role login -name so -password sopass12"]);
+    let before = log_files(&s).len();
+    s.enter("sim clock advance 3601");
+    s.enter("role logout");
+    assert_eq!(log_files(&s).len(), before + 1);
+    // Each file verifies, the last record of each against the first of the next file.
+    s.enter(&format!("role login -name au -password {AU_PASSWORD}"));
+    for (name, _) in log_files(&s) {
+        let out = s.enter(&format!("audit verify file {name}"));
+        ok(&out);
+        assert!(!out.contains("could not be checked"), "{out}");
+    }
+    // A whole file deleted from the host shows as records missing after the file before it.
+    let files = log_files(&s);
+    let seqs: Vec<u64> = files[1].1.lines().map(|l| l[..10].trim().parse().unwrap()).collect();
+    s.world.remove_file(&files[1].0);
+    let out = s.enter(&format!("audit verify file {}", files[0].0));
+    let missing =
+        format!("truncated - records {} to {} are missing after the last line", seqs[0], seqs[seqs.len() - 1]);
+    assert!(out.contains(&missing), "{out}");
+}

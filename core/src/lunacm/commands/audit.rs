@@ -480,6 +480,8 @@ fn verify(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
             ctx.line(&format!("Verify failed on {at}: {} - {}.", f.tamper, f.reason));
             if serial != own {
                 ctx.line("Make sure that you have already imported the audit log secret.");
+            } else {
+                ctx.line("If another HSM's secret was imported since, export this HSM's own and import it back.");
             }
             Err(Stop::Fail(
                 retcode::LOG_BAD_RECORD_HMAC,
