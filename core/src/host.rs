@@ -2,7 +2,8 @@
 //! certificates later. They belong to the world (the browser keeps them with it; the native `lunacm` keeps
 //! them in its state file), so a template exported on one unit can be applied on another.
 
-use serde::{Deserialize, Serialize};
+use crate::snapshot::{form, Form};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
 
 /// Longest file the host keeps, in bytes.
@@ -13,13 +14,45 @@ pub const FILES_MAX: usize = 200;
 pub const NAME_MAX: usize = 255;
 
 /// The host's files, by name (a path as the user typed it, e.g. `/usr/safenet/lunaclient/templates/HSMPT`).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HostFiles(BTreeMap<String, String>);
+#[derive(Clone, Debug, Default)]
+pub struct HostFiles {
+    files: BTreeMap<String, String>,
+    /// Counts the changes since the files were loaded: how a fingerprint of the world sees them change
+    /// without reading them.
+    changes: u64,
+}
+
+/// Two hosts are the same when they hold the same files.
+impl PartialEq for HostFiles {
+    fn eq(&self, other: &Self) -> bool {
+        self.files == other.files
+    }
+}
+
+impl Eq for HostFiles {}
+
+/// Saved as a map of name to text; in the lighter forms of [`crate::snapshot`], as a change counter or
+/// the list of names.
+impl Serialize for HostFiles {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match form() {
+            Form::Full => self.files.serialize(s),
+            Form::Fingerprint => self.changes.serialize(s),
+            Form::FileIndex => s.collect_seq(self.files.keys()),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for HostFiles {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<HostFiles, D::Error> {
+        Ok(HostFiles { files: BTreeMap::deserialize(d)?, changes: 0 })
+    }
+}
 
 impl HostFiles {
     /// The text of file `name`.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.get(name.trim()).map(String::as_str)
+        self.files.get(name.trim()).map(String::as_str)
     }
 
     /// Writes (or overwrites) file `name`.
@@ -28,22 +61,24 @@ impl HostFiles {
         if text.len() > FILE_MAX {
             return Err(format!("'{name}' is {} bytes; the host keeps files up to {FILE_MAX} bytes.", text.len()));
         }
-        if !self.0.contains_key(&name) && self.0.len() >= FILES_MAX {
+        if !self.files.contains_key(&name) && self.files.len() >= FILES_MAX {
             return Err(format!("The host already holds {FILES_MAX} files: delete one first."));
         }
-        self.0.insert(name, text);
+        self.files.insert(name, text);
+        self.changes += 1;
         Ok(())
     }
 
     /// Appends `text` to file `name`, creating it if need be (the audit logging daemon's writes).
     pub fn append(&mut self, name: &str, text: &str) -> Result<(), String> {
         let name = check_name(name)?;
-        match self.0.get_mut(&name) {
+        match self.files.get_mut(&name) {
             Some(existing) => {
                 if existing.len() + text.len() > FILE_MAX {
                     return Err(format!("'{name}' would exceed {FILE_MAX} bytes."));
                 }
                 existing.push_str(text);
+                self.changes += 1;
                 Ok(())
             }
             None => self.put(&name, text.to_string()),
@@ -52,20 +87,22 @@ impl HostFiles {
 
     /// Deletes file `name`; returns whether it existed.
     pub fn remove(&mut self, name: &str) -> bool {
-        self.0.remove(name.trim()).is_some()
+        let removed = self.files.remove(name.trim()).is_some();
+        self.changes += u64::from(removed);
+        removed
     }
 
     /// Every file, by name, with its text.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0.iter().map(|(n, t)| (n.as_str(), t.as_str()))
+        self.files.iter().map(|(n, t)| (n.as_str(), t.as_str()))
     }
 
     /// Checks the files of a loaded world against the limits a world the simulator wrote respects.
     pub fn validate(&self) -> Result<(), String> {
-        if self.0.len() > FILES_MAX {
-            return Err(format!("the host holds {} files (at most {FILES_MAX})", self.0.len()));
+        if self.files.len() > FILES_MAX {
+            return Err(format!("the host holds {} files (at most {FILES_MAX})", self.files.len()));
         }
-        for (name, text) in &self.0 {
+        for (name, text) in &self.files {
             check_name(name).map_err(|e| format!("host file name: {e}"))?;
             if text.len() > FILE_MAX {
                 return Err(format!("host file '{name}' is {} bytes (at most {FILE_MAX})", text.len()));

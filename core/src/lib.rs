@@ -24,6 +24,7 @@ pub mod lunacm;
 mod migrate;
 pub mod retcode;
 pub mod sim;
+pub mod snapshot;
 mod world;
 
 pub use world::{IKeyView, LoadError, Settings, Shipment, UnitView, World, SCHEMA_VERSION, UNITS_MAX};

@@ -260,7 +260,7 @@ impl World {
     /// Handles one line typed at the current prompt: a LunaCM command, a `sim` command, or the answer
     /// to the question LunaCM is asking.
     pub fn enter(&mut self, line: &str, now_ms: u64) -> Reply {
-        let (before, revision) = (self.to_json(), self.revision);
+        let (before, revision) = (self.fingerprint(), self.revision);
         // An iKey wait that ran out while nothing happened is reported first; the line then runs at the
         // prompt that follows.
         let late = self.tick(now_ms);
@@ -271,7 +271,7 @@ impl World {
         self.deliver_audit_log(now_ms);
         self.evaluate_lab(now_ms);
         // Only a real change is a new revision (and worth saving): `slot list` is not.
-        if self.to_json() != before {
+        if self.fingerprint() != before {
             self.revision = revision + 1;
         }
         reply
@@ -705,6 +705,18 @@ impl World {
         &self.hsm
     }
 
+    /// The world in [`Form::Fingerprint`](crate::snapshot::Form::Fingerprint): two fingerprints differ
+    /// exactly when the worlds do, without writing out the host's files or the stored log records.
+    fn fingerprint(&self) -> String {
+        crate::snapshot::with_form(crate::snapshot::Form::Fingerprint, || self.to_json())
+    }
+
+    /// The saved form of the world without the host files' contents (their names stand in for them),
+    /// for a front end that keeps each file under its own name: see [`World::from_json_with_files`].
+    pub fn to_json_file_index(&self) -> String {
+        crate::snapshot::with_form(crate::snapshot::Form::FileIndex, || self.to_json())
+    }
+
     /// The saved form of the world.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("a world always serializes")
@@ -712,7 +724,24 @@ impl World {
 
     /// Reads a saved world, refusing damaged text and other schema versions with a precise error.
     pub fn from_json(text: &str) -> Result<World, LoadError> {
-        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| LoadError::Corrupt(e.to_string()))?;
+        World::from_json_with_files(text, |_| None)
+    }
+
+    /// Reads a world saved by [`World::to_json_file_index`], whose host files `read` returns by name (a
+    /// fully saved world needs none). A file the index names that `read` cannot give is an error: the
+    /// world is refused rather than loaded without it.
+    pub fn from_json_with_files(text: &str, read: impl Fn(&str) -> Option<String>) -> Result<World, LoadError> {
+        let mut value: serde_json::Value = serde_json::from_str(text).map_err(|e| LoadError::Corrupt(e.to_string()))?;
+        if let Some(names) = value.get("files").and_then(|f| f.as_array()).cloned() {
+            let mut files = serde_json::Map::new();
+            for name in names {
+                let name = name.as_str().ok_or_else(|| LoadError::Corrupt("a host file name is not text".into()))?;
+                let text = read(name)
+                    .ok_or_else(|| LoadError::Corrupt(format!("the host file '{name}' it lists is missing")))?;
+                files.insert(name.to_string(), serde_json::Value::String(text));
+            }
+            value["files"] = serde_json::Value::Object(files);
+        }
         let found = value
             .get("schema")
             .and_then(|v| v.as_u64())

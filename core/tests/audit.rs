@@ -395,3 +395,36 @@ fn logs_rotate_by_size_and_interval_and_files_chain_across_rotation() {
         format!("truncated - records {} to {} are missing after the last line", seqs[0], seqs[seqs.len() - 1]);
     assert!(out.contains(&missing), "{out}");
 }
+
+#[test]
+fn a_world_with_its_files_kept_apart_loads_back_whole_and_a_missing_file_is_refused() {
+    let (mut s, name, _) = a_log_of(4);
+    s.world.put_file("/tmp/notes.txt", "read me".into()).unwrap();
+    let index = s.world.to_json_file_index();
+    assert!(!index.contains("LUNA_LOGIN"), "no file content in the index");
+    assert!(index.contains(&format!("\"{name}\"")), "{index}");
+    let files: std::collections::BTreeMap<String, String> =
+        s.world.files().iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
+    let back = hsm_core::World::from_json_with_files(&index, |n| files.get(n).cloned()).unwrap();
+    assert_eq!(back.to_json(), s.world.to_json());
+    let err = hsm_core::World::from_json_with_files(&index, |n| (n != name).then(|| files[n].clone())).unwrap_err();
+    assert!(err.to_string().contains(&format!("the host file '{name}' it lists is missing")), "{err}");
+    // A world saved whole still loads, files inline.
+    assert_eq!(hsm_core::World::from_json(&s.world.to_json()).unwrap().to_json(), s.world.to_json());
+}
+
+#[test]
+fn a_line_is_a_new_revision_exactly_when_it_changes_the_world() {
+    let (mut s, _, _) = a_log_of(4);
+    let r = s.world.revision();
+    s.enter("slot list");
+    assert_eq!(s.world.revision(), r, "monitoring changes nothing");
+    // A logged line changes the log (a record on the host); an unlogged one that changes the HSM too.
+    s.enter("audit logmsg message \"noted\"");
+    assert_eq!(s.world.revision(), r + 1);
+    s.run(&["role logout", "role login -name so -password wrongpass1"]);
+    assert_eq!(s.world.revision(), r + 3, "a failed login counts, and is logged");
+    // A file changed outside LunaCM is a change as well.
+    s.world.put_file("/tmp/x", "1".into()).unwrap();
+    assert_eq!(s.world.revision(), r + 4);
+}

@@ -26,9 +26,9 @@ use record::{hex, unhex, Entry, ZERO_HMAC};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Records the HSM's own store holds before LOG FULL, unless the simulated unit is set otherwise.
-pub const DEFAULT_CAPACITY: usize = 2000;
+pub const DEFAULT_CAPACITY: usize = 1000;
 /// The largest store a simulated unit can be given (`sim audit capacity`).
-pub const CAPACITY_MAX: usize = 100_000;
+pub const CAPACITY_MAX: usize = 10_000;
 
 /// 32 bytes kept in the HSM (a secret, a key, an HMAC), saved as hexadecimal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,6 +44,15 @@ impl<'de> Deserialize<'de> for Bytes32 {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Bytes32, D::Error> {
         let s = String::deserialize(d)?;
         unhex(&s).map(Bytes32).ok_or_else(|| serde::de::Error::custom("expected 64 hexadecimal digits"))
+    }
+}
+
+/// The stored records, or only their count in a world's fingerprint ([`crate::snapshot`]): what changes
+/// in them shows in the newest sequence number and the count.
+fn store_in_form<S: Serializer>(store: &[Record], s: S) -> Result<S::Ok, S::Error> {
+    match crate::snapshot::form() {
+        crate::snapshot::Form::Fingerprint => s.serialize_u64(store.len() as u64),
+        _ => store.serialize(s),
     }
 }
 
@@ -85,6 +94,7 @@ pub struct Audit {
     /// HMAC of the newest record: what a truncated log is checked against.
     last_hmac: Bytes32,
     /// Records not yet taken by the host, oldest first.
+    #[serde(serialize_with = "store_in_form")]
     store: Vec<Record>,
     /// How many records the store holds (a property of the simulated unit).
     capacity: usize,
