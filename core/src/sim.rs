@@ -27,6 +27,7 @@ const HELP: &[(&str, &str)] = &[
     ("sim unit list", "List the units, their slots and which is in front of you"),
     ("sim unit use <number>", "Put a unit in front of you (touchscreen, iKey port, power)"),
     ("sim audit capacity <records>", "Set how many records the audit log store of the unit in front holds"),
+    ("sim audit tamper <line>", "Change one character of a record in the newest log file of the unit in front"),
     ("sim reset -force", "Start over with a factory-fresh world"),
 ];
 
@@ -318,6 +319,13 @@ pub fn run(world: &mut World, words: &[String], host_now_ms: u64) -> SimOutput {
                 Err(e) => format!("\n{INDENT}{e}\n"),
             }
         }
+        ["audit", "tamper", line] => match line.parse::<usize>() {
+            Ok(n) => match world.tamper_audit_log(n) {
+                Ok(what) => format!("\n{INDENT}{what}\n"),
+                Err(e) => format!("\n{INDENT}{e}\n"),
+            },
+            Err(_) => format!("\n{INDENT}sim audit tamper takes a line number, not '{line}'.\n"),
+        },
         ["reset"] => format!(
             "\n{INDENT}This replaces the whole simulated world (HSM, iKeys, files) with a factory-fresh unit.\n\
              {INDENT}Type 'sim reset -force' to do it.\n"

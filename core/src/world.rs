@@ -478,6 +478,43 @@ impl World {
         Ok(())
     }
 
+    /// Someone edits the newest audit log file of the unit in front on the host: one digit of the message
+    /// text of the record on `line` (from 1) becomes another, as a forger changing who did something
+    /// would. Returns what was changed. For instructors and labs: the trainee finds it with `audit verify`.
+    pub fn tamper_audit_log(&mut self, line: usize) -> Result<String, String> {
+        let serial = unit_mut(&mut self.hsm, &mut self.more, self.front).serial().to_string();
+        let prefix = format!("hsm_{serial}_");
+        let newest = self
+            .files
+            .iter()
+            .filter(|(n, _)| n.rsplit('/').next().is_some_and(|b| b.starts_with(&prefix) && b.ends_with(".log")))
+            .max_by_key(|(n, _)| n.rsplit('/').next().map(str::to_string))
+            .map(|(n, t)| (n.to_string(), t.to_string()));
+        let Some((name, text)) = newest else {
+            return Err(format!("The host has no audit log file of unit {} (serial {serial}).", self.front + 1));
+        };
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        let count = lines.len();
+        let record = lines
+            .get_mut(line.wrapping_sub(1))
+            .ok_or_else(|| format!("{name} has {count} line(s); there is no line {line}."))?;
+        // The message text is columns 29 to 285 of a record.
+        let at = record
+            .char_indices()
+            .skip(29)
+            .take(256)
+            .find(|(_, c)| c.is_ascii_digit())
+            .map(|(i, _)| i)
+            .ok_or_else(|| format!("Line {line} of {name} is not a record with a number in its text."))?;
+        let digit = record.as_bytes()[at] - b'0';
+        let new = char::from(b'0' + (digit + 1) % 10);
+        record.replace_range(at..at + 1, &new.to_string());
+        let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+        self.files.put(&name, text)?;
+        self.revision += 1;
+        Ok(format!("Line {line} of {name}: a {digit} in the message text is now a {new}."))
+    }
+
     /// Puts a new blank iKey on the desk; returns its id.
     pub fn add_blank_ikey(&mut self) -> u32 {
         self.revision += 1;

@@ -2,6 +2,7 @@
 //! device's event log, never from what LunaCM printed.
 
 use super::terms::{auth_name, Auth, AuthSetting, EventName, RoleName};
+use crate::device::audit::{parse_line, EvMask};
 use crate::device::{AuthMethod, Event, Lockout, Role, RoleRecord, ADMIN_SLOT, PARTITION_SLOT};
 use crate::World;
 use serde::{Deserialize, Serialize};
@@ -84,6 +85,30 @@ pub enum Check {
         name: String,
         #[serde(default)]
         contains: Option<String>,
+    },
+    /// Audit logging is configured: the Auditor's domain is (not) set, a log path is (not) set, and the
+    /// event mask logs at least these `evmask` letters (`a,m,s,f`).
+    Audit {
+        #[serde(default)]
+        domain: Option<bool>,
+        #[serde(default)]
+        path: Option<bool>,
+        #[serde(default)]
+        logs: Option<String>,
+    },
+    /// The HSM's log (on the host or still in the HSM) has a record of this event (`LUNA_INIT_TOKEN`),
+    /// whose text contains `contains` if given.
+    AuditRecord {
+        op: String,
+        #[serde(default)]
+        contains: Option<String>,
+    },
+    /// The last `audit verify` found the log intact (`failed = false`) or found tampering, at line `line`
+    /// of the file if given.
+    AuditVerified {
+        failed: bool,
+        #[serde(default)]
+        line: Option<usize>,
     },
 }
 
@@ -177,6 +202,28 @@ impl Check {
             Check::Auditor { initialized } => format!("the Auditor {} initialized", is(*initialized)),
             Check::HostFile { name, contains: None } => format!("the host has a file {name}"),
             Check::HostFile { name, contains: Some(c) } => format!("the host file {name} contains \"{c}\""),
+            Check::Audit { domain, path, logs } => {
+                let mut parts = Vec::new();
+                if let Some(d) = domain {
+                    parts.push(format!("the Auditor's domain {} set", is(*d)));
+                }
+                if let Some(p) = path {
+                    parts.push(format!("a log path {} configured", is(*p)));
+                }
+                if let Some(l) = logs {
+                    parts.push(format!("the event mask logs at least {l}"));
+                }
+                parts.join(", ")
+            }
+            Check::AuditRecord { op, contains: None } => format!("the audit log has a {op} record"),
+            Check::AuditRecord { op, contains: Some(c) } => {
+                format!("the audit log has a {op} record that mentions \"{c}\"")
+            }
+            Check::AuditVerified { failed: false, .. } => "the last audit verify found the log intact".into(),
+            Check::AuditVerified { failed: true, line: None } => "the last audit verify found tampering".into(),
+            Check::AuditVerified { failed: true, line: Some(l) } => {
+                format!("the last audit verify found tampering at line {l}")
+            }
         }
     }
 
@@ -377,6 +424,63 @@ impl Check {
                 (Some(text), Some(c)) if !text.contains(c.as_str()) => fail(format!("{name} does not contain it")),
                 (Some(_), _) => Ok(()),
             },
+            Check::Audit { domain, path, logs } => {
+                let audit = hsm.audit();
+                if let Some(d) = domain {
+                    if audit.domain_set() != *d {
+                        return fail(format!("the Auditor's domain {} set", is(audit.domain_set())));
+                    }
+                }
+                if let Some(p) = path {
+                    if audit.config().path.is_some() != *p {
+                        return fail(match &audit.config().path {
+                            Some(p) => format!("the log path is {p}"),
+                            None => "no log path is configured".into(),
+                        });
+                    }
+                }
+                if let Some(l) = logs {
+                    let want = EvMask::parse(l).map_err(|e| format!("the lab's evmask '{l}' is wrong: {e}"))?;
+                    let has = audit.config().evmask;
+                    let covered = has.categories & want.categories == want.categories
+                        && (!want.success || has.success)
+                        && (!want.failure || has.failure);
+                    if !covered {
+                        return fail(format!("the event mask is {has}"));
+                    }
+                }
+                Ok(())
+            }
+            Check::AuditRecord { op, contains } => {
+                let matches = |text: &str| {
+                    text.contains(&format!(" operation {op} returned "))
+                        && contains.as_ref().is_none_or(|c| text.contains(c.as_str()))
+                };
+                let serial = format!("hsm_{}_", hsm.serial());
+                let on_host = world
+                    .files()
+                    .iter()
+                    .filter(|(n, _)| n.rsplit('/').next().is_some_and(|b| b.starts_with(&serial)))
+                    .flat_map(|(_, t)| t.lines())
+                    .any(|l| parse_line(l).is_ok_and(|p| matches(&p.text)));
+                if on_host || hsm.audit().stored().iter().any(|r| matches(&r.text)) {
+                    return Ok(());
+                }
+                fail("no such record is on the host or in the HSM".into())
+            }
+            Check::AuditVerified { failed, line } => {
+                let Some((file, report)) = hsm.audit().last_verified() else {
+                    return fail("no log has been verified".into());
+                };
+                match (&report.failure, failed, line) {
+                    (None, false, _) if report.verified > 0 => Ok(()),
+                    (None, false, _) => fail(format!("no record of {file} could be verified")),
+                    (None, true, _) => fail(format!("{file} verified intact")),
+                    (Some(f), false, _) => fail(format!("{file} failed at line {}", f.line)),
+                    (Some(f), true, Some(l)) if f.line != *l => fail(format!("{file} failed at line {}", f.line)),
+                    (Some(_), true, _) => Ok(()),
+                }
+            }
         }
     }
 }

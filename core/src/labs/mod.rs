@@ -23,6 +23,8 @@ pub const NOW: u64 = 1_764_000_000_000;
 
 /// In a start script or a solution line, replaced by the random user string of the unit's shipping e-mail.
 pub const RANDOM_USER_STRING: &str = "${random_user_string}";
+/// Stands for the unit's serial number in lab scripts and solutions (log file names carry it).
+pub const SERIAL: &str = "${serial}";
 
 fn format_one() -> u32 {
     1
@@ -166,9 +168,9 @@ impl Lab {
     }
 }
 
-/// `line` with [`RANDOM_USER_STRING`] replaced by the unit's random user string.
+/// `line` with [`RANDOM_USER_STRING`] and [`SERIAL`] replaced by the unit's random user string and serial.
 pub fn expand(line: &str, world: &World) -> String {
-    line.replace(RANDOM_USER_STRING, &world.shipment().random_user_string)
+    line.replace(RANDOM_USER_STRING, &world.shipment().random_user_string).replace(SERIAL, world.hsm().serial())
 }
 
 /// One check's outcome.

@@ -380,6 +380,16 @@ impl Audit {
         &self.config
     }
 
+    /// Whether the Auditor's domain key is set.
+    pub fn domain_set(&self) -> bool {
+        self.kcv.is_some()
+    }
+
+    /// How many records the store holds before LOG FULL.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
     /// The last file `audit verify` checked on this HSM, with what it found.
     pub fn last_verified(&self) -> Option<(&str, &Report)> {
         self.last_verified.as_ref().map(|(f, r)| (f.as_str(), r))
