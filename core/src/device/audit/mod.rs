@@ -380,6 +380,11 @@ impl Audit {
         &self.config
     }
 
+    /// Sequence number of the newest record.
+    pub fn last_seq(&self) -> u64 {
+        self.last_seq
+    }
+
     /// Whether the Auditor's domain key is set.
     pub fn domain_set(&self) -> bool {
         self.kcv.is_some()
