@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Prints the release build's wasm size (raw and gzip) and the browser's median latency from Enter on
-# `slot list` to its output. A report, not a test: it asserts nothing.
+# Prints the release build's wasm size (raw and gzip), the browser's median latency from Enter on
+# `slot list` to its output, and the audit logging figures (records appended and verified per second,
+# lines in a world with many records), natively and in the browser. A report, not a test: it asserts
+# nothing. AUDIT_RECORDS sets how many records the browser run builds up (20000 by default).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -20,3 +22,9 @@ done
 
 echo "== latency in headless Chromium"
 node e2e/report-latency.mjs 30
+
+echo "== audit logging, native (records appended and verified per second; one line with 100,000 records)"
+cargo run --release -q -p hsm-core --example audit_report 100000
+
+echo "== audit logging in headless Chromium"
+node e2e/report-audit.mjs "${AUDIT_RECORDS:-20000}"

@@ -20,6 +20,9 @@ pub struct HostFiles {
     /// Counts the changes since the files were loaded: how a fingerprint of the world sees them change
     /// without reading them.
     changes: u64,
+    /// The value of `changes` when each file last changed (absent: not since loading), so that a front
+    /// end that keeps files apart rewrites only those that changed.
+    stamps: BTreeMap<String, u64>,
 }
 
 /// Two hosts are the same when they hold the same files.
@@ -45,7 +48,7 @@ impl Serialize for HostFiles {
 
 impl<'de> Deserialize<'de> for HostFiles {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<HostFiles, D::Error> {
-        Ok(HostFiles { files: BTreeMap::deserialize(d)?, changes: 0 })
+        Ok(HostFiles { files: BTreeMap::deserialize(d)?, changes: 0, stamps: BTreeMap::new() })
     }
 }
 
@@ -64,8 +67,9 @@ impl HostFiles {
         if !self.files.contains_key(&name) && self.files.len() >= FILES_MAX {
             return Err(format!("The host already holds {FILES_MAX} files: delete one first."));
         }
-        self.files.insert(name, text);
         self.changes += 1;
+        self.stamps.insert(name.clone(), self.changes);
+        self.files.insert(name, text);
         Ok(())
     }
 
@@ -79,6 +83,7 @@ impl HostFiles {
                 }
                 existing.push_str(text);
                 self.changes += 1;
+                self.stamps.insert(name, self.changes);
                 Ok(())
             }
             None => self.put(&name, text.to_string()),
@@ -88,8 +93,17 @@ impl HostFiles {
     /// Deletes file `name`; returns whether it existed.
     pub fn remove(&mut self, name: &str) -> bool {
         let removed = self.files.remove(name.trim()).is_some();
-        self.changes += u64::from(removed);
+        if removed {
+            self.changes += 1;
+            self.stamps.remove(name.trim());
+        }
         removed
+    }
+
+    /// When file `name` last changed since the files were loaded: 0 if it has not (or does not exist).
+    /// A front end that saved it at stamp `n` needs to save it again when this differs.
+    pub fn stamp(&self, name: &str) -> u64 {
+        self.stamps.get(name.trim()).copied().unwrap_or(0)
     }
 
     /// Every file, by name, with its text.
@@ -141,8 +155,14 @@ mod tests {
         assert!(f.put("", String::new()).is_err());
         assert!(f.put("bad\nname", String::new()).is_err());
         assert!(f.put("big", "x".repeat(FILE_MAX + 1)).is_err());
+        assert_eq!(f.stamp("/tmp/HSMPT"), 1);
+        f.append("/tmp/log", "a").unwrap();
+        f.append("/tmp/log", "b").unwrap();
+        assert_eq!((f.get("/tmp/log"), f.stamp("/tmp/log"), f.stamp("/tmp/HSMPT")), (Some("ab"), 3, 1));
+        assert!(f.append("/tmp/log", &"x".repeat(FILE_MAX)).is_err());
         assert!(f.remove("/tmp/HSMPT"));
         assert!(!f.remove("/tmp/HSMPT"));
+        assert_eq!(f.stamp("/tmp/HSMPT"), 0);
         assert!(f.validate().is_ok());
     }
 }
