@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{fails, ok, Session, NOW};
+use common::{create_keyset, fails, k, ok, present, Session, NOW};
 use hsm_core::device::audit::record::{hex, ZERO_HMAC};
 use hsm_core::device::audit::{verify::verify, After, Record, Tamper};
 #[cfg(target_arch = "wasm32")]
@@ -427,4 +427,45 @@ fn a_line_is_a_new_revision_exactly_when_it_changes_the_world() {
     // A file changed outside LunaCM is a change as well.
     s.world.put_file("/tmp/x", "1".into()).unwrap();
     assert_eq!(s.world.revision(), r + 4);
+}
+
+#[test]
+fn units_whose_auditors_share_a_white_ikey_verify_each_others_logs() {
+    let mut s = Session::new();
+    s.recover_new_unit();
+    // Without a password, the Auditor takes a white iKey, and the unit becomes a multifactor unit.
+    let out = s.enter("role init -name au");
+    assert!(out.contains("attend to the PED"), "{out}");
+    ok(&create_keyset(&mut s, 1, &[k(1)]));
+    s.enter("role login -name au");
+    ok(&present(&mut s, 1, None));
+    // Its domain is the white iKey's: nothing to set.
+    let out = s.enter("role setdomain -name au -domain x");
+    fails(&out, "KCV_PARAMETER_ALREADY_EXISTS");
+    ok(&s.enter(&format!("audit config path {LOG_DIR} evmask a,m,s,f")));
+    ok(&s.enter("audit export file white.lws"));
+    fails(&s.enter("hsm init -label x -ipwd -password sopass12 -domain d -force"), "factoryreset");
+    let (log, _) = log_files(&s).pop().unwrap();
+
+    // The second unit's Auditor reuses the same white iKey.
+    s.enter("sim unit add");
+    let rus = s.world.unit_shipment(2).unwrap().random_user_string.clone();
+    s.run(&["sim unit use 2", "slot set -slot 6", &format!("stm recover -randomuserstring {rus}"), "proceed"]);
+    s.enter("role init -name au");
+    s.enter("sim tap Reuse");
+    ok(&present(&mut s, 1, None));
+    s.enter("role login -name au");
+    ok(&present(&mut s, 1, None));
+    ok(&s.enter("audit import file /var/audit/white.lws"));
+    ok(&s.enter(&format!("audit verify file {log}")));
+
+    // A third unit with its own white iKey is another audit domain.
+    s.enter("sim unit add");
+    let rus = s.world.unit_shipment(3).unwrap().random_user_string.clone();
+    s.run(&["sim unit use 3", "slot set -slot 8", &format!("stm recover -randomuserstring {rus}"), "proceed"]);
+    s.enter("role init -name au");
+    ok(&create_keyset(&mut s, 1, &[k(2)]));
+    s.enter("role login -name au");
+    ok(&present(&mut s, 2, None));
+    fails(&s.enter("audit import file /var/audit/white.lws"), "LUNA_RET_UNWRAPPING_ERROR");
 }
