@@ -5,6 +5,7 @@ mod confirm;
 mod device;
 mod files;
 mod history;
+mod host_files;
 mod ikeys;
 mod labs;
 mod model;
