@@ -1,6 +1,7 @@
 //! Entry point of the browser app: mount [`app::App`] on the page body.
 
 mod app;
+mod audit;
 mod confirm;
 mod device;
 mod files;
