@@ -38,10 +38,20 @@ fn main() {
     }
     let secs = start.elapsed().as_secs_f64();
     let appended = records(&world) - first;
-    println!("appended {appended} records with {lines} LunaCM lines in {secs:.2} s: {:.0} records/s, {:.1} us per line", appended as f64 / secs, secs * 1e6 / lines as f64);
-    let files: Vec<String> = world.files().iter().filter(|(n, _)| n.ends_with(".log")).map(|(n, _)| n.to_string()).collect();
+    println!(
+        "appended {appended} records with {lines} LunaCM lines in {secs:.2} s: {:.0} records/s, {:.1} us per line",
+        appended as f64 / secs,
+        secs * 1e6 / lines as f64
+    );
+    let files: Vec<String> =
+        world.files().iter().filter(|(n, _)| n.ends_with(".log")).map(|(n, _)| n.to_string()).collect();
     let on_host: usize = world.files().iter().map(|(_, t)| t.lines().count()).sum();
-    println!("the world holds {} records in {} host files ({} bytes of files)", on_host, files.len(), world.files().iter().map(|(_, t)| t.len()).sum::<usize>());
+    println!(
+        "the world holds {} records in {} host files ({} bytes of files)",
+        on_host,
+        files.len(),
+        world.files().iter().map(|(_, t)| t.len()).sum::<usize>()
+    );
 
     // Verifying: every file with `audit verify` (each record checked against the next).
     let start = Instant::now();
@@ -54,7 +64,11 @@ fn main() {
         }
     }
     let secs = start.elapsed().as_secs_f64();
-    println!("verified {verified} records in {} files in {secs:.2} s: {:.0} records/s", files.len(), verified as f64 / secs);
+    println!(
+        "verified {verified} records in {} files in {secs:.2} s: {:.0} records/s",
+        files.len(),
+        verified as f64 / secs
+    );
 
     // One line in the big world: median and worst of 50 runs each.
     for line in ["slot list", "audit status", "hsm showinfo", "audit logmsg message \"one more\""] {
@@ -73,5 +87,9 @@ fn main() {
     println!("saving the whole world: {} bytes of JSON in {:.1} ms", json.len(), s.elapsed().as_secs_f64() * 1e3);
     let s = Instant::now();
     let index = world.to_json_file_index();
-    println!("saving it without the files (they are kept apart): {} bytes in {:.2} ms", index.len(), s.elapsed().as_secs_f64() * 1e3);
+    println!(
+        "saving it without the files (they are kept apart): {} bytes in {:.2} ms",
+        index.len(),
+        s.elapsed().as_secs_f64() * 1e3
+    );
 }

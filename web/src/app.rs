@@ -1,8 +1,9 @@
 //! The page: a desk with the HSM and a tray of iKeys on it, the host's LunaCM terminal beside it with the
-//! labs, policies and host-files panels under it, and the simulator's own controls (reset, notices) in a header.
+//! labs, policies, host-files and audit panels under it, and the simulator's own controls (reset, notices) in a header.
 
 use leptos::prelude::*;
 
+use crate::audit::AuditPanel;
 use crate::device::Device;
 use crate::files::FilesPanel;
 use crate::ikeys::{DeskUi, IKeyTray};
@@ -50,6 +51,7 @@ pub fn App() -> impl IntoView {
                     <LabsPanel/>
                     <PoliciesPanel/>
                     <FilesPanel/>
+                    <AuditPanel/>
                 </div>
             </section>
         </main>

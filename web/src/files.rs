@@ -4,63 +4,15 @@
 //! change goes through the core's [`World::put_file`](hsm_core::World::put_file) and is saved like a
 //! command; what the core refuses (too big, a bad name) is shown as a notice.
 
-use hsm_core::host::FILE_MAX;
 use leptos::ev::KeyboardEvent;
 use leptos::html;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::confirm::InlineConfirm;
+use crate::host_files::{download_name, download_url, file_text, focus_entry, read_chosen_file, size_words};
 use crate::notice::Notice;
 use crate::sim::Sim;
-
-/// The name a download gets: the last part of the host path ("/tmp/HSMPT" is saved as "HSMPT").
-fn download_name(name: &str) -> String {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or_default().trim();
-    if base.is_empty() {
-        "file.txt".to_string()
-    } else {
-        base.to_string()
-    }
-}
-
-/// "812 bytes", "1 byte", "12.5 KiB".
-fn size_words(len: usize) -> String {
-    match len {
-        1 => "1 byte".to_string(),
-        n if n < 10 * 1024 => format!("{n} bytes"),
-        n => format!("{:.1} KiB", n as f64 / 1024.0),
-    }
-}
-
-/// An object URL for `text` (as UTF-8 bytes), for a download link. Typed as plain bytes, not text, so that
-/// browsers keep the file's name as it is ("HSMPT", not "HSMPT.txt"), ready to be uploaded again.
-fn object_url(text: &str) -> Option<String> {
-    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("application/octet-stream");
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).ok()?;
-    web_sys::Url::create_object_url_with_blob(&blob).ok()
-}
-
-/// Gives the keyboard to the list entry of file `name`, once the page has been redrawn.
-fn focus_file_entry(name: &str) {
-    let name = name.to_string();
-    request_animation_frame(move || {
-        let Ok(items) = document().query_selector_all("[data-testid=\"file-item\"]") else { return };
-        for i in 0..items.length() {
-            let Some(item) = items.item(i).and_then(|n| n.dyn_into::<web_sys::Element>().ok()) else { continue };
-            if item.get_attribute("data-name").as_deref() == Some(name.as_str()) {
-                if let Some(button) =
-                    item.query_selector("button").ok().flatten().and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok())
-                {
-                    let _ = button.focus();
-                }
-                return;
-            }
-        }
-    });
-}
 
 /// Gives the keyboard to the files panel's heading (after the open file was deleted).
 fn focus_panel_summary() {
@@ -110,27 +62,9 @@ pub fn FilesPanel() -> impl IntoView {
 
     let on_upload = move |_| {
         let Some(input) = upload.get_untracked() else { return };
-        let Some(file) = input.files().and_then(|list| list.get(0)) else { return };
-        // The same file can be chosen again later.
-        input.set_value("");
-        let name = file.name();
-        let size = file.size();
-        if size > FILE_MAX as f64 {
-            sim.notice.set(Some(Notice::warning(format!(
-                "'{name}' is {size} bytes; the host keeps files up to {FILE_MAX} bytes. It was not uploaded."
-            ))));
-            return;
-        }
-        leptos::task::spawn_local(async move {
-            match wasm_bindgen_futures::JsFuture::from(file.text()).await.ok().and_then(|v| v.as_string()) {
-                Some(text) => {
-                    if sim.put_file(&name, text) {
-                        open.set(Some(name.trim().to_string()));
-                    }
-                }
-                None => sim
-                    .notice
-                    .set(Some(Notice::warning(format!("'{name}' could not be read as text. It was not uploaded.")))),
+        read_chosen_file(&input, sim, move |name, text| {
+            if sim.put_file(&name, text) {
+                open.set(Some(name.trim().to_string()));
             }
         });
     };
@@ -227,9 +161,7 @@ fn FileEditor(name: String, open: RwSignal<Option<String>>) -> impl IntoView {
     let files = sim.files;
     let name = StoredValue::new(name);
     // The file's text on the host now.
-    let stored = Memo::new(move |_| {
-        name.with_value(|n| files.with(|f| f.iter().find(|f| &f.name == n).map(|f| f.text.clone()).unwrap_or_default()))
-    });
+    let stored = file_text(files, name);
     // The text the editor started from, and the text in the editor.
     let base = RwSignal::new(stored.get_untracked());
     let draft = RwSignal::new(stored.get_untracked());
@@ -248,20 +180,8 @@ fn FileEditor(name: String, open: RwSignal<Option<String>>) -> impl IntoView {
         }
     });
 
-    // The download link always points at the host's text; an old object URL is released.
-    let url = RwSignal::new(None::<String>);
-    Effect::new(move |_| {
-        let next = stored.with(|t| object_url(t));
-        if let Some(old) = url.get_untracked() {
-            let _ = web_sys::Url::revoke_object_url(&old);
-        }
-        url.set(next);
-    });
-    on_cleanup(move || {
-        if let Some(old) = url.get_untracked() {
-            let _ = web_sys::Url::revoke_object_url(&old);
-        }
-    });
+    // The download link always points at the host's text.
+    let url = download_url(stored);
 
     let save = move || {
         let text = draft.get_untracked();
@@ -292,7 +212,7 @@ fn FileEditor(name: String, open: RwSignal<Option<String>>) -> impl IntoView {
     // Closing gives the keyboard back to the file's entry in the list.
     let close = move || {
         open.set(None);
-        name.with_value(|n| focus_file_entry(n));
+        name.with_value(|n| focus_entry("file-item", n));
     };
 
     let on_text_keydown = move |ev: KeyboardEvent| {

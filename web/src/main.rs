@@ -1,10 +1,12 @@
 //! Entry point of the browser app: mount [`app::App`] on the page body.
 
 mod app;
+mod audit;
 mod confirm;
 mod device;
 mod files;
 mod history;
+mod host_files;
 mod ikeys;
 mod labs;
 mod model;

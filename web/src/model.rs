@@ -1,7 +1,8 @@
-//! What the device's slot legend, the policies panel and the files panel show, derived from the core's
+//! What the device's slot legend, the policies, files and audit panels show, derived from the core's
 //! [`World`] after each change (never from LunaCM's text). Plain values, compared before a signal is set
 //! so that nothing redraws when nothing changed.
 
+use hsm_core::device::audit::{parse_line, RecordView, Report};
 use hsm_core::device::policy::{self, Policies, PolicyDef, HSM, PARTITION};
 use hsm_core::device::{Role, SlotId, ADMIN_SLOT};
 use hsm_core::hub;
@@ -152,6 +153,165 @@ pub fn files_of(world: &World) -> Vec<HostFile> {
     world.files().iter().map(|(n, t)| HostFile { name: n.to_string(), text: t.to_string() }).collect()
 }
 
+/// What kind of audit file a host file is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AuditFileKind {
+    /// A log file the host's logging daemon wrote (`hsm_<serial>_<first record>.log`), or one put back.
+    Log,
+    /// A log secret wrapped for export (`audit export`), to import on an HSM of the same audit domain.
+    Secret,
+}
+
+/// A host file the audit panel lists.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct AuditFile {
+    /// Its path on the host.
+    pub name: String,
+    /// A log or a wrapped secret.
+    pub kind: AuditFileKind,
+    /// Its size in bytes.
+    pub len: usize,
+}
+
+/// The last `audit verify`, while the file it checked still begins with the lines it was given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verified {
+    /// The file verified.
+    pub file: String,
+    /// What verification found.
+    pub report: Report,
+    /// How many lines of the file the report speaks for (records appended since carry no mark).
+    pub lines: usize,
+}
+
+/// What the audit panel shows besides the text of the file open in it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditView {
+    /// The host directory the Auditor configured for log files, if any.
+    pub path: Option<String>,
+    /// Records waiting in the HSM for the host's logging daemon.
+    pub stored: usize,
+    /// How many records the HSM holds before LOG FULL.
+    pub capacity: usize,
+    /// The log files and wrapped secrets on the host, by name.
+    pub files: Vec<AuditFile>,
+    /// The file the last `audit verify` checked, whether or not it still holds what was verified.
+    pub last_verified_file: Option<String>,
+    /// The last verification, while its file is unchanged.
+    pub verified: Option<Verified>,
+}
+
+/// The kind of audit file `name` is, given the configured log path: a `.log` inside it or named as the
+/// logging daemon names its files, or a `.lws` wrapped secret anywhere.
+fn audit_kind(name: &str, path: Option<&str>) -> Option<AuditFileKind> {
+    let base = name.rsplit('/').next().unwrap_or(name);
+    let inside = path.is_some_and(|p| name.strip_prefix(p.trim_end_matches('/')).is_some_and(|r| r.starts_with('/')));
+    if name.ends_with(".log") && (inside || base.starts_with("hsm_")) {
+        Some(AuditFileKind::Log)
+    } else if name.ends_with(".lws") {
+        Some(AuditFileKind::Secret)
+    } else {
+        None
+    }
+}
+
+impl AuditView {
+    /// Reads the Auditor's configuration, the HSM's store, the audit files on the host and the last
+    /// verification from `world`.
+    pub fn of(world: &World) -> AuditView {
+        let audit = world.hsm().audit();
+        let path = audit.config().path.clone();
+        let files = world
+            .files()
+            .iter()
+            .filter_map(|(name, text)| {
+                audit_kind(name, path.as_deref()).map(|kind| AuditFile {
+                    name: name.to_string(),
+                    kind,
+                    len: text.len(),
+                })
+            })
+            .collect();
+        let last_verified_file = audit.last_verified().map(|(file, _)| file.to_string());
+        let verified = last_verified_file.as_deref().and_then(|file| {
+            let text = world.files().get(file)?;
+            let (report, lines) = audit.verification_of(file, text)?;
+            Some(Verified { file: file.to_string(), report: report.clone(), lines })
+        });
+        AuditView {
+            path,
+            stored: audit.stored().len(),
+            capacity: audit.capacity(),
+            files,
+            last_verified_file,
+            verified,
+        }
+    }
+}
+
+/// What the last verification says of one line of a log file.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Mark {
+    /// Proven authentic: the chain holds up to and past it.
+    Verified,
+    /// The first record that fails: what was done to it (modified, inserted...), and why.
+    Failed { tamper: String, reason: String },
+    /// After the failure: nothing after a broken link can be trusted.
+    Suspect,
+    /// A last record that nothing follows: it could not be checked.
+    Unchecked,
+}
+
+impl Mark {
+    /// Its word, as the page shows it and as the row's `data-mark`.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Mark::Verified => "verified",
+            Mark::Failed { .. } => "failed",
+            Mark::Suspect => "suspect",
+            Mark::Unchecked => "unchecked",
+        }
+    }
+}
+
+/// One non-blank line of a log file, as the audit table shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct LogRow {
+    /// Its line in the file, from 1 (the numbering `audit verify` reports failures in).
+    pub line: usize,
+    /// The record, or why the line is not one.
+    pub record: Result<RecordView, String>,
+    /// What the last verification says of it, if it speaks for this line.
+    pub mark: Option<Mark>,
+}
+
+/// The rows of a log file's text, marked by `verified` if it is the report for this text.
+pub fn log_rows(text: &str, verified: Option<&Verified>) -> Vec<LogRow> {
+    let mut records = 0;
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            let line = i + 1;
+            let record = parse_line(l).map(|p| p.view());
+            let mark = verified.filter(|v| line <= v.lines).map(|v| mark(&v.report, line, records));
+            records += 1;
+            LogRow { line, record, mark }
+        })
+        .collect()
+}
+
+/// What `report` says of line `line`, the file's record number `index` (from 0, blank lines not counted).
+fn mark(report: &Report, line: usize, index: usize) -> Mark {
+    match &report.failure {
+        Some(f) if f.line == line => Mark::Failed { tamper: f.tamper.to_string(), reason: f.reason.clone() },
+        Some(f) if line > f.line => Mark::Suspect,
+        _ if index < report.verified => Mark::Verified,
+        // Nothing proved it: the last record, with nothing after it to check it against.
+        _ => Mark::Unchecked,
+    }
+}
+
 /// The lab in progress, as the labs panel shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LabView {
@@ -228,6 +388,72 @@ pub fn paragraphs(markdown: &str) -> Vec<Vec<Inline>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use hsm_core::device::audit::{Category, Failure, Record, Tamper};
+
+    /// A file of `n` records, numbered from 1, every third one an access event, with a blank line after
+    /// the second record.
+    fn log(n: u64) -> String {
+        let mut text = String::new();
+        for seq in 1..=n {
+            let mut raw = [0u8; 48];
+            raw[10] = if seq % 3 == 0 { Category::Access as u8 } else { Category::LogManage as u8 };
+            let text_field =
+                format!("session 1 Access 2147483651:1 partition admin role 8 operation LUNA_OP_{seq} returned LUNA_RET_OK(0x00000000)");
+            text.push_str(&Record { seq, time_ms: 1_764_000_000_000, text: text_field, raw, prev: [0; 32] }.line());
+            if seq == 2 {
+                text.push('\n');
+            }
+        }
+        text
+    }
+
+    fn marks(rows: &[LogRow]) -> Vec<Option<&'static str>> {
+        rows.iter().map(|r| r.mark.as_ref().map(Mark::word)).collect()
+    }
+
+    #[test]
+    fn log_rows_keep_file_line_numbers_and_show_lines_that_are_not_records() {
+        let text = log(3).replacen("LUNA_OP_1", "LUNA_OP_1,", 1);
+        let rows = log_rows(&text, None);
+        assert_eq!(rows.iter().map(|r| r.line).collect::<Vec<_>>(), vec![1, 2, 4], "the blank line is no row");
+        assert!(rows[0].record.as_ref().unwrap_err().contains("characters long"));
+        let r = rows[2].record.as_ref().unwrap();
+        assert_eq!((r.seq, r.what.as_str(), r.category), (3, "LUNA_OP_3", Some(Category::Access)));
+        assert_eq!(marks(&rows), vec![None, None, None], "no verification");
+    }
+
+    #[test]
+    fn marks_follow_the_report_verified_failed_suspect_unchecked() {
+        let text = log(5);
+        let verified = |report: Report, lines: usize| Verified { file: "f".into(), report, lines };
+        // The chain breaks at the fourth record (line 4 of the file: line 3 is blank).
+        let failure = Failure { line: 4, seq: Some(3), tamper: Tamper::Modified, reason: "changed".into() };
+        let failed =
+            Report { records: 5, verified: 2, range: Some((1, 2)), failure: Some(failure), ..Report::default() };
+        let rows = log_rows(&text, Some(&verified(failed, 6)));
+        assert_eq!(
+            marks(&rows),
+            vec![Some("verified"), Some("verified"), Some("failed"), Some("suspect"), Some("suspect")]
+        );
+        assert_eq!(rows[2].mark, Some(Mark::Failed { tamper: "modified".into(), reason: "changed".into() }));
+
+        // Nothing follows the last record: it is unchecked. Lines past those verified carry no mark.
+        let open_end =
+            Report { records: 4, verified: 3, range: Some((1, 3)), last_unchecked: true, ..Report::default() };
+        let rows = log_rows(&text, Some(&verified(open_end, 5)));
+        assert_eq!(marks(&rows), vec![Some("verified"), Some("verified"), Some("verified"), Some("unchecked"), None]);
+    }
+
+    #[test]
+    fn audit_files_are_logs_under_the_path_or_named_by_the_daemon_and_wrapped_secrets() {
+        let path = Some("/var/audit");
+        assert_eq!(audit_kind("/var/audit/mine.log", path), Some(AuditFileKind::Log));
+        assert_eq!(audit_kind("/tmp/hsm_835184_00000001.log", path), Some(AuditFileKind::Log));
+        assert_eq!(audit_kind("/var/auditx/mine.log", path), None);
+        assert_eq!(audit_kind("/var/audit/notes.txt", path), None);
+        assert_eq!(audit_kind("/tmp/LogSecret_1_835184.lws", None), Some(AuditFileKind::Secret));
+    }
 
     #[test]
     fn the_legend_shows_the_unit_in_front_and_its_host_slots() {

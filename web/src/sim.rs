@@ -8,7 +8,7 @@ use hsm_core::lunacm::PROMPT;
 use hsm_core::{IKeyView, World};
 use leptos::prelude::*;
 
-use crate::model::{self, HostFile, LabView, PolicyTables, SlotStatus};
+use crate::model::{self, AuditView, HostFile, LabView, PolicyTables, SlotStatus};
 use crate::notice::Notice;
 use crate::persistence::{self, Loaded, REJECTED_KEY, WORLD_KEY};
 use crate::transcript::Transcript;
@@ -43,6 +43,8 @@ pub struct Sim {
     pub policies: RwSignal<PolicyTables>,
     /// The host computer's files, for the files panel.
     pub files: RwSignal<Vec<HostFile>>,
+    /// The audit files, the HSM's store of records and the last verification, for the audit panel.
+    pub audit: RwSignal<AuditView>,
     /// The lab in progress, for the labs panel.
     pub lab: RwSignal<Option<LabView>>,
 }
@@ -137,6 +139,7 @@ impl Sim {
         let banner = world.start_session();
         let (slots, policies, files) = (SlotStatus::of(&world), PolicyTables::of(&world), model::files_of(&world));
         let lab = LabView::of(&world, now);
+        let audit = AuditView::of(&world);
         let sim = Sim {
             screen: RwSignal::new(world.screen(now)),
             ikeys: RwSignal::new(world.ikeys()),
@@ -150,6 +153,7 @@ impl Sim {
             slots: RwSignal::new(slots),
             policies: RwSignal::new(policies),
             files: RwSignal::new(files),
+            audit: RwSignal::new(audit),
             lab: RwSignal::new(lab),
         };
         sim.publish_screen();
@@ -488,6 +492,10 @@ impl Sim {
         }
         if !self.world.with_value(|w| self.files.with_untracked(|f| model::same_files(f, w))) {
             self.files.set(self.world.with_value(model::files_of));
+        }
+        let audit = self.world.with_value(AuditView::of);
+        if self.audit.with_untracked(|a| *a != audit) {
+            self.audit.set(audit);
         }
         let lab = self.world.with_value(|w| LabView::of(w, now));
         if self.lab.with_untracked(|l| *l != lab) {

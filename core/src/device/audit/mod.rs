@@ -17,7 +17,7 @@ pub use clock::Rtc;
 pub use config::{Category, Config, ConfigChange, EvMask, Interval};
 pub use record::{parse_line, ParsedLine, Record, RecordView, LINE_LEN};
 pub use requests::{AuditStatus, MESSAGE_MAX};
-pub use verify::{After, Failure, Report, Tamper};
+pub use verify::{After, Failure, Report, Tamper, VerifiedText};
 
 use super::roles::Role;
 use super::{CryptoRngCore, Hsm, Request, Response, SlotId, ADMIN_SLOT};
@@ -111,6 +111,9 @@ pub struct Audit {
     /// The last file verified and what verification found, for the audit panel's marks.
     #[serde(default)]
     last_verified: Option<(String, Report)>,
+    /// The lines that verification was given (unknown for a world saved before they were kept).
+    #[serde(default)]
+    last_verified_text: Option<VerifiedText>,
 }
 
 impl Default for Audit {
@@ -129,6 +132,7 @@ impl Default for Audit {
             lost: 0,
             session: 1,
             last_verified: None,
+            last_verified_text: None,
         }
     }
 }
@@ -375,6 +379,7 @@ impl Audit {
         &self.store
     }
 
+
     /// The Auditor's configuration.
     pub fn config(&self) -> &Config {
         &self.config
@@ -398,6 +403,15 @@ impl Audit {
     /// The last file `audit verify` checked on this HSM, with what it found.
     pub fn last_verified(&self) -> Option<(&str, &Report)> {
         self.last_verified.as_ref().map(|(f, r)| (f.as_str(), r))
+    }
+
+    /// What the last `audit verify` found in `file`, if it checked that file and `text` (the file's text
+    /// now) still begins with the lines it was given: the report, and how many lines of `text` it speaks
+    /// for. Records the logging daemon appended since change nothing that was verified.
+    pub fn verification_of(&self, file: &str, text: &str) -> Option<(&Report, usize)> {
+        let (verified, report) = self.last_verified.as_ref()?;
+        let lines = self.last_verified_text.as_ref()?;
+        (verified == file && lines.begins(text)).then_some((report, lines.lines))
     }
 
     /// A new host session begins (a LunaCM start).

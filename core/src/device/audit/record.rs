@@ -155,7 +155,7 @@ impl ParsedLine {
 }
 
 /// A record as the audit panel lists it: when, who, what, result and category.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct RecordView {
     /// Sequence number.
     pub seq: u64,

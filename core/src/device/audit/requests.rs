@@ -4,7 +4,7 @@
 use super::config::{Config, ConfigChange};
 use super::record::parse_line;
 use super::secret::{self, UnwrapError};
-use super::verify::{verify, After, Report};
+use super::verify::{verify, After, Report, VerifiedText};
 use super::{Bytes32, Role};
 use crate::device::lifecycle::check_domain;
 use crate::device::{Action, AuditAction, Env, Hsm, Response, SlotId};
@@ -173,6 +173,7 @@ impl Hsm {
         let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
         let report: Report = verify(&lines, &secret.0, &after);
         self.audit.last_verified = Some((file, report.clone()));
+        self.audit.last_verified_text = Some(VerifiedText::of(lines.iter().copied()));
         Ok(Response::Verified(Box::new(report)))
     }
 

@@ -4,7 +4,9 @@
 //! HSM keeps. The first record that fails is reported with what was done to the log.
 
 use super::record::{parse_line, ParsedLine, ZERO_HMAC};
+use super::Bytes32;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use std::fmt;
 
 /// What was done to a log, judged from where its chain breaks.
@@ -58,6 +60,38 @@ pub struct Report {
     pub failure: Option<Failure>,
     /// Set when the last record could not be checked: nothing after it is known.
     pub last_unchecked: bool,
+}
+
+/// The lines a verification was given, kept as their number and digest: a report speaks for a file only
+/// while the file still begins with them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifiedText {
+    /// How many lines (blank ones included) were verified.
+    pub lines: usize,
+    /// SHA-256 of those lines, each followed by a newline.
+    digest: Bytes32,
+}
+
+impl VerifiedText {
+    /// The number and digest of `lines`.
+    pub fn of<'a>(lines: impl IntoIterator<Item = &'a str>) -> VerifiedText {
+        let mut hash = Sha256::new();
+        let mut count = 0;
+        for line in lines {
+            hash.update(line.as_bytes());
+            hash.update(b"\n");
+            count += 1;
+        }
+        VerifiedText { lines: count, digest: Bytes32(hash.finalize().into()) }
+    }
+
+    /// Whether `text` begins with exactly the lines verified. Lines after them (records the logging
+    /// daemon appended since) do not count.
+    pub fn begins(&self, text: &str) -> bool {
+        let mut lines = text.lines();
+        let first = VerifiedText::of(lines.by_ref().take(self.lines));
+        first == *self
+    }
 }
 
 /// What is known about the record after the block's last one.
