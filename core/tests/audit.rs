@@ -212,6 +212,8 @@ fn verification_reports_each_kind_of_tampering_at_its_record() {
     changed.replace_range(40..41, if &changed[40..41] == "X" { "Y" } else { "X" });
     let mut v = lines.clone();
     v[4] = &changed;
+    let mut changed2 = lines[1].to_string();
+    changed2.replace_range(40..41, if &changed2[40..41] == "X" { "Y" } else { "X" });
     let out = verify_as(&mut s, &name, &v);
     fails(&out, "CKR_LOG_BAD_RECORD_HMAC");
     assert!(out.contains(&format!("Verify failed on record {} (line 5): modified", seq(5))), "{out}");
@@ -252,6 +254,13 @@ fn verification_reports_each_kind_of_tampering_at_its_record() {
     assert!(out.contains("Verify failed on line 3: modified - not a well-formed record"), "{out}");
     let (_, report) = s.world.hsm().audit().last_verified().unwrap();
     assert_eq!(report.failure.as_ref().map(|f| (f.line, f.tamper)), Some((3, Tamper::Modified)));
+    assert_eq!(report.verified, 1, "record 2, just before the broken line, has nothing to vouch for it");
+    // A change before a broken line is still found first.
+    let mut v = lines.clone();
+    v[1] = &changed2;
+    v[6] = short;
+    let out = verify_as(&mut s, &name, &v);
+    assert!(out.contains(&format!("Verify failed on record {} (line 2): modified", seq(2))), "{out}");
 }
 
 #[test]

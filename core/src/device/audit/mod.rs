@@ -379,7 +379,6 @@ impl Audit {
         &self.store
     }
 
-
     /// The Auditor's configuration.
     pub fn config(&self) -> &Config {
         &self.config

@@ -109,23 +109,33 @@ pub enum After {
 pub fn verify(lines: &[&str], secret: &[u8; 32], after: &After) -> Report {
     let numbered: Vec<(usize, &str)> =
         lines.iter().enumerate().filter(|(_, l)| !l.trim().is_empty()).map(|(i, l)| (i + 1, *l)).collect();
-    let mut report = Report { records: numbered.len(), ..Report::default() };
-    let mut parsed: Vec<(usize, ParsedLine)> = Vec::with_capacity(numbered.len());
+    let records = numbered.len();
+    let mut parsed: Vec<(usize, ParsedLine)> = Vec::with_capacity(records);
+    let mut malformed = None;
     for (line_no, text) in &numbered {
         match parse_line(text) {
             Ok(p) => parsed.push((*line_no, p)),
             Err(why) => {
-                return fail(
-                    report,
-                    &parsed,
-                    *line_no,
-                    None,
-                    Tamper::Modified,
-                    format!("not a well-formed record: {why}"),
-                );
+                malformed = Some((*line_no, why));
+                break;
             }
         }
     }
+    let Some((line, why)) = malformed else { return verify_chain(parsed, records, secret, after) };
+    // The records before a line that is no longer a record are checked as a block nothing follows: a
+    // break in their chain comes first; otherwise the broken line is the failure.
+    let mut report = verify_chain(parsed, records, secret, &After::Unknown);
+    if report.failure.is_none() {
+        report.last_unchecked = false;
+        let reason = format!("not a well-formed record: {why}");
+        report.failure = Some(Failure { line, seq: None, tamper: Tamper::Modified, reason });
+    }
+    report
+}
+
+/// Verifies records that all read back as records.
+fn verify_chain(parsed: Vec<(usize, ParsedLine)>, records: usize, secret: &[u8; 32], after: &After) -> Report {
+    let mut report = Report { records, ..Report::default() };
     let hmacs: Vec<[u8; 32]> = parsed.iter().map(|(_, p)| p.hmac(secret)).collect();
     for i in 0..parsed.len() {
         let (line, r) = (&parsed[i].0, &parsed[i].1);
