@@ -5,6 +5,7 @@
 use crate::snapshot::{form, Form};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Longest file the host keeps, in bytes.
 pub const FILE_MAX: usize = 256 * 1024;
@@ -16,7 +17,9 @@ pub const NAME_MAX: usize = 255;
 /// The host's files, by name (a path as the user typed it, e.g. `/usr/safenet/lunaclient/templates/HSMPT`).
 #[derive(Clone, Debug, Default)]
 pub struct HostFiles {
-    files: BTreeMap<String, String>,
+    /// Each text is shared (`Arc`): a front end keeps the same texts without copying them, and sees a
+    /// file changed when its text is no longer the same allocation.
+    files: BTreeMap<String, Arc<str>>,
     /// Counts the changes since the files were loaded: how a fingerprint of the world sees them change
     /// without reading them.
     changes: u64,
@@ -55,7 +58,7 @@ impl<'de> Deserialize<'de> for HostFiles {
 impl HostFiles {
     /// The text of file `name`.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.files.get(name.trim()).map(String::as_str)
+        self.files.get(name.trim()).map(|t| &**t)
     }
 
     /// Writes (or overwrites) file `name`.
@@ -69,7 +72,7 @@ impl HostFiles {
         }
         self.changes += 1;
         self.stamps.insert(name.clone(), self.changes);
-        self.files.insert(name, text);
+        self.files.insert(name, Arc::from(text));
         Ok(())
     }
 
@@ -81,7 +84,10 @@ impl HostFiles {
                 if existing.len() + text.len() > FILE_MAX {
                     return Err(format!("'{name}' would exceed {FILE_MAX} bytes."));
                 }
-                existing.push_str(text);
+                let mut grown = String::with_capacity(existing.len() + text.len());
+                grown.push_str(existing);
+                grown.push_str(text);
+                *existing = Arc::from(grown);
                 self.changes += 1;
                 self.stamps.insert(name, self.changes);
                 Ok(())
@@ -108,7 +114,12 @@ impl HostFiles {
 
     /// Every file, by name, with its text.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.files.iter().map(|(n, t)| (n.as_str(), t.as_str()))
+        self.files.iter().map(|(n, t)| (n.as_str(), &**t))
+    }
+
+    /// Every file, by name, with its shared text: cloning one does not copy the text.
+    pub fn shared(&self) -> impl Iterator<Item = (&str, &Arc<str>)> {
+        self.files.iter().map(|(n, t)| (n.as_str(), t))
     }
 
     /// Checks the files of a loaded world against the limits a world the simulator wrote respects.

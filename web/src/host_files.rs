@@ -31,7 +31,9 @@ pub fn size_words(len: usize) -> String {
 /// The text of host file `name` as it is now (empty once the file is gone).
 pub fn file_text(files: RwSignal<Vec<HostFile>>, name: StoredValue<String>) -> Memo<String> {
     Memo::new(move |_| {
-        name.with_value(|n| files.with(|f| f.iter().find(|f| &f.name == n).map(|f| f.text.clone()).unwrap_or_default()))
+        name.with_value(|n| {
+            files.with(|f| f.iter().find(|f| &f.name == n).map(|f| f.text.to_string()).unwrap_or_default())
+        })
     })
 }
 

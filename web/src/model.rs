@@ -8,6 +8,7 @@ use hsm_core::device::{Role, SlotId, ADMIN_SLOT};
 use hsm_core::hub;
 use hsm_core::labs::CheckResult;
 use hsm_core::World;
+use std::sync::Arc;
 
 /// The LunaCM session and the slots of the unit in front, as the device drawing shows them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -137,20 +138,21 @@ impl PolicyTables {
 pub struct HostFile {
     /// Its name (a path, as LunaCM was given it).
     pub name: String,
-    /// Its text.
-    pub text: String,
+    /// Its text, shared with the world (a host with many large log files is not copied on each line).
+    pub text: Arc<str>,
 }
 
-/// Whether `files` already holds exactly the world's files (so that nothing is copied when nothing
-/// changed).
+/// Whether `files` already holds exactly the world's files: the same names and the same texts (a
+/// changed file has a new text, so comparing where the texts live is enough, and costs nothing).
 pub fn same_files(files: &[HostFile], world: &World) -> bool {
-    let mut theirs = world.files().iter();
-    files.iter().all(|f| theirs.next().is_some_and(|(n, t)| n == f.name && t == f.text)) && theirs.next().is_none()
+    let mut theirs = world.files().shared();
+    files.iter().all(|f| theirs.next().is_some_and(|(n, t)| n == f.name && Arc::ptr_eq(t, &f.text)))
+        && theirs.next().is_none()
 }
 
 /// The world's files, by name.
 pub fn files_of(world: &World) -> Vec<HostFile> {
-    world.files().iter().map(|(n, t)| HostFile { name: n.to_string(), text: t.to_string() }).collect()
+    world.files().shared().map(|(n, t)| HostFile { name: n.to_string(), text: Arc::clone(t) }).collect()
 }
 
 /// What kind of audit file a host file is.
