@@ -13,6 +13,7 @@ import {
   runAnswering,
   screenshot,
   setup,
+  storedFiles,
   waitForAttribute,
   waitForPrompt,
 } from "./lib/harness.mjs";
@@ -23,9 +24,6 @@ before(async () => {
 });
 after(() => env?.close());
 
-const KEY = "luna-usb-hsm7-sim/world";
-const storedFiles = async (page) =>
-  JSON.parse(await page.evaluate((key) => localStorage.getItem(key), KEY)).files;
 
 test("edit, apply, download, upload and delete host files; refusals are notices", async () => {
   const context = await env.browser.newContext({ viewport: { width: 1440, height: 900 }, hasTouch: true });

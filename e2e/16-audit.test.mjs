@@ -8,7 +8,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { initialize, openApp, recoverFromStm, run, screenshot, setup } from "./lib/harness.mjs";
+import { initialize, openApp, recoverFromStm, run, screenshot, setup, storedFiles } from "./lib/harness.mjs";
 
 let env;
 before(async () => {
@@ -16,9 +16,7 @@ before(async () => {
 });
 after(() => env?.close());
 
-const KEY = "luna-usb-hsm7-sim/world";
-const hostFile = async (page, name) =>
-  JSON.parse(await page.evaluate((key) => localStorage.getItem(key), KEY)).files[name];
+const hostFile = async (page, name) => (await storedFiles(page))[name];
 
 /** Every row of the records table: its sequence number, line, mark and category. */
 const rows = (panel) =>
@@ -70,7 +68,7 @@ test("a log tampered with outside the HSM fails verification at the changed reco
   const path = await entry.getAttribute("data-name");
   assert.match(path, /^\/var\/audit\/hsm_\d+_00000001\.log$/);
   const name = path.slice("/var/audit/".length);
-  assert.match(await panel.getByTestId("audit-store").innerText(), /No records wait in the HSM.*holds 2000 before LOG FULL.*\/var\/audit/);
+  assert.match(await panel.getByTestId("audit-store").innerText(), /No records wait in the HSM.*holds 1000 before LOG FULL.*\/var\/audit/);
   assert.equal(await entry.count(), 1);
 
   // Opened from the keyboard: a table of every record, none marked yet.

@@ -331,3 +331,32 @@ export async function waitForAttribute(page, testId, name, value) {
     [testId, name, value],
   );
 }
+
+/**
+ * The host files as the page saved them: the world in localStorage names them, IndexedDB holds their
+ * texts. Returns { name: text } for the files the saved world names.
+ */
+export function storedFiles(page) {
+  return page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const names = JSON.parse(localStorage.getItem("luna-usb-hsm7-sim/world")).files;
+        const open = indexedDB.open("luna-usb-hsm7-sim");
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          const tx = db.transaction("files");
+          const store = tx.objectStore("files");
+          const keys = store.getAllKeys();
+          const values = store.getAll();
+          tx.oncomplete = () => {
+            const all = {};
+            keys.result.forEach((key, i) => (all[key] = values.result[i]));
+            db.close();
+            resolve(Object.fromEntries(names.map((name) => [name, all[name]])));
+          };
+          tx.onerror = () => reject(tx.error);
+        };
+      }),
+  );
+}

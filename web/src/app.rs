@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use crate::audit::AuditPanel;
 use crate::device::Device;
 use crate::files::FilesPanel;
+use crate::filestore::Opened;
 use crate::ikeys::{DeskUi, IKeyTray};
 use crate::labs::LabsPanel;
 use crate::notice::NoticeBar;
@@ -15,10 +16,11 @@ use crate::reset::ResetButton;
 use crate::sim::Sim;
 use crate::terminal::Terminal;
 
-/// The whole app. Owns the [`Sim`] and hands it to every component through context.
+/// The whole app, on the file store the page opened. Owns the [`Sim`] and hands it to every component
+/// through context.
 #[component]
-pub fn App() -> impl IntoView {
-    let sim = Sim::start();
+pub fn App(opened: Opened) -> impl IntoView {
+    let sim = Sim::start(opened);
     provide_context(sim);
     provide_context(DeskUi::new());
 

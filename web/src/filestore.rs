@@ -78,7 +78,7 @@ pub async fn open() -> Result<IdbDatabase, String> {
     let open: IdbOpenDbRequest = factory.open_with_u32(DB_NAME, DB_VERSION).map_err(|e| reason(&e))?;
     let upgrading = open.clone();
     let on_upgrade = Closure::once_into_js(move || {
-        if let Ok(db) = upgrading.result().and_then(|r| r.dyn_into::<IdbDatabase>().map_err(JsValue::from)) {
+        if let Ok(db) = upgrading.result().and_then(|r| r.dyn_into::<IdbDatabase>()) {
             if !db.object_store_names().contains(STORE) {
                 let _ = db.create_object_store(STORE);
             }
@@ -119,4 +119,27 @@ pub async fn write(db: &IdbDatabase, changes: Vec<(String, Option<String>)>) -> 
         .map_err(|e| reason(&e))?;
     }
     finished(&tx).await
+}
+
+/// The file store as the page found it when it opened.
+#[derive(Clone)]
+pub struct Opened {
+    /// The database, when the browser gives one and it could be read.
+    pub db: Option<IdbDatabase>,
+    /// The files it held.
+    pub files: BTreeMap<String, String>,
+    /// Why there is no database, if there is none.
+    pub problem: Option<String>,
+}
+
+/// Opens the database and reads every file, before the app starts.
+pub async fn open_and_read() -> Opened {
+    let db = match open().await {
+        Ok(db) => db,
+        Err(problem) => return Opened { db: None, files: BTreeMap::new(), problem: Some(problem) },
+    };
+    match read_all(&db).await {
+        Ok(files) => Opened { db: Some(db), files, problem: None },
+        Err(problem) => Opened { db: None, files: BTreeMap::new(), problem: Some(problem) },
+    }
 }

@@ -5,6 +5,7 @@ mod audit;
 mod confirm;
 mod device;
 mod files;
+mod filestore;
 mod history;
 mod host_files;
 mod ikeys;
@@ -20,5 +21,9 @@ mod transcript;
 
 fn main() {
     console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(app::App);
+    // The host files are read from IndexedDB before the app starts: it answers asynchronously.
+    wasm_bindgen_futures::spawn_local(async {
+        let opened = filestore::open_and_read().await;
+        leptos::mount::mount_to_body(move || app::App(app::AppProps { opened }));
+    });
 }

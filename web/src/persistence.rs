@@ -1,8 +1,12 @@
-//! The world in the browser's localStorage: one key holding [`World::to_json`], written after every
-//! change and read at start-up, plus the `storage` event that tells this tab another tab wrote it.
+//! The world in the browser's localStorage: one key holding the world, written after every change and
+//! read at start-up, plus the `storage` event that tells this tab another tab wrote it. The host's files
+//! are kept apart, in IndexedDB ([`crate::filestore`]); the key holds their names
+//! ([`World::to_json_file_index`]). A world saved whole by an earlier version, files inline, still loads.
 //!
 //! Unusable saved state (corrupt JSON, another schema version) is never dropped silently: its raw text
 //! is kept under [`REJECTED_KEY`] and the user is told why it was refused.
+
+use std::collections::BTreeMap;
 
 use gloo_storage::{LocalStorage, Storage};
 use hsm_core::World;
@@ -20,8 +24,9 @@ pub const REJECTED_KEY: &str = "luna-usb-hsm7-sim/world.rejected";
 pub enum Loaded {
     /// Nothing saved yet (or no storage at all).
     Empty,
-    /// A world saved earlier, and its raw text.
-    Saved(Box<World>, String),
+    /// A world saved earlier, its raw text, and the host files it names that the file store did not
+    /// have (they load empty).
+    Saved(Box<World>, String, Vec<String>),
     /// A saved value that is not a world this version can load. It has been moved to [`REJECTED_KEY`].
     Rejected {
         /// Why it was refused, in the core's words.
@@ -45,14 +50,27 @@ pub fn read() -> Option<String> {
     LocalStorage::raw().get_item(WORLD_KEY).ok().flatten()
 }
 
-/// Loads the saved world. A value the core refuses is moved aside (kept under [`REJECTED_KEY`], removed
-/// from [`WORLD_KEY`]) so that the next save does not overwrite the only copy.
-pub fn load() -> Loaded {
+/// The names of the host files a saved world keeps apart, if it is saved that way (otherwise its files
+/// are inline).
+pub fn file_index(raw: &str) -> Option<Vec<String>> {
+    let value: serde_json::Value = serde_json::from_str(raw).ok()?;
+    let names = value.get("files")?.as_array()?;
+    Some(names.iter().filter_map(|n| n.as_str().map(str::to_string)).collect())
+}
+
+/// Loads the saved world, its files from `files` (what the file store holds). A value the core refuses is
+/// moved aside (kept under [`REJECTED_KEY`], removed from [`WORLD_KEY`]) so that the next save does not
+/// overwrite the only copy.
+pub fn load(files: &BTreeMap<String, String>) -> Loaded {
     let Some(raw) = read() else {
         return Loaded::Empty;
     };
-    match World::from_json(&raw) {
-        Ok(world) => Loaded::Saved(Box::new(world), raw),
+    let missing: Vec<String> =
+        file_index(&raw).unwrap_or_default().into_iter().filter(|n| !files.contains_key(n)).collect();
+    // A file the store lost loads empty, and is named to the user: the rest of the world is not refused
+    // for it.
+    match World::from_json_with_files(&raw, |name| Some(files.get(name).cloned().unwrap_or_default())) {
+        Ok(world) => Loaded::Saved(Box::new(world), raw, missing),
         Err(err) => {
             let kept = set_aside(&raw);
             Loaded::Rejected { reason: err.to_string(), kept }
@@ -73,7 +91,7 @@ pub fn set_aside(raw: &str) -> bool {
     kept
 }
 
-/// Saves `raw`, a world's [`World::to_json`].
+/// Saves `raw`, a world's [`World::to_json_file_index`] (or [`World::to_json`] without a file store).
 pub fn write(raw: &str) -> Result<(), String> {
     if !available() {
         return Err("this browser gives the page no localStorage".into());

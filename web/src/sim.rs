@@ -8,6 +8,11 @@ use hsm_core::lunacm::PROMPT;
 use hsm_core::{IKeyView, World};
 use leptos::prelude::*;
 
+use std::collections::BTreeMap;
+
+use web_sys::IdbDatabase;
+
+use crate::filestore::{self, Opened};
 use crate::model::{self, AuditView, HostFile, LabView, PolicyTables, SlotStatus};
 use crate::notice::Notice;
 use crate::persistence::{self, Loaded, REJECTED_KEY, WORLD_KEY};
@@ -22,6 +27,17 @@ pub struct Sim {
     /// The raw value this tab last loaded from or wrote to storage. Storage holding anything else means
     /// another tab wrote it since.
     known: StoredValue<Option<String>>,
+    /// The file store (IndexedDB), if the browser gives one. Without it the world is saved whole.
+    db: StoredValue<Option<IdbDatabase>, LocalStorage>,
+    /// The host files the file store holds as this tab last wrote or read them: each file's change stamp
+    /// ([`hsm_core::host::HostFiles::stamp`]) then; [`UNKNOWN`] after the world was replaced.
+    stored_files: StoredValue<BTreeMap<String, u64>>,
+    /// Set while this tab reads another tab's files to take its change over (the file store answers
+    /// later): meanwhile nothing is changed or saved here.
+    adopting: StoredValue<bool>,
+    /// Cleared when this tab must not save: the saved world's files could not be read, and saving would
+    /// lose them.
+    may_save: StoredValue<bool>,
     /// Everything LunaCM printed since it started, ending with the current prompt.
     pub transcript: RwSignal<Transcript>,
     /// What the touchscreen shows.
@@ -48,6 +64,9 @@ pub struct Sim {
     /// The lab in progress, for the labs panel.
     pub lab: RwSignal<Option<LabView>>,
 }
+
+/// A stored file's stamp when it is not known to match this tab's world: it is written again.
+const UNKNOWN: u64 = u64::MAX;
 
 /// "HSM SO (slot 4)", "HSM SO (slot 4) and Crypto Officer (slot 3)".
 fn login_words(logins: &[(SlotId, Role)]) -> String {
@@ -106,14 +125,42 @@ fn fresh_world(now: u64) -> World {
     World::new(u64::from_le_bytes(seed), now)
 }
 
+/// The host files to write to the file store (name, new text or `None` to delete, change stamp): those
+/// whose stamp differs from the stored one, and those stored that the world no longer has.
+fn file_changes(world: &World, stored: &BTreeMap<String, u64>) -> Vec<(String, Option<std::sync::Arc<str>>, u64)> {
+    let files = world.files();
+    let mut changes: Vec<_> = files
+        .shared()
+        .filter(|(name, _)| stored.get(*name) != Some(&files.stamp(name)))
+        .map(|(name, text)| (name.to_string(), Some(std::sync::Arc::clone(text)), files.stamp(name)))
+        .collect();
+    changes.extend(stored.keys().filter(|n| files.get(n).is_none()).map(|n| (n.clone(), None, 0)));
+    changes
+}
+
 impl Sim {
-    /// Loads the saved world (or makes a factory-fresh one) and starts a LunaCM session on it: opening
-    /// the page is starting LunaCM.
-    pub fn start() -> Sim {
+    /// Loads the saved world (or makes a factory-fresh one), its host files from the file store the page
+    /// opened, and starts a LunaCM session on it: opening the page is starting LunaCM.
+    pub fn start(opened: Opened) -> Sim {
         let now = now_ms();
         let mut notice = None;
-        let (mut world, known) = match persistence::load() {
-            Loaded::Saved(world, raw) => (*world, Some(raw)),
+        let mut may_save = true;
+        let (mut world, known) = match persistence::load(&opened.files) {
+            Loaded::Saved(world, raw, missing) => {
+                if let (true, Some(problem)) = (persistence::file_index(&raw).is_some(), &opened.problem) {
+                    // The files are in a store this tab cannot read: saving would drop them.
+                    may_save = false;
+                    notice = Some(Notice::error(format!(
+                        "The host files could not be read from the browser's IndexedDB ({problem}): they show                          empty here, and this tab saves nothing, so that they are not lost."
+                    )));
+                } else if !missing.is_empty() {
+                    notice = Some(Notice::warning(format!(
+                        "These host files were not in the browser's storage and are empty: {}.",
+                        missing.join(", ")
+                    )));
+                }
+                (*world, Some(raw))
+            }
             Loaded::Empty => (fresh_world(now), None),
             Loaded::Rejected { reason, kept } => {
                 let copy = if kept {
@@ -137,6 +184,9 @@ impl Sim {
             ));
         }
         let banner = world.start_session();
+        // What the store holds is what was loaded (stamp 0: unchanged since); a world saved whole by an
+        // earlier version has its files moved into the store by the first save.
+        let stored_files: BTreeMap<String, u64> = opened.files.keys().map(|n| (n.clone(), 0)).collect();
         let (slots, policies, files) = (SlotStatus::of(&world), PolicyTables::of(&world), model::files_of(&world));
         let lab = LabView::of(&world, now);
         let audit = AuditView::of(&world);
@@ -148,6 +198,10 @@ impl Sim {
             revision: RwSignal::new(world.revision()),
             world: StoredValue::new_local(world),
             known: StoredValue::new(known),
+            db: StoredValue::new_local(opened.db),
+            stored_files: StoredValue::new(stored_files),
+            adopting: StoredValue::new(false),
+            may_save: StoredValue::new(may_save),
             transcript: RwSignal::new(Transcript::new(banner)),
             notice: RwSignal::new(notice),
             slots: RwSignal::new(slots),
@@ -256,17 +310,30 @@ impl Sim {
     /// over that state (keeping its LunaCM session) and says so, ending the notice with `refused`,
     /// rather than overwriting it with a world the other tab's change never reached.
     fn act<R>(&self, refused: &str, change: impl FnOnce(&mut World, u64) -> (String, R)) -> Option<R> {
+        if self.adopting.get_value() {
+            self.notice
+                .set(Some(Notice::warning(format!("This tab is still taking over another tab's change. {refused}"))));
+            return None;
+        }
         if let Some(raw) = self.written_elsewhere() {
-            if let Some(adopted) = self.adopt(raw) {
-                self.notice.set(Some(Notice::warning(format!(
-                    "Another tab changed the simulator since this tab last saved. This tab reloaded that \
-                     change (revision {}) and kept its LunaCM session. {} {refused}",
-                    self.revision.get_untracked(),
-                    adopted.words()
-                ))));
-                return None;
+            let sim = *self;
+            let refused = refused.to_string();
+            let done = move |adopted: Option<Adopted>| {
+                if let Some(adopted) = adopted {
+                    sim.notice.set(Some(Notice::warning(format!(
+                        "Another tab changed the simulator since this tab last saved. This tab reloaded that \
+                         change (revision {}) and kept its LunaCM session. {} {refused}",
+                        sim.revision.get_untracked(),
+                        adopted.words()
+                    ))));
+                }
+            };
+            match self.adopt(raw, done) {
+                // What the other tab wrote was unusable and is set aside: nothing of its to overwrite.
+                Some(false) => {}
+                // Taken over, or being taken over: the change is not made.
+                _ => return None,
             }
-            // What the other tab wrote was unusable and is set aside: nothing of its to overwrite.
         }
         let now = now_ms();
         let (text, result) = self
@@ -290,6 +357,7 @@ impl Sim {
         let mut world = fresh_world(now);
         let banner = world.start_session();
         self.world.set_value(world);
+        self.world_replaced();
         self.transcript.update(|t| t.restart(banner));
         self.refresh(now);
         self.save();
@@ -306,6 +374,7 @@ impl Sim {
             .expect("the world lives as long as the app");
         match started {
             Ok(banner) => {
+                self.world_replaced();
                 self.transcript.update(|t| t.restart(banner));
                 self.refresh(now);
                 self.save();
@@ -347,17 +416,20 @@ impl Sim {
 
     /// Another tab saved `raw`: take it over, unless it is what this tab already has.
     pub fn adopt_from_other_tab(&self, raw: String) {
-        if self.known.with_value(|known| known.as_deref() == Some(raw.as_str())) {
+        if self.known.with_value(|known| known.as_deref() == Some(raw.as_str())) || self.adopting.get_value() {
             return;
         }
-        if let Some(adopted) = self.adopt(raw) {
-            self.notice.set(Some(Notice::info(format!(
-                "Another tab changed the simulator: this tab reloaded that change (revision {}) and kept its \
-                 LunaCM session. {}",
-                self.revision.get_untracked(),
-                adopted.words()
-            ))));
-        }
+        let sim = *self;
+        self.adopt(raw, move |adopted| {
+            if let Some(adopted) = adopted {
+                sim.notice.set(Some(Notice::info(format!(
+                    "Another tab changed the simulator: this tab reloaded that change (revision {}) and kept its \
+                     LunaCM session. {}",
+                    sim.revision.get_untracked(),
+                    adopted.words()
+                ))));
+            }
+        });
     }
 
     /// Another tab removed the saved world (it set an unusable value aside, or storage was cleared):
@@ -381,6 +453,9 @@ impl Sim {
             return;
         }
         // Time must not end a ceremony in a world another tab has moved on from.
+        if self.adopting.get_value() {
+            return;
+        }
         if let Some(raw) = self.written_elsewhere() {
             self.adopt_from_other_tab(raw);
             return;
@@ -404,10 +479,44 @@ impl Sim {
 
     /// Takes over a world another tab saved, keeping this tab's LunaCM session (its slot, its logins
     /// unless the change ended them, a question it is asking): LunaCM does not restart. A value the core
-    /// refuses is set aside and this tab keeps (and will save) its own world. Returns what the change did
-    /// to the session, or `None` if the world was not replaced.
-    fn adopt(&self, raw: String) -> Option<Adopted> {
-        match World::from_json(&raw) {
+    /// refuses is set aside and this tab keeps (and will save) its own world. `done` is told what the
+    /// change did to the session, or `None` if the world was not replaced.
+    ///
+    /// A world whose files are in the file store is taken over once they are read (the store answers
+    /// later). Returns `Some(replaced)` when it was decided at once, `None` while the files are read.
+    fn adopt(&self, raw: String, done: impl FnOnce(Option<Adopted>) + 'static) -> Option<bool> {
+        let db = self.db.get_value().filter(|_| persistence::file_index(&raw).is_some());
+        let Some(db) = db else {
+            let adopted = self.take_over(raw, &BTreeMap::new());
+            let replaced = adopted.is_some();
+            done(adopted);
+            return Some(replaced);
+        };
+        self.adopting.set_value(true);
+        let sim = *self;
+        wasm_bindgen_futures::spawn_local(async move {
+            let read = filestore::read_all(&db).await;
+            sim.adopting.set_value(false);
+            match read {
+                Ok(files) => done(sim.take_over(raw, &files)),
+                Err(err) => {
+                    // This tab keeps its world; the other tab's stays saved, for a reload to pick up.
+                    sim.known.set_value(Some(raw));
+                    sim.notice.set(Some(Notice::error(format!(
+                        "Another tab changed the simulator, but its host files could not be read ({err}). This \
+                         tab keeps its own state; reload the page to see the other tab's."
+                    ))));
+                    done(None);
+                }
+            }
+        });
+        None
+    }
+
+    /// Replaces the world by the one another tab saved as `raw`, its files from `files` (for a world saved
+    /// with its files kept apart); see [`Sim::adopt`].
+    fn take_over(&self, raw: String, files: &BTreeMap<String, String>) -> Option<Adopted> {
+        match World::from_json_with_files(&raw, |name| files.get(name).cloned()) {
             Ok(newer) => {
                 let now = now_ms();
                 let adopted = self
@@ -419,6 +528,8 @@ impl Sim {
                     })
                     .expect("the world lives as long as the app");
                 self.known.set_value(Some(raw));
+                // The store holds what the other tab wrote: the files just read.
+                self.stored_files.set_value(files.keys().map(|n| (n.clone(), 0)).collect());
                 if adopted.ped_wait_ended {
                     // LunaCM no longer waits for the PED: give the user its prompt back.
                     let prompt = self.world.with_value(World::prompt);
@@ -440,13 +551,51 @@ impl Sim {
         }
     }
 
+    /// The world was replaced (reset, a lab started): no file in the store is known to match it.
+    fn world_replaced(&self) {
+        self.stored_files.update_value(|m| m.values_mut().for_each(|stamp| *stamp = UNKNOWN));
+    }
+
     /// Saves the world if it differs from what this tab last loaded or wrote (a command that changed
     /// nothing, such as `slot list`, writes nothing and so does not disturb other tabs), remembering what
     /// was written; a failure is shown, not fatal.
+    ///
+    /// With a file store, the files that changed since they were last stored are written there first
+    /// (one transaction), then the world, with their names, to localStorage. A tab that reads the world
+    /// and then the files gets them after that transaction: the file store orders them.
     fn save(&self) {
-        let raw = self.world.with_value(World::to_json);
+        if !self.may_save.get_value() {
+            return;
+        }
+        let db = self.db.get_value();
+        let raw = self.world.with_value(|w| if db.is_some() { w.to_json_file_index() } else { w.to_json() });
         if self.known.with_value(|known| known.as_deref() == Some(raw.as_str())) {
             return;
+        }
+        if let Some(db) = db {
+            let changes = self.world.with_value(|w| self.stored_files.with_value(|stored| file_changes(w, stored)));
+            if !changes.is_empty() {
+                let sim = *self;
+                wasm_bindgen_futures::spawn_local(async move {
+                    let stamps: Vec<(String, Option<u64>)> =
+                        changes.iter().map(|(n, t, stamp)| (n.clone(), t.as_ref().map(|_| *stamp))).collect();
+                    let writes = changes.into_iter().map(|(n, t, _)| (n, t.map(|t| t.to_string()))).collect();
+                    match filestore::write(&db, writes).await {
+                        Ok(()) => sim.stored_files.update_value(|m| {
+                            for (name, stamp) in stamps {
+                                match stamp {
+                                    Some(stamp) => m.insert(name, stamp),
+                                    None => m.remove(&name),
+                                };
+                            }
+                        }),
+                        Err(err) => sim.notice.set(Some(Notice::error(format!(
+                            "The host files could not be saved: {err}. They live on in this tab, which tries \
+                             again with the next change; until then a reload would show them as last saved."
+                        )))),
+                    }
+                });
+            }
         }
         match persistence::write(&raw) {
             Ok(()) => self.known.set_value(Some(raw)),
