@@ -29,16 +29,17 @@ try {
         for (let i = 0; i < count; i++) {
           input.value = line;
           input.dispatchEvent(new Event("input", { bubbles: true }));
-          const length = output.textContent.length;
+          // Done when output that ends with the prompt is added (the scrollback may drop as much as it
+          // adds, so the transcript's length is no sign).
           const done = new Promise((ok) => {
-            const observer = new MutationObserver(() => {
-              const text = output.textContent;
-              if (text.length !== length && text.trimEnd().endsWith("lunacm:>")) {
+            const observer = new MutationObserver((mutations) => {
+              const added = mutations.flatMap((m) => [...m.addedNodes]);
+              if (added.some((n) => n.textContent.trimEnd().endsWith("lunacm:>"))) {
                 observer.disconnect();
                 ok(performance.now());
               }
             });
-            observer.observe(output, { childList: true, characterData: true, subtree: true });
+            observer.observe(output, { childList: true, subtree: true });
           });
           const t0 = performance.now();
           input.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true, cancelable: true }));
