@@ -478,3 +478,23 @@ fn units_whose_auditors_share_a_white_ikey_verify_each_others_logs() {
     ok(&present(&mut s, 2, None));
     fails(&s.enter("audit import file /var/audit/white.lws"), "LUNA_RET_UNWRAPPING_ERROR");
 }
+
+#[test]
+fn the_audit_configuration_survives_reinitialization_and_zeroize() {
+    let mut s = Session::new();
+    auditor_first(&mut s, "a,m,s,f");
+    s.hard_init("first", "sopass12");
+    let config = s.world.hsm().audit().config().clone();
+    // Soft initialization, then zeroize: the Auditor, its domain and its configuration stay.
+    s.run(&["role login -name so -password sopass12", "hsm init -label second -password sopass12 -force"]);
+    assert_eq!(s.world.hsm().label(), "second");
+    ok(&s.enter("hsm zeroize -force"));
+    assert!(s.world.hsm().zeroized());
+    assert_eq!(s.world.hsm().audit().config(), &config);
+    assert!(s.world.hsm().audit().domain_set());
+    ok(&s.enter(&format!("role login -name au -password {AU_PASSWORD}")));
+    // Zeroization is logged whatever the mask says; the log goes on in the same chain.
+    let (name, text) = log_files(&s).pop().unwrap();
+    assert!(text.contains("operation LUNA_ZEROIZE returned LUNA_RET_OK"), "{text}");
+    ok(&s.enter(&format!("audit verify file {name}")));
+}
