@@ -35,6 +35,11 @@ pub struct Sim {
     /// Set while this tab reads another tab's files to take its change over (the file store answers
     /// later): meanwhile nothing is changed or saved here.
     adopting: StoredValue<bool>,
+    /// Set while a write to the file store is under way; `files_dirty` when files changed meanwhile. One
+    /// write at a time, the next one taking every change since: lines come faster than large files can
+    /// be written, and queued writes would pile up in memory.
+    files_writing: StoredValue<bool>,
+    files_dirty: StoredValue<bool>,
     /// Cleared when this tab must not save: the saved world's files could not be read, and saving would
     /// lose them.
     may_save: StoredValue<bool>,
@@ -201,6 +206,8 @@ impl Sim {
             db: StoredValue::new_local(opened.db),
             stored_files: StoredValue::new(stored_files),
             adopting: StoredValue::new(false),
+            files_writing: StoredValue::new(false),
+            files_dirty: StoredValue::new(false),
             may_save: StoredValue::new(may_save),
             transcript: RwSignal::new(Transcript::new(banner)),
             notice: RwSignal::new(notice),
@@ -560,9 +567,10 @@ impl Sim {
     /// nothing, such as `slot list`, writes nothing and so does not disturb other tabs), remembering what
     /// was written; a failure is shown, not fatal.
     ///
-    /// With a file store, the files that changed since they were last stored are written there first
-    /// (one transaction), then the world, with their names, to localStorage. A tab that reads the world
-    /// and then the files gets them after that transaction: the file store orders them.
+    /// With a file store, the files that changed since they were last stored are written there (one
+    /// transaction, see [`Sim::save_files`]), and the world, with their names, to localStorage. A tab
+    /// that reads the world and then the files gets them after a transaction under way: the file store
+    /// orders them.
     fn save(&self) {
         if !self.may_save.get_value() {
             return;
@@ -572,30 +580,8 @@ impl Sim {
         if self.known.with_value(|known| known.as_deref() == Some(raw.as_str())) {
             return;
         }
-        if let Some(db) = db {
-            let changes = self.world.with_value(|w| self.stored_files.with_value(|stored| file_changes(w, stored)));
-            if !changes.is_empty() {
-                let sim = *self;
-                wasm_bindgen_futures::spawn_local(async move {
-                    let stamps: Vec<(String, Option<u64>)> =
-                        changes.iter().map(|(n, t, stamp)| (n.clone(), t.as_ref().map(|_| *stamp))).collect();
-                    let writes = changes.into_iter().map(|(n, t, _)| (n, t.map(|t| t.to_string()))).collect();
-                    match filestore::write(&db, writes).await {
-                        Ok(()) => sim.stored_files.update_value(|m| {
-                            for (name, stamp) in stamps {
-                                match stamp {
-                                    Some(stamp) => m.insert(name, stamp),
-                                    None => m.remove(&name),
-                                };
-                            }
-                        }),
-                        Err(err) => sim.notice.set(Some(Notice::error(format!(
-                            "The host files could not be saved: {err}. They live on in this tab, which tries \
-                             again with the next change; until then a reload would show them as last saved."
-                        )))),
-                    }
-                });
-            }
+        if db.is_some() {
+            self.save_files();
         }
         match persistence::write(&raw) {
             Ok(()) => self.known.set_value(Some(raw)),
@@ -603,6 +589,46 @@ impl Sim {
                 "The simulator state could not be saved: {err}. It lives on in this tab until it is closed."
             )))),
         }
+    }
+
+    /// Writes the files that changed since they were last stored, unless a write is under way: then the
+    /// changes wait for it to end, and go in one write.
+    fn save_files(&self) {
+        let Some(db) = self.db.get_value() else { return };
+        if self.files_writing.get_value() {
+            self.files_dirty.set_value(true);
+            return;
+        }
+        let changes = self.world.with_value(|w| self.stored_files.with_value(|stored| file_changes(w, stored)));
+        if changes.is_empty() {
+            return;
+        }
+        self.files_writing.set_value(true);
+        let sim = *self;
+        wasm_bindgen_futures::spawn_local(async move {
+            let stamps: Vec<(String, Option<u64>)> =
+                changes.iter().map(|(n, t, stamp)| (n.clone(), t.as_ref().map(|_| *stamp))).collect();
+            let writes = changes.into_iter().map(|(n, t, _)| (n, t.map(|t| t.to_string()))).collect();
+            let written = filestore::write(&db, writes).await;
+            sim.files_writing.set_value(false);
+            match written {
+                Ok(()) => sim.stored_files.update_value(|m| {
+                    for (name, stamp) in stamps {
+                        match stamp {
+                            Some(stamp) => m.insert(name, stamp),
+                            None => m.remove(&name),
+                        };
+                    }
+                }),
+                Err(err) => sim.notice.set(Some(Notice::error(format!(
+                    "The host files could not be saved: {err}. They live on in this tab, which tries again \
+                     with the next change; until then a reload would show them as last saved."
+                )))),
+            }
+            if std::mem::take(&mut *sim.files_dirty.write_value()) {
+                sim.save_files();
+            }
+        });
     }
 
     /// Adds output to the transcript.
