@@ -26,6 +26,11 @@ const HELP: &[(&str, &str)] = &[
     ("sim unit add", "Unpack another factory-fresh unit and plug it into the host"),
     ("sim unit list", "List the units, their slots and which is in front of you"),
     ("sim unit use <number>", "Put a unit in front of you (touchscreen, iKey port, power)"),
+    ("sim environment", "Show the temperature and the 5 V rail of the unit in front"),
+    ("sim temperature <celsius>", "Set the temperature around the unit in front (0 to 70 C is safe)"),
+    ("sim voltage <volts>", "Set the 5 V rail of the unit in front (3.9 to 5.71 V is safe)"),
+    ("sim fault volatile", "Corrupt the volatile memory of the unit in front (a restart recovers)"),
+    ("sim fault flash", "Corrupt the permanent storage of the unit in front (factory reset recovers)"),
     ("sim audit capacity <records>", "Set how many records the audit log store of the unit in front holds"),
     ("sim audit tamper <line>", "Change one character of a record in the newest log file of the unit in front"),
     ("sim reset -force", "Start over with a factory-fresh world"),
@@ -319,6 +324,41 @@ pub fn run(world: &mut World, words: &[String], host_now_ms: u64) -> SimOutput {
                 Err(e) => format!("\n{INDENT}{e}\n"),
             }
         }
+        ["environment"] => {
+            let s = world.front_hsm().sensors();
+            format!(
+                "\n{INDENT}Temperature: {}   5 V rail: {}   HSM Status: {}\n",
+                crate::device::tamper::celsius(s.temperature_dc),
+                crate::device::tamper::volts(s.rail_mv),
+                world.front_hsm().status()
+            )
+        }
+        ["temperature", t] => match parse_tenths(t, 10).filter(|t| (-400..=1250).contains(t)) {
+            Some(dc) => {
+                let mut s = world.front_hsm().sensors();
+                s.temperature_dc = dc as i32;
+                world.set_sensors(s, host_now_ms);
+                environment_text(world)
+            }
+            None => format!("\n{INDENT}sim temperature takes degrees Celsius from -40 to 125, not '{t}'.\n"),
+        },
+        ["voltage", v] => match parse_tenths(v, 1000).filter(|v| (0..=12_000).contains(v)) {
+            Some(mv) => {
+                let mut s = world.front_hsm().sensors();
+                s.rail_mv = mv as u32;
+                world.set_sensors(s, host_now_ms);
+                environment_text(world)
+            }
+            None => format!("\n{INDENT}sim voltage takes volts from 0 to 12, not '{v}'.\n"),
+        },
+        ["fault", "volatile"] => {
+            world.corrupt(crate::device::tamper::Fault::Volatile, host_now_ms);
+            environment_text(world)
+        }
+        ["fault", "flash"] => {
+            world.corrupt(crate::device::tamper::Fault::Flash, host_now_ms);
+            environment_text(world)
+        }
         ["audit", "tamper", line] => match line.parse::<usize>() {
             Ok(n) => match world.tamper_audit_log(n) {
                 Ok(what) => format!("\n{INDENT}{what}\n"),
@@ -343,6 +383,39 @@ pub fn run(world: &mut World, words: &[String], host_now_ms: u64) -> SimOutput {
             .unwrap_or_else(|| format!("\n{INDENT}Unknown sim command '{}'. Type 'sim help'.\n", words.join(" "))),
     };
     SimOutput::text(text)
+}
+
+/// A decimal number (`72.5`, `-3`, `5.8`) times `scale` (10 for tenths, 1000 for thousandths).
+fn parse_tenths(s: &str, scale: i64) -> Option<i64> {
+    let (neg, digits) = s.strip_prefix('-').map_or((false, s), |d| (true, d));
+    let (whole, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    if whole.is_empty() || !whole.chars().all(|c| c.is_ascii_digit()) || !frac.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let places = scale.to_string().len() - 1;
+    if frac.len() > places {
+        return None;
+    }
+    let whole: i64 = whole.parse().ok()?;
+    let frac: i64 = if frac.is_empty() { 0 } else { format!("{frac:0<places$}").parse().ok()? };
+    let v = whole.checked_mul(scale)?.checked_add(frac)?;
+    Some(if neg { -v } else { v })
+}
+
+/// The unit in front's readings and status after a change of its surroundings.
+fn environment_text(world: &World) -> String {
+    let hsm = world.front_hsm();
+    let s = hsm.sensors();
+    let mut t = format!(
+        "\n{INDENT}Temperature: {}   5 V rail: {}   HSM Status: {}\n",
+        crate::device::tamper::celsius(s.temperature_dc),
+        crate::device::tamper::volts(s.rail_mv),
+        hsm.status()
+    );
+    for w in hsm.warnings() {
+        t.push_str(&format!("{INDENT}Warning logged: {w}.\n"));
+    }
+    t
 }
 
 /// For a line that starts like a sim command but lacks an argument (`sim tap`) or has too many: the

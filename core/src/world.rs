@@ -299,6 +299,10 @@ impl World {
                     let text = format!("\n{}", self.start_session());
                     return Reply { echo: line.to_string(), text };
                 }
+                Some("lunareset") => {
+                    let text = self.lunareset(&words[1..], now_ms);
+                    return Reply { echo: line.to_string(), text };
+                }
                 _ => {}
             }
         }
@@ -378,9 +382,9 @@ impl World {
 
     /// Lets time pass on every unit: an iKey wait past its timeout fails. Returns LunaCM output, if any.
     pub fn tick(&mut self, host_now_ms: u64) -> String {
-        let running = self.hsm.ceremony_running();
+        let running = self.hsm.busy();
         self.hsm.tick(self.now(host_now_ms));
-        if running && !self.hsm.ceremony_running() {
+        if running && !self.hsm.busy() {
             self.revision += 1;
         }
         let running = self.tick_more(host_now_ms) || running;
@@ -448,7 +452,8 @@ impl World {
         let now = self.now(host_now_ms);
         let on_this_unit = hub::to_local(self.console.slot()).is_some_and(|(unit, _)| unit == self.front);
         let waiting = self.console.waiting() && on_this_unit;
-        unit_mut(&mut self.hsm, &mut self.more, self.front).power_cycle(off_ms, now);
+        let World { hsm, more, front, rng, .. } = self;
+        unit_mut(hsm, more, *front).power_cycle(off_ms, now, rng);
         if on_this_unit {
             self.console.reset_keeping_slot();
         }
@@ -458,6 +463,60 @@ impl World {
         } else {
             String::new()
         }
+    }
+
+    /// The host's `lunareset` utility, run from the terminal: LunaCM is left (a reset needs the device to
+    /// itself), the unit named (the one in front by default: `lunareset 2`) is reset, and LunaCM starts
+    /// again. Returns what the terminal shows.
+    fn lunareset(&mut self, args: &[String], host_now_ms: u64) -> String {
+        let unit = match args {
+            [] => Ok(self.front),
+            [n] => n
+                .trim_start_matches("/dev/lunaU")
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=self.unit_count()).contains(n))
+                .map(|n| n - 1)
+                .ok_or_else(|| format!("lunareset: there is no device '{n}' (units 1 to {}).", self.unit_count())),
+            _ => Err("usage: lunareset [unit]".to_string()),
+        };
+        let unit = match unit {
+            Ok(u) => u,
+            Err(e) => return format!("\n{INDENT}{e}\n\n{PROMPT}"),
+        };
+        let now = self.now(host_now_ms);
+        let World { hsm, more, rng, .. } = self;
+        let target = unit_mut(hsm, more, unit);
+        let runs = target.reset(now, rng);
+        let status = target.status();
+        self.revision += 1;
+        let outcome = if runs {
+            format!("Device {} was reset. HSM Status: {status}.", unit + 1)
+        } else {
+            format!("Device {} was reset, but it is still halted: {status}. Resolve the cause first.", unit + 1)
+        };
+        format!(
+            "\n{INDENT}(LunaCM exits: lunareset needs the device to itself.)\n{INDENT}lunareset: {outcome}\n\n{}",
+            self.start_session()
+        )
+    }
+
+    /// The unit in front's surroundings change (`sim temperature`, `sim voltage`).
+    pub fn set_sensors(&mut self, sensors: crate::device::tamper::Sensors, host_now_ms: u64) {
+        let now = self.now(host_now_ms);
+        let World { hsm, more, front, rng, .. } = self;
+        unit_mut(hsm, more, *front).set_sensors(sensors, now, rng);
+        self.revision += 1;
+        self.deliver_audit_log(host_now_ms);
+    }
+
+    /// A memory of the unit in front is corrupted (`sim fault`).
+    pub fn corrupt(&mut self, fault: crate::device::tamper::Fault, host_now_ms: u64) {
+        let now = self.now(host_now_ms);
+        let World { hsm, more, front, rng, .. } = self;
+        unit_mut(hsm, more, *front).corrupt(fault, now, rng);
+        self.revision += 1;
+        self.deliver_audit_log(host_now_ms);
     }
 
     /// An iKey on the desk is lost, stolen or destroyed: it leaves the world for good.
@@ -556,8 +615,8 @@ impl World {
     }
 
     /// What the touchscreen of the unit in front shows.
-    pub fn screen(&self, _now_ms: u64) -> Screen {
-        self.front_hsm().screen()
+    pub fn screen(&self, host_now_ms: u64) -> Screen {
+        self.front_hsm().screen_at(Some(self.now(host_now_ms)))
     }
 
     /// The world's time: the host clock plus any `sim clock advance`.
@@ -657,6 +716,12 @@ impl World {
         self.units().any(Hsm::ceremony_running)
     }
 
+    /// Whether time matters to some unit now: an iKey ceremony waits, or a recovery process runs. A
+    /// front end then tells the world the time every second ([`World::tick`]).
+    pub fn busy(&self) -> bool {
+        self.units().any(Hsm::busy)
+    }
+
     /// The roles this LunaCM session has logged in, by host slot: unit by unit, the admin slot first.
     pub fn logins(&self) -> Vec<(SlotId, crate::device::Role)> {
         let mut logins = Vec::new();
@@ -701,9 +766,9 @@ impl World {
         let now = self.now(host_now_ms);
         let mut running = false;
         for unit in &mut self.more {
-            let was = unit.hsm.ceremony_running();
+            let was = unit.hsm.busy();
             unit.hsm.tick(now);
-            if was && !unit.hsm.ceremony_running() {
+            if was && !unit.hsm.busy() {
                 self.revision += 1;
             }
             running |= was;

@@ -350,6 +350,28 @@ fn activated_crypto_officer(s: &mut Session) {
 }
 
 #[test]
+fn a_tamper_ends_activation_even_with_auto_activation() {
+    let mut s = Session::new();
+    activated_crypto_officer(&mut s);
+    s.run(&["role login -name po"]);
+    present(&mut s, 3, None);
+    ok(&s.enter("partition changepolicy -policy 23 -value 1"));
+    s.enter("role logout");
+    // Overheated: the tamper drops the cached secret; a reset once it has cooled does not bring it back.
+    let co = |s: &Session| s.world.hsm().partition().unwrap().roles().get(Role::CryptoOfficer).unwrap().activated;
+    assert!(co(&s), "activated before");
+    s.enter("sim temperature 75");
+    assert!(!co(&s));
+    s.enter("sim temperature 25");
+    assert!(s.enter("lunareset").contains("HSM Status: OK"));
+    s.enter("slot set -slot 3");
+    let out = s.enter("role login -name co -password chal1234");
+    assert!(out.contains("Please attend to the PED"), "the Crypto Officer logs in again to reactivate: {out}");
+    ok(&present(&mut s, 5, None));
+    assert!(co(&s));
+}
+
+#[test]
 fn power_loss_ends_activation_unless_auto_activation_covers_it() {
     let mut s = Session::new();
     activated_crypto_officer(&mut s);

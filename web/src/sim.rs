@@ -450,7 +450,7 @@ impl Sim {
     /// touchscreen is read again.
     pub fn tick(&self) {
         let now = now_ms();
-        let running = self.world.with_value(World::ceremony_running);
+        let running = self.world.with_value(World::busy);
         if !running && !self.waiting_for_ped.get_untracked() {
             let screen = self.world.with_value(|world| world.screen(now));
             if self.screen.with_untracked(|s| *s != screen) {
@@ -468,7 +468,7 @@ impl Sim {
             return;
         }
         let text = self.world.try_update_value(|world| world.tick(now)).expect("the world lives as long as the app");
-        let ended = running && !self.world.with_value(World::ceremony_running);
+        let ended = running && !self.world.with_value(World::busy);
         self.append(&text);
         self.refresh(now);
         if !text.is_empty() || ended {

@@ -10,6 +10,13 @@ use crate::retcode::{self, LunaRet};
 impl Hsm {
     /// Whether `action` is allowed on `slot` now.
     pub(super) fn authorize(&self, slot: SlotId, action: Action) -> Result<(), LunaRet> {
+        // A halted HSM does nothing but recover; a corrupted flash recovers by the factory reset.
+        if let Some(halt) = &self.halt {
+            let recovers = action == Action::FactoryReset && matches!(halt, super::tamper::Halt::FlashCorruption);
+            if !recovers {
+                return Err(retcode::DEVICE_ERROR);
+            }
+        }
         // A full log stops everything but what lets the Auditor recover it, and the factory reset.
         let allowed_when_full =
             matches!(action, Action::FactoryReset | Action::InitRole(Role::Auditor) | Action::Audit(_));

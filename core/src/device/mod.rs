@@ -15,6 +15,7 @@ pub mod ped;
 pub mod policy;
 mod request;
 mod roles;
+pub mod tamper;
 
 pub use event::{Event, Stamped};
 pub use lifecycle::{
@@ -140,6 +141,18 @@ pub struct Hsm {
     /// Audit logging: the log, its secret, the Auditor's configuration and the HSM's clock.
     #[serde(default)]
     audit: audit::Audit,
+    /// What the temperature and 5 V rail sensors read.
+    #[serde(default)]
+    sensors: tamper::Sensors,
+    /// Why the HSM is halted (a tamper, a corrupted memory, under-voltage), until a reset clears it.
+    #[serde(default)]
+    halt: Option<tamper::Halt>,
+    /// The last tamper, cleared or not: `hsm tampershow` shows it.
+    #[serde(default)]
+    last_tamper: Option<tamper::TamperRecord>,
+    /// Mild excursions of temperature or voltage in force.
+    #[serde(default)]
+    warnings: Vec<tamper::Warning>,
     #[serde(skip)]
     session: Session,
 }
@@ -167,6 +180,10 @@ impl Hsm {
             admin: None,
             flash: None,
             audit: audit::Audit::default(),
+            sensors: tamper::Sensors::default(),
+            halt: None,
+            last_tamper: None,
+            warnings: Vec::new(),
             session: Session::default(),
         };
         let (mut stm, rus) = Stm::enter(rng);
@@ -206,7 +223,10 @@ impl Hsm {
 
     /// The status chapter 11 names for the current state.
     pub fn status(&self) -> HsmStatus {
-        HsmStatus::of(self.in_stm(), self.zeroized())
+        match &self.halt {
+            Some(h) => HsmStatus::halted(h, self.zeroized()),
+            None => HsmStatus::of(self.in_stm(), self.zeroized()),
+        }
     }
 
     /// The HSM's policies.
@@ -262,33 +282,19 @@ impl Hsm {
     /// sessions and a running ceremony end; activated roles lose their cached iKey secret, unless
     /// auto-activation (partition policy 23) keeps it through an outage of up to two hours. The clock runs
     /// on through the outage.
-    pub fn power_cycle(&mut self, off_ms: u64, now_ms: u64) {
+    pub fn power_cycle(&mut self, off_ms: u64, now_ms: u64, rng: &mut dyn CryptoRngCore) {
         const TWO_HOURS_MS: u64 = 2 * 60 * 60 * 1000;
-        // What was under way is gone with the power; LunaCM's session with it.
-        self.running = None;
-        self.ped_outcome = None;
-        self.admin = None;
-        self.flash = Some("Power restored.".into());
-        self.end_sessions();
         let auto = self.partition().is_some_and(|p| p.policies().get(23) == Some(1));
-        let slot = self.partition().map(|p| p.slot());
-        let activated: Vec<Role> = self
-            .partition()
-            .map(|p| p.roles().iter().filter(|(_, r)| r.activated).map(|(role, _)| role).collect())
-            .unwrap_or_default();
-        if !activated.is_empty() && off_ms > TWO_HOURS_MS {
+        let activated_any = self.partition().is_some_and(|p| p.roles().iter().any(|(_, r)| r.activated));
+        if activated_any && off_ms > TWO_HOURS_MS {
             self.long_outages += 1;
         }
         self.emit(now_ms, Event::PowerCycled { off_ms });
-        if auto && off_ms <= TWO_HOURS_MS {
-            return;
-        }
-        if let (Some(p), Some(slot)) = (self.partition_mut(), slot) {
-            p.roles_mut().deactivate_all();
-            for role in activated {
-                self.emit(now_ms, Event::Deactivated { slot, role });
-            }
-        }
+        // Power-on is a reset: what was under way is gone, and tamper detection runs again.
+        // Auto-activation keeps the cached secrets through an outage of up to two hours, unless the unit
+        // comes back tampered.
+        self.reset_keeping(now_ms, rng, auto && off_ms <= TWO_HOURS_MS);
+        self.flash = Some("Power restored.".into());
     }
 
     /// Closes the host session: what happens to the logins when LunaCM exits or the USB link drops. A
@@ -331,6 +337,12 @@ impl Hsm {
         self.port.as_ref()
     }
 
+    /// Whether time matters to the HSM now: an iKey ceremony waits for its timeout, or the recovery
+    /// process of a corrupted storage runs.
+    pub fn busy(&self) -> bool {
+        self.ceremony_running() || matches!(self.halt, Some(tamper::Halt::Recovering { .. }))
+    }
+
     /// Whether an iKey ceremony is in progress.
     pub fn ceremony_running(&self) -> bool {
         self.running.is_some()
@@ -338,6 +350,14 @@ impl Hsm {
 
     /// What the touchscreen shows now.
     pub fn screen(&self) -> Screen {
+        self.screen_at(None)
+    }
+
+    /// What the touchscreen shows at `now_ms` (the recovery process shows how far it is).
+    pub fn screen_at(&self, now_ms: Option<u64>) -> Screen {
+        if let Some(halt) = &self.halt {
+            return self.halted_screen(halt, now_ms);
+        }
         if let Some(r) = &self.running {
             return r.ceremony.screen();
         }
@@ -411,6 +431,7 @@ impl Hsm {
 
     /// Lets time pass: an iKey wait that lasted too long fails the ceremony.
     pub fn tick(&mut self, now_ms: u64) {
+        self.recovery_tick(now_ms);
         if let Some(mut running) = self.running.take() {
             match running.ceremony.tick(now_ms) {
                 Progress::Waiting => self.running = Some(running),
@@ -560,6 +581,7 @@ impl Hsm {
         let Frame { slot, request } = frame;
         // Any slot the host names must exist, whatever it asks.
         self.roles(slot)?;
+        self.refuse_when_halted(&request)?;
         let op = audit::Op::of(&request);
         self.refuse_when_log_full(op)?;
         let pending = op.map(|op| audit::Pending {
@@ -626,6 +648,15 @@ impl Hsm {
             Request::AuditImportSecret { wrapped } => self.audit_import(slot, &wrapped),
             Request::AuditVerify { file, serial, lines, following } => {
                 self.audit_verify(slot, file, &serial, &lines, following.as_deref())
+            }
+            Request::TamperShow => {
+                self.require_admin_slot(slot)?;
+                Ok(Response::Tamper { last: self.last_tamper.clone(), halted: self.halt.clone() })
+            }
+            Request::Restart => {
+                self.require_admin_slot(slot)?;
+                self.reset(env.now_ms, env.rng);
+                Ok(Response::Done)
             }
         }
     }

@@ -123,6 +123,10 @@ pub enum Request {
     /// Verify the record lines of host file `file`, from the HSM with `serial`, given the first record of
     /// the host's next file of that HSM, if any (`audit verify`).
     AuditVerify { file: String, serial: String, lines: Vec<String>, following: Option<String> },
+    /// The last tamper, and why the HSM is halted if it is (`hsm tampershow`).
+    TamperShow,
+    /// Restart the HSM (`hsm restart`): what `lunareset` does from the host.
+    Restart,
 }
 
 /// What an `audit` command (or `role setdomain`) asks of the HSM, for [`Action::Audit`].
@@ -216,6 +220,11 @@ pub enum Response {
     WrappedSecret(String),
     /// Answer to [`Request::AuditVerify`].
     Verified(Box<Report>),
+    /// Answer to [`Request::TamperShow`].
+    Tamper { last: Option<crate::device::tamper::TamperRecord>, halted: Option<crate::device::tamper::Halt> },
+    /// Answer to [`Request::FactoryReset`] on a unit halted by a corrupted flash: its recovery process
+    /// runs until this time (the host's clock), uninterruptible.
+    RecoveryStarted { until_ms: u64 },
 }
 
 /// How an iKey ceremony stands.

@@ -190,6 +190,13 @@ pub enum Op {
     LogExportSecret,
     /// `LUNA_LOG_EXTERNAL`: `audit logmsg`.
     LogExternal,
+    /// `LUNA_TAMPER`: a soft tamper (not in the guide's table, which says tamper is logged
+    /// unconditionally). Unconditional.
+    Tamper,
+    /// `LUNA_ENVIRONMENT_WARNING`: a mild temperature or voltage excursion, or its end. Unconditional.
+    EnvironmentWarning,
+    /// `LUNA_SELF_TEST`: the firmware's integrity check of its memories.
+    SelfTest,
 }
 
 impl Op {
@@ -228,7 +235,9 @@ impl Op {
             | Request::ListRoles
             | Request::StmVerify { .. }
             | Request::GetPolicies
-            | Request::ListObjects => return None,
+            | Request::ListObjects
+            | Request::TamperShow
+            | Request::Restart => return None,
         })
     }
 
@@ -260,6 +269,9 @@ impl Op {
             Op::LogImportSecret => "LUNA_LOG_IMPORT_SECRET",
             Op::LogExportSecret => "LUNA_LOG_EXPORT_SECRET",
             Op::LogExternal => "LUNA_LOG_EXTERNAL",
+            Op::Tamper => "LUNA_TAMPER",
+            Op::EnvironmentWarning => "LUNA_ENVIRONMENT_WARNING",
+            Op::SelfTest => "LUNA_SELF_TEST",
         }
     }
 
@@ -284,7 +296,7 @@ impl Op {
     /// Logged when it succeeds, whatever the event mask says: zeroization, SO creation, audit role
     /// creation (tamper and decommission come with those features).
     pub fn unconditional(self) -> bool {
-        matches!(self, Op::Zeroize | Op::InitToken | Op::CreateAuditContainer)
+        matches!(self, Op::Zeroize | Op::InitToken | Op::CreateAuditContainer | Op::Tamper | Op::EnvironmentWarning)
     }
 
     /// Allowed while the log is full: what lets the Auditor log in, configure logging (which empties the

@@ -172,15 +172,25 @@ impl Hsm {
 
     pub(super) fn factory_reset_request(&mut self, slot: SlotId, now_ms: u64) -> Result<Response, LunaRet> {
         self.authorize(slot, super::Action::FactoryReset)?;
+        if matches!(self.halt, Some(super::tamper::Halt::FlashCorruption)) {
+            // On a corrupted flash the factory reset is the recovery process, which takes minutes.
+            self.start_recovery(now_ms);
+            return Ok(Response::RecoveryStarted { until_ms: now_ms + super::tamper::RECOVERY_MS });
+        }
+        self.factory_reset_effects(now_ms);
+        Ok(Response::Done)
+    }
+
+    /// What a factory reset does: zeroize, and beyond it the authentication method, the Auditor, the
+    /// policies and the RPV.
+    pub(super) fn factory_reset_effects(&mut self, now_ms: u64) {
         self.zeroize(now_ms, false);
-        // Beyond zeroize: the authentication method, the Auditor, the policies and the RPV.
         self.auth = None;
         self.admin_roles.remove(Role::Auditor);
         self.audit.factory_reset();
         self.policies = Policies::hsm_defaults();
         self.rpv = None;
         self.emit(now_ms, Event::FactoryReset);
-        Ok(Response::Done)
     }
 
     /// The effects of "Zeroize HSM": domain, HSM SO, partition and its roles and contents destroyed;

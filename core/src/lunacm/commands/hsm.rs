@@ -62,6 +62,26 @@ pub const ZEROIZE: Command = Command {
     run: zeroize,
 };
 
+pub const TAMPERSHOW: Command = Command {
+    group: "hsm",
+    group_short: "hsm",
+    name: "tampershow",
+    short: "ts",
+    summary: "Show the last tamper event",
+    options: &[],
+    run: tampershow,
+};
+
+pub const RESTART: Command = Command {
+    group: "hsm",
+    group_short: "hsm",
+    name: "restart",
+    short: "res",
+    summary: "Restart the HSM (stored data kept)",
+    options: &[FORCE],
+    run: restart,
+};
+
 pub const FACTORYRESET: Command = Command {
     group: "hsm",
     group_short: "hsm",
@@ -268,8 +288,65 @@ fn factoryreset(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
     ctx.line("");
     ctx.line("Are you sure you wish to continue?");
     ctx.confirm()?;
-    ctx.call(Request::FactoryReset)?;
+    match ctx.call(Request::FactoryReset)? {
+        device::Response::RecoveryStarted { until_ms } => {
+            let minutes = until_ms.saturating_sub(ctx.now_ms).div_ceil(60_000);
+            ctx.line("");
+            ctx.line("The HSM's permanent storage failed its integrity check: the factory reset runs the");
+            ctx.line(&format!(
+                "recovery process, which takes about {minutes} minutes. Do not unplug the HSM; it answers"
+            ));
+            ctx.line("nothing until the process ends (the touchscreen and 'slot list' show its progress).");
+        }
+        _ => {
+            ctx.line("");
+            ctx.line("The HSM has been reset to its factory condition.");
+        }
+    }
+    Ok(())
+}
+
+fn tampershow(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
+    require_admin_slot(ctx)?;
+    let (last, halted) = match ctx.call(Request::TamperShow)? {
+        device::Response::Tamper { last, halted } => (last, halted),
+        other => return Err(super::unexpected(other)),
+    };
     ctx.line("");
-    ctx.line("The HSM has been reset to its factory condition.");
+    match &last {
+        None => ctx.line("No tamper event has been recorded."),
+        Some(t) => {
+            ctx.line(&format!(
+                "Last tamper event: {} ({}) at {}",
+                t.kind,
+                t.reading,
+                super::super::format::http_date(t.at_ms)
+            ));
+            match t.cleared_ms {
+                Some(c) => ctx.line(&format!("Cleared by a reset at {}.", super::super::format::http_date(c))),
+                None => ctx.line("Active: resolve its cause, then reset the HSM (exit LunaCM and run lunareset)."),
+            }
+        }
+    }
+    match halted {
+        Some(device::tamper::Halt::Tamper(_)) | None => {}
+        Some(h) => {
+            let status = device::HsmStatus::halted(&h, false);
+            ctx.line(&format!("The HSM is halted: {status}."));
+        }
+    }
+    Ok(())
+}
+
+fn restart(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
+    require_admin_slot(ctx)?;
+    ctx.line("");
+    ctx.line("You are about to restart the HSM. Every role is logged out and activated partitions are");
+    ctx.line("deactivated; stored data is kept.");
+    ctx.confirm()?;
+    ctx.call(Request::Restart)?;
+    let info = super::info(ctx)?;
+    ctx.line("");
+    ctx.line(&format!("The HSM was restarted. HSM Status: {}.", info.status));
     Ok(())
 }

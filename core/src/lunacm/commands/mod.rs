@@ -61,6 +61,8 @@ pub const COMMANDS: &[Command] = &[
     hsm::INIT,
     hsm::ZEROIZE,
     hsm::FACTORYRESET,
+    hsm::TAMPERSHOW,
+    hsm::RESTART,
     hsm::SHOWPOLICIES,
     hsm::CHANGEHSMPOLICY,
     partition::CREATE,
@@ -262,6 +264,9 @@ pub fn explain(code: LunaRet) -> Option<String> {
         }
         c if c == retcode::CHALLENGE_REQUIRES_PED => "Activation applies to multifactor (iKey) partitions only.",
         c if c == retcode::OPERATION_ACTIVE => "An iKey operation is already in progress on the touchscreen.",
+        c if c == retcode::DEVICE_ERROR => {
+            "The HSM is halted and does only what recovers it: 'slot list' and 'hsm tampershow' say why. Resolve the cause, then reset it (exit LunaCM and run lunareset, or 'hsm restart'); a corrupted storage needs 'hsm factoryreset'."
+        }
         c if c == retcode::LOG_FULL => {
             "The HSM's audit log store is full: every operation stops until the Auditor logs in and configures a log path ('audit config path <dir>'), which moves the records to the host."
         }
