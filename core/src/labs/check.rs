@@ -103,6 +103,8 @@ pub enum Check {
         #[serde(default)]
         contains: Option<String>,
     },
+    /// The HSM is (or is not) halted by a tamper.
+    Tamper { active: bool },
     /// The last `audit verify` found the log intact (`failed = false`) or found tampering, at line `line`
     /// of the file if given.
     AuditVerified {
@@ -219,6 +221,7 @@ impl Check {
             Check::AuditRecord { op, contains: Some(c) } => {
                 format!("the audit log has a {op} record that mentions \"{c}\"")
             }
+            Check::Tamper { active } => format!("the HSM {} halted by a tamper", is(*active)),
             Check::AuditVerified { failed: false, .. } => "the last audit verify found the log intact".into(),
             Check::AuditVerified { failed: true, line: None } => "the last audit verify found tampering".into(),
             Check::AuditVerified { failed: true, line: Some(l) } => {
@@ -467,6 +470,13 @@ impl Check {
                     return Ok(());
                 }
                 fail("no such record is on the host or in the HSM".into())
+            }
+            Check::Tamper { active } => {
+                let tampered = matches!(hsm.halt(), Some(crate::device::tamper::Halt::Tamper(_)));
+                if tampered == *active {
+                    return Ok(());
+                }
+                fail(format!("the HSM Status is {}", hsm.status()))
             }
             Check::AuditVerified { failed, line } => {
                 let Some((file, report)) = hsm.audit().last_verified() else {
