@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use crate::audit::AuditPanel;
 use crate::device::Device;
+use crate::environment::EnvironmentPanel;
 use crate::files::FilesPanel;
 use crate::filestore::Opened;
 use crate::ikeys::{DeskUi, IKeyTray};
@@ -45,6 +46,7 @@ pub fn App(opened: Opened) -> impl IntoView {
         <main class="workspace">
             <section class="desk" aria-label="The HSM and its iKeys on the desk">
                 <Device/>
+                <EnvironmentPanel/>
                 <IKeyTray/>
             </section>
             <section class="host" aria-label="Host computer">

@@ -4,6 +4,7 @@ mod app;
 mod audit;
 mod confirm;
 mod device;
+mod environment;
 mod files;
 mod filestore;
 mod history;

@@ -490,3 +490,33 @@ mod tests {
         );
     }
 }
+
+/// The unit in front's surroundings and state, as the environment control shows them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnvironmentView {
+    /// Temperature, tenths of a degree Celsius.
+    pub temperature_dc: i32,
+    /// The 5 V rail, millivolts.
+    pub rail_mv: u32,
+    /// The HSM Status (`OK`, `Hardware Tamper`...).
+    pub status: String,
+    /// Whether the unit is halted.
+    pub halted: bool,
+    /// Mild excursions in force.
+    pub warnings: Vec<String>,
+}
+
+impl EnvironmentView {
+    /// Reads the unit in front of `world`.
+    pub fn of(world: &World) -> EnvironmentView {
+        let hsm = world.front_hsm();
+        let sensors = hsm.sensors();
+        EnvironmentView {
+            temperature_dc: sensors.temperature_dc,
+            rail_mv: sensors.rail_mv,
+            status: hsm.status().to_string(),
+            halted: hsm.halt().is_some(),
+            warnings: hsm.warnings().iter().map(|w| w.to_string()).collect(),
+        }
+    }
+}

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use web_sys::IdbDatabase;
 
 use crate::filestore::{self, Opened};
-use crate::model::{self, AuditView, HostFile, LabView, PolicyTables, SlotStatus};
+use crate::model::{self, AuditView, EnvironmentView, HostFile, LabView, PolicyTables, SlotStatus};
 use crate::notice::Notice;
 use crate::persistence::{self, Loaded, REJECTED_KEY, WORLD_KEY};
 use crate::transcript::Transcript;
@@ -68,6 +68,8 @@ pub struct Sim {
     pub audit: RwSignal<AuditView>,
     /// The lab in progress, for the labs panel.
     pub lab: RwSignal<Option<LabView>>,
+    /// The unit in front's temperature, rail and status, for the environment control.
+    pub environment: RwSignal<EnvironmentView>,
 }
 
 /// A stored file's stamp when it is not known to match this tab's world: it is written again.
@@ -194,6 +196,7 @@ impl Sim {
         let stored_files: BTreeMap<String, u64> = opened.files.keys().map(|n| (n.clone(), 0)).collect();
         let (slots, policies, files) = (SlotStatus::of(&world), PolicyTables::of(&world), model::files_of(&world));
         let lab = LabView::of(&world, now);
+        let environment = EnvironmentView::of(&world);
         let audit = AuditView::of(&world);
         let sim = Sim {
             screen: RwSignal::new(world.screen(now)),
@@ -216,6 +219,7 @@ impl Sim {
             files: RwSignal::new(files),
             audit: RwSignal::new(audit),
             lab: RwSignal::new(lab),
+            environment: RwSignal::new(environment),
         };
         sim.publish_screen();
         // A new unit is saved at once, so that a second tab opened now shows the same unit.
@@ -291,6 +295,23 @@ impl Sim {
     /// Loses iKey `id` (lost, stolen or destroyed): it leaves the desk for good. Returns whether it went.
     pub fn lose_ikey(&self, id: u32) -> bool {
         self.physical("the iKey was not lost. Try again.", |world, _| world.lose_ikey(id).map(|()| String::new()))
+    }
+
+    /// The unit in front's temperature and 5 V rail change (the environment control): out of range, it
+    /// tampers or halts. Returns whether the change was made.
+    pub fn set_environment(&self, temperature_dc: i32, rail_mv: u32) -> bool {
+        self.physical("The environment did not change: set it again.", |world, now| {
+            let mut sensors = world.front_hsm().sensors();
+            sensors.temperature_dc = temperature_dc;
+            sensors.rail_mv = rail_mv;
+            world.set_sensors(sensors, now);
+            Ok(String::new())
+        })
+    }
+
+    /// The unit in front's USB cable is unplugged for `seconds` and plugged again.
+    pub fn power_cycle(&self, seconds: u64) -> bool {
+        self.physical("The unit was not unplugged: try again.", |world, now| Ok(world.power_cycle(seconds, now)))
     }
 
     /// A physical action that can be refused (port occupied, no such key): its LunaCM output goes to
@@ -671,6 +692,10 @@ impl Sim {
         let audit = self.world.with_value(AuditView::of);
         if self.audit.with_untracked(|a| *a != audit) {
             self.audit.set(audit);
+        }
+        let environment = self.world.with_value(EnvironmentView::of);
+        if self.environment.with_untracked(|e| *e != environment) {
+            self.environment.set(environment);
         }
         let lab = self.world.with_value(|w| LabView::of(w, now));
         if self.lab.with_untracked(|l| *l != lab) {
