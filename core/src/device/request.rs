@@ -123,6 +123,11 @@ pub enum Request {
     /// Verify the record lines of host file `file`, from the HSM with `serial`, given the first record of
     /// the host's next file of that HSM, if any (`audit verify`).
     AuditVerify { file: String, serial: String, lines: Vec<String>, following: Option<String> },
+    /// Install the firmware of an update file (`hsm updatefw`): the texts of the `.fuf` file and of its
+    /// authentication code file.
+    UpdateFirmware { image: String, authcode: String },
+    /// Return to the firmware saved by the last update (`hsm rollbackfw`); zeroizes the HSM.
+    RollbackFirmware,
 }
 
 /// What an `audit` command (or `role setdomain`) asks of the HSM, for [`Action::Audit`].
@@ -177,6 +182,10 @@ pub enum Action {
     InitRpv,
     /// An `audit` command or `role setdomain`.
     Audit(AuditAction),
+    /// `hsm updatefw`.
+    UpdateFirmware,
+    /// `hsm rollbackfw`.
+    RollbackFirmware,
 }
 
 /// The HSM's answer to a [`Request`] that succeeded.
@@ -216,6 +225,9 @@ pub enum Response {
     WrappedSecret(String),
     /// Answer to [`Request::AuditVerify`].
     Verified(Box<Report>),
+    /// Answer to [`Request::UpdateFirmware`] and [`Request::RollbackFirmware`]: the firmware version before
+    /// and the one running now.
+    Firmware { previous: String, running: String },
 }
 
 /// How an iKey ceremony stands.
@@ -247,6 +259,9 @@ pub struct HsmInfo {
     pub model: String,
     /// Firmware version, e.g. `7.7.2`.
     pub firmware: String,
+    /// The firmware version a rollback would return to, if an update saved one.
+    #[serde(default)]
+    pub rollback_firmware: Option<String>,
     /// Bootloader version, e.g. `1.6.0`.
     pub bootloader: String,
     /// HSM label; empty while zeroized.

@@ -85,6 +85,8 @@ pub enum EventName {
     PartitionZeroized,
     RpvInitialized,
     PowerCycled,
+    FirmwareUpdated,
+    FirmwareRolledBack,
 }
 
 impl EventName {
@@ -114,6 +116,8 @@ impl EventName {
             Event::PartitionZeroized { .. } => (N::PartitionZeroized, None),
             Event::RpvInitialized => (N::RpvInitialized, None),
             Event::PowerCycled { .. } => (N::PowerCycled, None),
+            Event::FirmwareUpdated { .. } => (N::FirmwareUpdated, None),
+            Event::FirmwareRolledBack { .. } => (N::FirmwareRolledBack, None),
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use super::{authorize, require_admin_slot, require_partition_slot, Command, FORCE};
 use crate::device::policy::{self, Destructive, Policies, PolicyDef, PptHeader, HSM, PARTITION};
-use crate::device::{Action, PolicyView, Request, Response, FIRMWARE};
+use crate::device::{Action, PolicyView, Request, Response};
 use crate::lunacm::format::{http_date, CLIENT_VERSION};
 use crate::lunacm::parse::OptSpec;
 use crate::lunacm::{Ctx, Stop};
@@ -99,8 +99,9 @@ fn hsm_show(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
     require_admin_slot(ctx)?;
     let v = view(ctx)?;
     if let Some(file) = ctx.args.value("exporttemplate").map(str::to_string) {
+        let firmware = super::info(ctx)?.firmware;
         let source = (!v.label.is_empty()).then_some((v.label.as_str(), v.serial.as_str()));
-        let text = policy::export_hsm(&v.values, FIRMWARE, source);
+        let text = policy::export_hsm(&v.values, &firmware, source);
         write_file(ctx, &file, text)?;
         ctx.line("");
         ctx.line(&format!("HSM policies for HSM: {} written to {}", v.label, file.trim()));
@@ -133,12 +134,13 @@ fn show_partition_view(ctx: &mut Ctx<'_>, v: PolicyView) -> Result<(), Stop> {
     }
     if let Some(file) = ctx.args.value("exporttemplate").map(str::to_string) {
         let created_on = http_date(ctx.now_ms);
+        let firmware = super::info(ctx)?.firmware;
         let header = PptHeader {
             created_on: &created_on,
             client_version: CLIENT_VERSION,
             label: &v.label,
             serial: &v.serial,
-            firmware: FIRMWARE,
+            firmware: &firmware,
         };
         let text = policy::export_partition(&v.values, &header);
         write_file(ctx, &file, text)?;
