@@ -13,7 +13,8 @@
 //! - firmware for another product: `LUNA_RET_INVALID_FUF_TARGET`;
 //! - a version not newer than the running one: `LUNA_RET_INVALID_FUF_VERSION`;
 //! - rollback with no target because no update saved one: `LUNA_RET_OPERATION_NOT_INITIALIZED`;
-//! - rollback again after a rollback: `LUNA_RET_CANNOT_PERFORM_OPERATION_TWICE`.
+//! - rollback again after a rollback: `LUNA_RET_CANNOT_PERFORM_OPERATION_TWICE`;
+//! - an HSM policy that the running firmware does not have (56 before 7.7.3): `LUNA_RET_RM_ELEMENT_ID_INVALID`.
 
 pub mod image;
 mod version;
@@ -21,6 +22,7 @@ mod version;
 pub use image::{FufError, UpdateFile, VENDOR_KEY};
 pub use version::Version;
 
+use super::policy::Policies;
 use super::roles::Role;
 use super::{Action, Event, Hsm, Response, SlotId, MODEL};
 use crate::retcode::{self, LunaRet};
@@ -32,6 +34,14 @@ pub const SHIPPED: Version = Version::new(7, 7, 2);
 /// The oldest firmware with the Limited Crypto Officer role (7.7.0). Every firmware the simulator has is
 /// at least this, so the role is always there.
 pub const LIMITED_CRYPTO_OFFICER_SINCE: Version = Version::new(7, 7, 0);
+
+/// HSM policies that only some firmware has: the policy and the oldest version that has it.
+pub const POLICIES_SINCE: &[(u8, Version)] = &[(56, Version::new(7, 7, 3))];
+
+/// The oldest firmware with HSM policy `id`, if it needs more than any firmware has.
+pub fn policy_since(id: u8) -> Option<Version> {
+    POLICIES_SINCE.iter().find(|(p, _)| *p == id).map(|(_, v)| *v)
+}
 
 /// The firmware a unit runs and the version it keeps for rollback.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -124,6 +134,25 @@ impl Hsm {
         self.emit(now_ms, Event::FirmwareRolledBack { from: previous.to_string(), to: target.to_string() });
         Ok(Response::Firmware { previous: previous.to_string(), running: target.to_string() })
     }
+
+    /// Refuses a change of HSM policy `id` that the running firmware does not have.
+    pub(in crate::device) fn require_policy_in_firmware(&self, id: u8) -> Result<(), LunaRet> {
+        match policy_since(id) {
+            Some(since) if self.firmware.running < since => Err(retcode::RM_ELEMENT_ID_INVALID),
+            _ => Ok(()),
+        }
+    }
+
+    /// Refuses a template applied at initialization that sets a policy the running firmware does not have
+    /// to anything but its current value.
+    pub(in crate::device) fn require_template_in_firmware(&self, template: &Policies) -> Result<(), LunaRet> {
+        for &(id, _) in POLICIES_SINCE {
+            if template.get(id).is_some_and(|v| Some(v) != self.policies.get(id)) {
+                self.require_policy_in_firmware(id)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -140,5 +169,7 @@ mod tests {
         let shipped = Firmware::default();
         assert_eq!((shipped.running().to_string(), shipped.rollback()), ("7.7.2".to_string(), None));
         assert!(SHIPPED >= LIMITED_CRYPTO_OFFICER_SINCE);
+        assert_eq!(policy_since(56), Some(Version::new(7, 7, 3)));
+        assert_eq!(policy_since(15), None);
     }
 }
