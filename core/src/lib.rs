@@ -11,6 +11,7 @@
 //! - [`sim`]: commands on the simulated world itself (clock, reset), shared by every front end.
 //! - [`host`]: the host computer's files (policy templates), which LunaCM reads and writes.
 //! - [`hub`]: the host's link to every unit plugged in, numbering their slots in one sequence.
+//! - [`portal`]: the vendor's support portal, where signed firmware releases come from.
 //! - [`World`]: everything that persists, as one serializable value.
 
 mod calendar;
@@ -22,6 +23,7 @@ pub mod ikey;
 pub mod labs;
 pub mod lunacm;
 mod migrate;
+pub mod portal;
 pub mod retcode;
 pub mod sim;
 pub mod snapshot;

@@ -33,6 +33,8 @@ const HELP: &[(&str, &str)] = &[
     ("sim fault flash", "Corrupt the permanent storage of the unit in front (factory reset recovers)"),
     ("sim audit capacity <records>", "Set how many records the audit log store of the unit in front holds"),
     ("sim audit tamper <line>", "Change one character of a record in the newest log file of the unit in front"),
+    ("sim firmware list", "List the firmware releases on the support portal"),
+    ("sim firmware get <version>", "Put a release's update file (.fuf) and authentication code (.txt) on the host"),
     ("sim reset -force", "Start over with a factory-fresh world"),
 ];
 
@@ -366,6 +368,7 @@ pub fn run(world: &mut World, words: &[String], host_now_ms: u64) -> SimOutput {
             },
             Err(_) => format!("\n{INDENT}sim audit tamper takes a line number, not '{line}'.\n"),
         },
+        ["firmware", rest @ ..] => crate::portal::sim(world, rest).unwrap_or_else(|| usage(&lower).unwrap_or_default()),
         ["reset"] => format!(
             "\n{INDENT}This replaces the whole simulated world (HSM, iKeys, files) with a factory-fresh unit.\n\
              {INDENT}Type 'sim reset -force' to do it.\n"

@@ -308,7 +308,13 @@ impl World {
         }
         let World { hsm, more, rng, console, files, .. } = self;
         let mut transport = Hub::new(units_mut(hsm, more).collect(), Env { now_ms: now, rng });
-        console.enter(line, now, &mut transport, files)
+        let reply = console.enter(line, now, &mut transport, files);
+        if !self.console.take_restart() {
+            return reply;
+        }
+        // The command restarted LunaCM (a firmware rollback): its result, then a new session's banner.
+        let text = reply.text.strip_suffix(PROMPT).unwrap_or(&reply.text);
+        Reply { text: format!("{text}{}", self.start_session()), echo: reply.echo }
     }
 
     /// When LunaCM waits for a ceremony that has ended, its result: the text to add to the terminal.

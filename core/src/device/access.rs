@@ -94,6 +94,7 @@ impl Hsm {
                 }
             }
             Action::StmTransport | Action::StmRecover | Action::InitRpv => self.authorize_admin(slot, action),
+            Action::UpdateFirmware | Action::RollbackFirmware => self.authorize_firmware(slot, action),
             Action::ChangeCredential(role) => {
                 self.refuse_in_stm()?;
                 self.require_slot_of(slot, role)?;

@@ -54,6 +54,10 @@ pub enum Event {
     RpvInitialized,
     /// The unit lost power for `off_ms` and came back.
     PowerCycled { off_ms: u64 },
+    /// New firmware was installed (`hsm updatefw`); `from` is kept for rollback.
+    FirmwareUpdated { from: String, to: String },
+    /// The firmware was rolled back to `to` (`hsm rollbackfw`), zeroizing the HSM.
+    FirmwareRolledBack { from: String, to: String },
 }
 
 /// An event and when it happened, on the HSM's clock.

@@ -1,7 +1,7 @@
 //! The HSM firmware model. One folder per feature of the admin guide, each with its requests, rules and
 //! errors: `lifecycle/` (STM, initialization, zeroize, factory reset), `roles/`, `partition/`, `policy/`,
-//! `ped/` (the touchscreen, iKey ceremonies, the Admin tab). This file holds the device's state and
-//! [`Hsm::handle`], which only sends a request to its feature.
+//! `ped/` (the touchscreen, iKey ceremonies, the Admin tab), `firmware/` (update and rollback). This file
+//! holds the device's state and [`Hsm::handle`], which only sends a request to its feature.
 //!
 //! Every security-relevant change passes [`Hsm::emit`]: the event log that the audit log and the trainer's
 //! checks read.
@@ -9,6 +9,7 @@
 mod access;
 pub mod audit;
 pub mod event;
+pub mod firmware;
 mod lifecycle;
 mod partition;
 pub mod ped;
@@ -43,8 +44,6 @@ use std::collections::BTreeMap;
 
 /// Model string of the USB HSM 7's crypto module.
 pub const MODEL: &str = "Luna G7";
-/// Firmware a new unit ships with.
-pub const FIRMWARE: &str = "7.7.2";
 /// Bootloader a new unit ships with.
 pub const BOOTLOADER: &str = "1.6.0";
 /// Events kept in the device's event log; the oldest go first.
@@ -153,6 +152,9 @@ pub struct Hsm {
     /// Mild excursions of temperature or voltage in force.
     #[serde(default)]
     warnings: Vec<tamper::Warning>,
+    /// The firmware running and the version kept for rollback (worlds saved before run 7.7.2).
+    #[serde(default)]
+    firmware: firmware::Firmware,
     #[serde(skip)]
     session: Session,
 }
@@ -184,6 +186,7 @@ impl Hsm {
             halt: None,
             last_tamper: None,
             warnings: Vec::new(),
+            firmware: firmware::Firmware::default(),
             session: Session::default(),
         };
         let (mut stm, rus) = Stm::enter(rng);
@@ -658,6 +661,8 @@ impl Hsm {
                 self.reset(env.now_ms, env.rng);
                 Ok(Response::Done)
             }
+            Request::UpdateFirmware { image, authcode } => self.update_firmware(slot, &image, &authcode, env.now_ms),
+            Request::RollbackFirmware => self.rollback_firmware(slot, env.now_ms),
         }
     }
 
@@ -674,7 +679,8 @@ impl Hsm {
         HsmInfo {
             serial: self.serial.clone(),
             model: MODEL.into(),
-            firmware: FIRMWARE.into(),
+            firmware: self.firmware.running().to_string(),
+            rollback_firmware: self.firmware.rollback().map(|v| v.to_string()),
             bootloader: BOOTLOADER.into(),
             label: self.label().to_string(),
             status: self.status(),

@@ -127,6 +127,11 @@ pub enum Request {
     TamperShow,
     /// Restart the HSM (`hsm restart`): what `lunareset` does from the host.
     Restart,
+    /// Install the firmware of an update file (`hsm updatefw`): the texts of the `.fuf` file and of its
+    /// authentication code file.
+    UpdateFirmware { image: String, authcode: String },
+    /// Return to the firmware saved by the last update (`hsm rollbackfw`); zeroizes the HSM.
+    RollbackFirmware,
 }
 
 /// What an `audit` command (or `role setdomain`) asks of the HSM, for [`Action::Audit`].
@@ -181,6 +186,10 @@ pub enum Action {
     InitRpv,
     /// An `audit` command or `role setdomain`.
     Audit(AuditAction),
+    /// `hsm updatefw`.
+    UpdateFirmware,
+    /// `hsm rollbackfw`.
+    RollbackFirmware,
 }
 
 /// The HSM's answer to a [`Request`] that succeeded.
@@ -225,6 +234,9 @@ pub enum Response {
     /// Answer to [`Request::FactoryReset`] on a unit halted by a corrupted flash: its recovery process
     /// runs until this time (the host's clock), uninterruptible.
     RecoveryStarted { until_ms: u64 },
+    /// Answer to [`Request::UpdateFirmware`] and [`Request::RollbackFirmware`]: the firmware version before
+    /// and the one running now.
+    Firmware { previous: String, running: String },
 }
 
 /// How an iKey ceremony stands.
@@ -256,6 +268,9 @@ pub struct HsmInfo {
     pub model: String,
     /// Firmware version, e.g. `7.7.2`.
     pub firmware: String,
+    /// The firmware version a rollback would return to, if an update saved one.
+    #[serde(default)]
+    pub rollback_firmware: Option<String>,
     /// Bootloader version, e.g. `1.6.0`.
     pub bootloader: String,
     /// HSM label; empty while zeroized.

@@ -1,8 +1,9 @@
 //! The checks a lab step is made of: one small typed vocabulary, each read from the world and the
 //! device's event log, never from what LunaCM printed.
 
-use super::terms::{auth_name, Auth, AuthSetting, EventName, RoleName};
+use super::terms::{auth_name, Auth, AuthSetting, EventName, RoleName, Rollback};
 use crate::device::audit::{parse_line, EvMask};
+use crate::device::firmware::Version;
 use crate::device::{AuthMethod, Event, Lockout, Role, RoleRecord, ADMIN_SLOT, PARTITION_SLOT};
 use crate::World;
 use serde::{Deserialize, Serialize};
@@ -111,6 +112,12 @@ pub enum Check {
         failed: bool,
         #[serde(default)]
         line: Option<usize>,
+    },
+    /// The HSM runs this firmware version, and keeps `rollback` (a version or `none`) for rollback if given.
+    Firmware {
+        version: Version,
+        #[serde(default)]
+        rollback: Option<Rollback>,
     },
 }
 
@@ -227,6 +234,11 @@ impl Check {
             Check::AuditVerified { failed: true, line: Some(l) } => {
                 format!("the last audit verify found tampering at line {l}")
             }
+            Check::Firmware { version, rollback } => match rollback {
+                None => format!("the HSM runs firmware {version}"),
+                Some(Rollback(None)) => format!("the HSM runs firmware {version}, with no rollback target"),
+                Some(Rollback(Some(r))) => format!("the HSM runs firmware {version}, with {r} saved for rollback"),
+            },
         }
     }
 
@@ -491,6 +503,21 @@ impl Check {
                     (Some(_), true, _) => Ok(()),
                 }
             }
+            Check::Firmware { version, rollback } => {
+                let firmware = hsm.firmware();
+                let has = |target: Option<Version>| {
+                    target.map_or("no rollback target".to_string(), |v| format!("{v} saved for rollback"))
+                };
+                if firmware.running() != *version {
+                    return fail(format!("it runs {}", firmware.running()));
+                }
+                match rollback {
+                    Some(Rollback(target)) if *target != firmware.rollback() => {
+                        fail(format!("it has {}", has(firmware.rollback())))
+                    }
+                    _ => Ok(()),
+                }
+            }
         }
     }
 }
@@ -686,6 +713,32 @@ mod tests {
         let e =
             eval(&Check::HostFile { name: "/t/hsm".into(), contains: Some("nowhere".into()) }, &exported).unwrap_err();
         assert!(e.contains("does not contain"), "{e}");
+    }
+
+    #[test]
+    fn firmware_version_and_rollback_target() {
+        let update = [
+            "role login -name so -password userpin1",
+            "sim firmware get 7.8.4",
+            "hsm updatefw -fuf fw-7.8.4.fuf -authcode fw-7.8.4.txt",
+        ];
+        let shipped = world(&[RECOVER, INIT]);
+        let updated = world(&[RECOVER, INIT, &update]);
+        let rolled_back =
+            world(&[RECOVER, INIT, &update, &["role login -name so -password userpin1", "hsm rollbackfw -force"]]);
+        let (v772, v784) = (Version::new(7, 7, 2), Version::new(7, 8, 4));
+        splits(Check::Firmware { version: v784, rollback: None }, &shipped, &updated);
+        splits(Check::Firmware { version: v784, rollback: Some(Rollback(Some(v772))) }, &shipped, &updated);
+        splits(Check::Firmware { version: v772, rollback: None }, &updated, &rolled_back);
+        splits(Check::Firmware { version: v772, rollback: Some(Rollback(None)) }, &updated, &shipped);
+        let e = eval(&Check::Firmware { version: v772, rollback: Some(Rollback(Some(v772))) }, &rolled_back);
+        assert!(e.unwrap_err().ends_with("it has no rollback target"));
+        let e = eval(&Check::Firmware { version: v772, rollback: None }, &updated).unwrap_err();
+        assert!(e.ends_with("it runs 7.8.4"), "{e}");
+        let parsed: Check = serde_json::from_str(r#"{"kind":"firmware","version":"7.8.4","rollback":"none"}"#).unwrap();
+        assert_eq!(parsed, Check::Firmware { version: v784, rollback: Some(Rollback(None)) });
+        assert!(serde_json::from_str::<Check>(r#"{"kind":"firmware","version":"7.8"}"#).is_err());
+        assert!(serde_json::from_str::<Check>(r#"{"kind":"firmware","version":"7.8.4","rollback":"old"}"#).is_err());
     }
 
     #[test]

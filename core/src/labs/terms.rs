@@ -1,6 +1,7 @@
-//! The words a lab file uses in its checks: roles as LunaCM names them, authentication methods, and the
-//! names of the device's events.
+//! The words a lab file uses in its checks: roles as LunaCM names them, authentication methods, firmware
+//! rollback targets, and the names of the device's events.
 
+use crate::device::firmware::Version;
 use crate::device::{AuthMethod, Event, Role};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -22,6 +23,29 @@ impl TryFrom<String> for RoleName {
 impl From<RoleName> for String {
     fn from(r: RoleName) -> String {
         r.0.short_name().to_string()
+    }
+}
+
+/// A firmware rollback target as a lab names it: a version (`7.7.2`), or `none`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Rollback(pub Option<Version>);
+
+impl TryFrom<String> for Rollback {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        if s == "none" {
+            return Ok(Rollback(None));
+        }
+        Version::parse(&s)
+            .map(|v| Rollback(Some(v)))
+            .ok_or_else(|| format!("`{s}` is neither a firmware version (7.7.2) nor `none`"))
+    }
+}
+
+impl From<Rollback> for String {
+    fn from(r: Rollback) -> String {
+        r.0.map_or("none".to_string(), |v| v.to_string())
     }
 }
 
@@ -85,6 +109,8 @@ pub enum EventName {
     PartitionZeroized,
     RpvInitialized,
     PowerCycled,
+    FirmwareUpdated,
+    FirmwareRolledBack,
 }
 
 impl EventName {
@@ -114,6 +140,8 @@ impl EventName {
             Event::PartitionZeroized { .. } => (N::PartitionZeroized, None),
             Event::RpvInitialized => (N::RpvInitialized, None),
             Event::PowerCycled { .. } => (N::PowerCycled, None),
+            Event::FirmwareUpdated { .. } => (N::FirmwareUpdated, None),
+            Event::FirmwareRolledBack { .. } => (N::FirmwareRolledBack, None),
         }
     }
 }

@@ -24,6 +24,9 @@ pub const PROMPT: &str = "lunacm:>";
 pub const INDENT: &str = "        ";
 /// The confirmation question of every destructive command.
 pub const PROCEED: &str = "Type 'proceed' to continue, or 'quit' to quit now ->";
+/// The Luna HSM Client's root directory on a Linux host: where LunaCM looks for a file named without a
+/// directory (the guide's firmware update procedure copies the update files there).
+pub const CLIENT_ROOT: &str = "/usr/safenet/lunaclient/bin";
 
 /// What LunaCM shows after a line is entered.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -104,12 +107,16 @@ enum Waiting {
 pub struct Console {
     slot: SlotId,
     waiting: Option<Waiting>,
+    /// The last command ended by restarting LunaCM (a firmware rollback), until the world starts the new
+    /// session.
+    #[serde(skip)]
+    restart: bool,
 }
 
 impl Default for Console {
     fn default() -> Self {
         // LunaCM starts on unit 1's admin slot.
-        Console { slot: crate::hub::admin_slot(0), waiting: None }
+        Console { slot: crate::hub::admin_slot(0), waiting: None, restart: false }
     }
 }
 
@@ -130,6 +137,8 @@ pub struct Ctx<'a> {
     answers: &'a [String],
     next_answer: usize,
     transport: &'a mut dyn Transport,
+    /// LunaCM restarts once the command succeeds.
+    restart: bool,
 }
 
 impl Ctx<'_> {
@@ -185,6 +194,12 @@ impl Ctx<'_> {
     /// Sends a request to the HSM, addressed to `slot`.
     pub fn call_slot(&mut self, slot: SlotId, request: Request) -> Result<Response, Stop> {
         self.transport.transact(Frame { slot, request }).map_err(Stop::from)
+    }
+
+    /// LunaCM restarts when the command has succeeded, as it does after a firmware rollback: the session
+    /// ends (every role logged out) and the banner is printed again.
+    pub fn restart_lunacm(&mut self) {
+        self.restart = true;
     }
 
     /// What a command waiting for the PED prints when the ceremony ends.
@@ -251,6 +266,11 @@ impl Console {
         }
     }
 
+    /// Whether the last command asked for LunaCM to restart; asking clears it.
+    pub fn take_restart(&mut self) -> bool {
+        std::mem::take(&mut self.restart)
+    }
+
     /// Drops any command in progress but stays on the current slot.
     pub fn reset_keeping_slot(&mut self) {
         self.waiting = None;
@@ -282,7 +302,8 @@ impl Console {
         if answers.is_empty() && cmd_line.trim().is_empty() {
             return Reply { echo, text: PROMPT.into() };
         }
-        let (out, stop) = self.run(&cmd_line, &answers, now_ms, transport, files);
+        let (out, stop, restart) = self.run(&cmd_line, &answers, now_ms, transport, files);
+        self.restart = restart && stop.is_none();
         // A replay prints the same prefix again; show only what is new.
         let fresh = out.get(shown..).unwrap_or_default().to_string();
         let text = match stop {
@@ -318,20 +339,20 @@ impl Console {
         now_ms: u64,
         transport: &mut dyn Transport,
         files: &mut HostFiles,
-    ) -> (String, Option<Stop>) {
+    ) -> (String, Option<Stop>, bool) {
         let words = match tokenize(line) {
             Ok(w) => w,
-            Err(e) => return (String::new(), Some(Stop::Syntax(e))),
+            Err(e) => return (String::new(), Some(Stop::Syntax(e)), false),
         };
         let Some((cmd, rest)) = commands::find(&words) else {
             let msg = format!("unknown command '{}'. Type 'help' for the list of commands.", words.join(" "));
-            return (String::new(), Some(Stop::Syntax(msg)));
+            return (String::new(), Some(Stop::Syntax(msg)), false);
         };
         let parsed =
             if cmd.keywords() { Args::parse_keywords(rest, cmd.options) } else { Args::parse(rest, cmd.options) };
         let args = match parsed {
             Ok(a) => a,
-            Err(e) => return (String::new(), Some(Stop::Syntax(format!("{e}\n\n{}", commands::usage(cmd))))),
+            Err(e) => return (String::new(), Some(Stop::Syntax(format!("{e}\n\n{}", commands::usage(cmd)))), false),
         };
         let verb = cmd_words(line);
         let mut ctx = Ctx {
@@ -344,9 +365,10 @@ impl Console {
             answers,
             next_answer: 0,
             transport,
+            restart: false,
         };
         let result = (cmd.run)(&mut ctx);
-        (ctx.out, result.err())
+        (ctx.out, result.err(), ctx.restart)
     }
 }
 

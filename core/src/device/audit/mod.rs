@@ -197,6 +197,14 @@ pub enum Op {
     EnvironmentWarning,
     /// `LUNA_SELF_TEST`: the firmware's integrity check of its memories.
     SelfTest,
+    /// `LUNA_FW_UPGRADE_INIT`: a firmware update begins (`hsm updatefw`); a refused update is logged as this.
+    FwUpgradeInit,
+    /// `LUNA_FW_UPGRADE_UPDATE`: the verified image is written.
+    FwUpgradeUpdate,
+    /// `LUNA_FW_UPGRADE_FINAL`: the new firmware is in place.
+    FwUpgradeFinal,
+    /// `LUNA_FW_ROLLBACK`: `hsm rollbackfw`.
+    FwRollback,
 }
 
 impl Op {
@@ -227,6 +235,8 @@ impl Op {
             Request::AuditExportSecret => Op::LogExportSecret,
             Request::AuditImportSecret { .. } => Op::LogImportSecret,
             Request::AuditVerify { .. } => Op::LogVerify,
+            Request::UpdateFirmware { .. } => Op::FwUpgradeInit,
+            Request::RollbackFirmware => Op::FwRollback,
             Request::GetInfo
             | Request::Authorize(_)
             | Request::PedPoll
@@ -272,6 +282,10 @@ impl Op {
             Op::Tamper => "LUNA_TAMPER",
             Op::EnvironmentWarning => "LUNA_ENVIRONMENT_WARNING",
             Op::SelfTest => "LUNA_SELF_TEST",
+            Op::FwUpgradeInit => "LUNA_FW_UPGRADE_INIT",
+            Op::FwUpgradeUpdate => "LUNA_FW_UPGRADE_UPDATE",
+            Op::FwUpgradeFinal => "LUNA_FW_UPGRADE_FINAL",
+            Op::FwRollback => "LUNA_FW_ROLLBACK",
         }
     }
 
@@ -553,8 +567,20 @@ impl Hsm {
             return;
         }
         let mut pending = pending;
+        let mut rng = rng;
         if let Ok(Response::PolicyChanged { destructive: true, .. }) = result {
             pending.op = Op::SetDestructiveHsmPolicy;
+        }
+        if let Ok(Response::Firmware { previous, running }) = result {
+            pending.detail = format!("firmware {previous} to {running}");
+            if pending.op == Op::FwUpgradeInit {
+                // One update is logged as its three stages.
+                for op in [Op::FwUpgradeInit, Op::FwUpgradeUpdate] {
+                    let stage = Pending { op, ..pending.clone() };
+                    self.log(stage, None, now_ms, rng.as_mut().map(|r| &mut **r as &mut dyn CryptoRngCore));
+                }
+                pending.op = Op::FwUpgradeFinal;
+            }
         }
         if pending.op == Op::SetHsmPolicy && pending.slot != ADMIN_SLOT {
             pending.op = Op::SetContainerPolicy;

@@ -64,6 +64,9 @@ impl Hsm {
             return Err(retcode::OPERATION_RESTRICTED);
         }
         let label = check_hsm_label(&label).map_err(|e| e.code)?;
+        if let Some(template) = &policies {
+            self.require_template_in_firmware(template)?;
+        }
         match auth {
             AuthMethod::Multifactor => {
                 let steps = vec![Step::Create(SecretKind::HsmSo), Step::Create(SecretKind::HsmDomain)];

@@ -44,6 +44,7 @@ impl Hsm {
         self.authorize(slot, Action::ChangePolicy)?;
         let hsm = self.reported_policies();
         if slot == ADMIN_SLOT {
+            self.require_policy_in_firmware(id)?;
             let change = check_change(HSM, &hsm, id, value)?;
             self.policies.set(&change);
             if change.destructive {

@@ -1,6 +1,7 @@
 //! The LunaCM commands the simulator knows, one file per command group.
 
 mod audit;
+mod firmware;
 mod hsm;
 mod partition;
 mod ped;
@@ -65,6 +66,8 @@ pub const COMMANDS: &[Command] = &[
     hsm::RESTART,
     hsm::SHOWPOLICIES,
     hsm::CHANGEHSMPOLICY,
+    firmware::UPDATEFW,
+    firmware::ROLLBACKFW,
     partition::CREATE,
     partition::DELETE,
     partition::INIT,
@@ -182,6 +185,10 @@ fn info(ctx: &mut Ctx<'_>) -> Result<HsmInfo, Stop> {
 fn versions_and_times(ctx: &mut Ctx<'_>, info: &HsmInfo) {
     ctx.line(&format!("Firmware Version -> {}", info.firmware));
     ctx.line(&format!("Bootloader Version -> {}", info.bootloader));
+    // Shown once an update has saved a version to roll back to.
+    if let Some(rollback) = &info.rollback_firmware {
+        ctx.line(&format!("Rollback Firmware Version -> {rollback}"));
+    }
     ctx.line("System Times:");
     // The HSM's own clock drifts from the host's until the Auditor synchronizes it ('audit time sync').
     let (hsm, host) = (info.hsm_time_ms, ctx.now_ms);

@@ -2,8 +2,9 @@
 //! reading and writing policy templates among the host's files.
 
 use super::{authorize, require_admin_slot, require_partition_slot, Command, FORCE};
+use crate::device::firmware::{self, Version};
 use crate::device::policy::{self, Destructive, Policies, PolicyDef, PptHeader, HSM, PARTITION};
-use crate::device::{Action, PolicyView, Request, Response, FIRMWARE};
+use crate::device::{Action, PolicyView, Request, Response};
 use crate::lunacm::format::{http_date, CLIENT_VERSION};
 use crate::lunacm::parse::OptSpec;
 use crate::lunacm::{Ctx, Stop};
@@ -99,8 +100,9 @@ fn hsm_show(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
     require_admin_slot(ctx)?;
     let v = view(ctx)?;
     if let Some(file) = ctx.args.value("exporttemplate").map(str::to_string) {
+        let firmware = super::info(ctx)?.firmware;
         let source = (!v.label.is_empty()).then_some((v.label.as_str(), v.serial.as_str()));
-        let text = policy::export_hsm(&v.values, FIRMWARE, source);
+        let text = policy::export_hsm(&v.values, &firmware, source);
         write_file(ctx, &file, text)?;
         ctx.line("");
         ctx.line(&format!("HSM policies for HSM: {} written to {}", v.label, file.trim()));
@@ -133,12 +135,13 @@ fn show_partition_view(ctx: &mut Ctx<'_>, v: PolicyView) -> Result<(), Stop> {
     }
     if let Some(file) = ctx.args.value("exporttemplate").map(str::to_string) {
         let created_on = http_date(ctx.now_ms);
+        let firmware = super::info(ctx)?.firmware;
         let header = PptHeader {
             created_on: &created_on,
             client_version: CLIENT_VERSION,
             label: &v.label,
             serial: &v.serial,
-            firmware: FIRMWARE,
+            firmware: &firmware,
         };
         let text = policy::export_partition(&v.values, &header);
         write_file(ctx, &file, text)?;
@@ -214,7 +217,9 @@ fn hsm_change(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
     let list = changes(ctx, "hsm changehsmpolicy")?;
     authorize(ctx, Action::ChangePolicy)?;
     let current = view(ctx)?.values;
-    if list.iter().any(|(id, v)| is_destructive(HSM, &current, *id, *v)) {
+    let running = super::info(ctx)?.firmware;
+    // A policy the running firmware lacks is refused by the HSM and destroys nothing: no question for it.
+    if list.iter().any(|(id, v)| missing_from(&running, *id).is_none() && is_destructive(HSM, &current, *id, *v)) {
         ctx.line("");
         ctx.line("You are about to change a destructive HSM policy.");
         ctx.line("All partitions of the HSM will be destroyed.");
@@ -222,7 +227,12 @@ fn hsm_change(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
         ctx.line("Are you sure you wish to continue?");
         ctx.confirm()?;
     }
-    apply(ctx, &list)
+    apply(ctx, &list, Some(&running))
+}
+
+/// The firmware version HSM policy `id` needs, when the HSM's `running` firmware is older.
+fn missing_from(running: &str, id: u8) -> Option<Version> {
+    firmware::policy_since(id).filter(|since| Version::parse(running).is_some_and(|r| r < *since))
 }
 
 fn partition_change(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
@@ -238,7 +248,7 @@ fn partition_change(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
         ctx.line("Are you sure you wish to continue?");
         ctx.confirm()?;
     }
-    apply(ctx, &list)
+    apply(ctx, &list, None)
 }
 
 fn is_destructive(defs: &[PolicyDef], current: &Policies, id: u8, value: u32) -> bool {
@@ -246,14 +256,22 @@ fn is_destructive(defs: &[PolicyDef], current: &Policies, id: u8, value: u32) ->
     policy::find(defs, id).is_some_and(|d| d.destructive != Destructive::No && d.destructive.applies(old, value))
 }
 
-fn apply(ctx: &mut Ctx<'_>, list: &[(u8, u32)]) -> Result<(), Stop> {
+/// Sends the changes one by one; `hsm_firmware` is the HSM's running firmware for HSM policies.
+fn apply(ctx: &mut Ctx<'_>, list: &[(u8, u32)], hsm_firmware: Option<&str>) -> Result<(), Stop> {
     for &(id, value) in list {
-        ctx.call(Request::ChangePolicy { id, value }).map_err(|e| match e {
-            Stop::Fail(code, None) => {
+        let needs = hsm_firmware.and_then(|running| missing_from(running, id).map(|since| (running, since)));
+        ctx.call(Request::ChangePolicy { id, value }).map_err(|e| match (e, needs) {
+            (Stop::Fail(code, None), Some((running, since))) if code == retcode::RM_ELEMENT_ID_INVALID => Stop::Fail(
+                code,
+                Some(format!(
+                    "HSM policy {id} needs firmware {since} or newer, and this HSM runs {running}: update the firmware first ('hsm updatefw')."
+                )),
+            ),
+            (Stop::Fail(code, None), _) => {
                 let why = super::explain(code).unwrap_or_default();
                 Stop::Fail(code, Some(format!("Policy {id} cannot be set to {value}. {why}").trim_end().to_string()))
             }
-            e => e,
+            (e, _) => e,
         })?;
     }
     Ok(())
