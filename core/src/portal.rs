@@ -11,14 +11,32 @@ use crate::device::firmware::Version;
 use crate::device::MODEL;
 use crate::lunacm::{CLIENT_ROOT, INDENT};
 use crate::World;
-use p256::ecdsa::signature::Signer;
-use p256::ecdsa::{Signature, SigningKey};
+#[cfg(not(target_arch = "wasm32"))]
+use p256::ecdsa::{signature::Signer, Signature, SigningKey};
 use sha2::{Digest, Sha256};
 
-/// The vendor's signing key: a fixed test key (see the module's note).
+/// The vendor's signing key: a fixed test key (see the module's note). Used natively only, to check the
+/// shipped signatures.
+#[cfg(not(target_arch = "wasm32"))]
 const VENDOR_SECRET: [u8; 32] = [
     0x01, 0x31, 0x1e, 0x16, 0x99, 0x48, 0xb9, 0x56, 0xd5, 0xea, 0x24, 0x67, 0xc0, 0x9f, 0x98, 0xfc, 0x34, 0x24, 0x62,
     0xbc, 0xbe, 0xb1, 0xd6, 0x0a, 0x00, 0xe7, 0xe4, 0xa7, 0x9f, 0x33, 0xd5, 0xcf,
+];
+
+const SIG_772: [u8; 64] = [
+    95, 176, 40, 180, 137, 249, 249, 203, 180, 217, 125, 153, 45, 17, 245, 63, 105, 222, 249, 210, 194, 234, 123, 49,
+    10, 138, 209, 93, 23, 131, 149, 70, 57, 20, 86, 206, 226, 103, 38, 58, 56, 244, 140, 169, 40, 171, 10, 236, 206,
+    25, 4, 118, 196, 28, 147, 172, 237, 15, 186, 74, 148, 85, 201, 111,
+];
+const SIG_784: [u8; 64] = [
+    70, 181, 93, 218, 242, 198, 185, 2, 54, 188, 17, 185, 161, 191, 48, 195, 39, 78, 227, 168, 230, 15, 84, 79, 77, 98,
+    209, 88, 106, 190, 186, 88, 59, 210, 85, 69, 166, 74, 246, 37, 8, 233, 192, 110, 99, 176, 5, 98, 205, 113, 198,
+    253, 114, 217, 47, 70, 2, 97, 124, 106, 211, 210, 39, 219,
+];
+const SIG_791: [u8; 64] = [
+    209, 228, 190, 24, 20, 74, 14, 85, 227, 101, 47, 244, 5, 22, 63, 81, 172, 201, 185, 55, 174, 219, 21, 5, 55, 90,
+    43, 184, 201, 116, 209, 244, 48, 198, 6, 193, 149, 209, 142, 188, 139, 163, 169, 143, 200, 95, 72, 164, 109, 143,
+    250, 244, 196, 250, 25, 119, 203, 16, 14, 115, 244, 201, 8, 195,
 ];
 
 /// Bytes of a simulated firmware image.
@@ -31,16 +49,21 @@ pub struct Release {
     pub version: Version,
     /// What it means in the simulator.
     pub summary: &'static str,
+    /// The vendor's ECDSA signature over the update file's header (r, then s), made once with the vendor's
+    /// key: the browser's simulator ships the signed files, not the signing code (a native test signs them
+    /// again and compares).
+    signature: [u8; 64],
 }
 
 /// The releases, oldest first.
 pub const RELEASES: &[Release] = &[
-    Release { version: Version::new(7, 7, 2), summary: "the firmware new units ship with" },
+    Release { version: Version::new(7, 7, 2), summary: "the firmware new units ship with", signature: SIG_772 },
     Release {
         version: Version::new(7, 8, 4),
         summary: "has HSM policy 56, user-defined ECC curves (firmware 7.7.3 or newer)",
+        signature: SIG_784,
     },
-    Release { version: Version::new(7, 9, 1), summary: "the newest release here" },
+    Release { version: Version::new(7, 9, 1), summary: "the newest release here", signature: SIG_791 },
 ];
 
 /// The release of `version` (`7.8.4`), if the portal has it.
@@ -70,8 +93,13 @@ impl Release {
     pub fn update_file(&self) -> String {
         let image = self.image();
         let header = signed_header(MODEL, self.version, &format!("{}-sim", self.version), &image);
-        let signature: Signature = vendor_key().sign(header.as_bytes());
-        assemble(&header, &signature.to_bytes(), &image)
+        assemble(&header, &self.signature, &image)
+    }
+
+    /// The update file's header, which the signature covers.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn header(&self) -> String {
+        signed_header(MODEL, self.version, &format!("{}-sim", self.version), &self.image())
     }
 
     /// The authentication code file (`.txt`): the code alone, on one line.
@@ -80,6 +108,7 @@ impl Release {
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 fn vendor_key() -> SigningKey {
     SigningKey::from_slice(&VENDOR_SECRET).expect("the vendor's test key is a valid P-256 scalar")
 }
@@ -133,10 +162,23 @@ pub(crate) fn sim(world: &mut World, words: &[&str]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The shipped signatures are the vendor key's, over the headers as built now.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn the_shipped_signatures_are_the_vendors() {
+        for r in RELEASES {
+            let signature: Signature = vendor_key().sign(r.header().as_bytes());
+            let bytes: [u8; 64] = signature.to_bytes().into();
+            assert_eq!(bytes, r.signature, "release {}", r.version);
+        }
+    }
+
     use crate::device::firmware::{UpdateFile, VENDOR_KEY};
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
+    #[cfg(not(target_arch = "wasm32"))]
     #[test]
     fn the_device_holds_the_public_half_of_the_vendor_key() {
         let public = vendor_key().verifying_key().to_encoded_point(false);

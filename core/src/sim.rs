@@ -335,7 +335,7 @@ pub fn run(world: &mut World, words: &[String], host_now_ms: u64) -> SimOutput {
                 world.front_hsm().status()
             )
         }
-        ["temperature", t] => match parse_tenths(t, 10).filter(|t| (-400..=1250).contains(t)) {
+        ["temperature", t] => match crate::device::tamper::parse_decimal(t, 1).filter(|t| (-400..=1250).contains(t)) {
             Some(dc) => {
                 let mut s = world.front_hsm().sensors();
                 s.temperature_dc = dc as i32;
@@ -344,7 +344,7 @@ pub fn run(world: &mut World, words: &[String], host_now_ms: u64) -> SimOutput {
             }
             None => format!("\n{INDENT}sim temperature takes degrees Celsius from -40 to 125, not '{t}'.\n"),
         },
-        ["voltage", v] => match parse_tenths(v, 1000).filter(|v| (0..=12_000).contains(v)) {
+        ["voltage", v] => match crate::device::tamper::parse_decimal(v, 3).filter(|v| (0..=12_000).contains(v)) {
             Some(mv) => {
                 let mut s = world.front_hsm().sensors();
                 s.rail_mv = mv as u32;
@@ -386,23 +386,6 @@ pub fn run(world: &mut World, words: &[String], host_now_ms: u64) -> SimOutput {
             .unwrap_or_else(|| format!("\n{INDENT}Unknown sim command '{}'. Type 'sim help'.\n", words.join(" "))),
     };
     SimOutput::text(text)
-}
-
-/// A decimal number (`72.5`, `-3`, `5.8`) times `scale` (10 for tenths, 1000 for thousandths).
-fn parse_tenths(s: &str, scale: i64) -> Option<i64> {
-    let (neg, digits) = s.strip_prefix('-').map_or((false, s), |d| (true, d));
-    let (whole, frac) = digits.split_once('.').unwrap_or((digits, ""));
-    if whole.is_empty() || !whole.chars().all(|c| c.is_ascii_digit()) || !frac.chars().all(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    let places = scale.to_string().len() - 1;
-    if frac.len() > places {
-        return None;
-    }
-    let whole: i64 = whole.parse().ok()?;
-    let frac: i64 = if frac.is_empty() { 0 } else { format!("{frac:0<places$}").parse().ok()? };
-    let v = whole.checked_mul(scale)?.checked_add(frac)?;
-    Some(if neg { -v } else { v })
 }
 
 /// The unit in front's readings and status after a change of its surroundings.

@@ -3,14 +3,15 @@
 //! its USB cable, unplugged for a while and plugged again. The same as `sim temperature`, `sim voltage`
 //! and `sim power cycle` in the terminal.
 
+use hsm_core::device::tamper::{celsius, parse_decimal, volts};
+use leptos::html;
 use leptos::prelude::*;
 
 use crate::sim::Sim;
 
-/// Reads a decimal number from an input, times `scale` (10: tenths; 1000: thousandths).
-fn scaled(text: &str, scale: f64) -> Option<i64> {
-    let v: f64 = text.trim().parse().ok()?;
-    v.is_finite().then(|| (v * scale).round() as i64)
+/// The value typed in `input`.
+fn typed(input: NodeRef<html::Input>) -> String {
+    input.get_untracked().map(|i| i.value()).unwrap_or_default()
 }
 
 /// The environment control.
@@ -18,61 +19,45 @@ fn scaled(text: &str, scale: f64) -> Option<i64> {
 pub fn EnvironmentPanel() -> impl IntoView {
     let sim = expect_context::<Sim>();
     let env = sim.environment;
-    let temperature = RwSignal::new(String::new());
-    let voltage = RwSignal::new(String::new());
-    let seconds = RwSignal::new("10".to_string());
-    let error = RwSignal::new(None::<String>);
-    // The inputs follow the unit until the user edits them.
-    Effect::new(move |_| {
-        let e = env.get();
-        temperature.set(format!("{:.1}", f64::from(e.temperature_dc) / 10.0));
-        voltage.set(format!("{:.2}", f64::from(e.rail_mv) / 1000.0));
-    });
+    let (temperature, voltage, seconds) = (NodeRef::<html::Input>::new(), NodeRef::new(), NodeRef::new());
+    let error = RwSignal::new(None::<&'static str>);
     let apply = move || {
-        let t = scaled(&temperature.get_untracked(), 10.0).filter(|t| (-400..=1250).contains(t));
-        let v = scaled(&voltage.get_untracked(), 1000.0).filter(|v| (0..=12_000).contains(v));
+        let t = parse_decimal(&typed(temperature), 1).filter(|t| (-400..=1250).contains(t));
+        let v = parse_decimal(&typed(voltage), 3).filter(|v| (0..=12_000).contains(v));
         match (t, v) {
             (Some(t), Some(v)) => {
                 error.set(None);
                 sim.set_environment(t as i32, v as u32);
             }
-            (None, _) => error.set(Some("The temperature is a number of degrees Celsius from -40 to 125.".into())),
-            (_, None) => error.set(Some("The rail voltage is a number of volts from 0 to 12.".into())),
+            (None, _) => error.set(Some("The temperature is a number of degrees Celsius from -40 to 125.")),
+            (_, None) => error.set(Some("The rail voltage is a number of volts from 0 to 12.")),
         }
     };
-    let unplug = move || match seconds.get_untracked().trim().parse::<u64>() {
+    let unplug = move |_| match typed(seconds).trim().parse::<u64>() {
         Ok(s) if s <= 10 * 365 * 86_400 => {
             error.set(None);
             sim.power_cycle(s);
         }
-        _ => error.set(Some("How long the cable stays out is a whole number of seconds.".into())),
+        _ => error.set(Some("How long the cable stays out is a whole number of seconds.")),
     };
+    let (t0, v0) = env.with_untracked(|e| (e.temperature_dc, e.rail_mv));
     view! {
         <section class="environment" data-testid="environment-panel" aria-label="The unit's environment and power">
             <p class="env-status" data-testid="env-status" aria-live="polite">
-                "HSM Status: " <strong>{move || env.with(|e| e.status.clone())}</strong>
-                {move || env.with(|e| (!e.warnings.is_empty()).then(|| format!(" (warning: {})", e.warnings.join(", "))))}
+                {move || env.with(|e| {
+                    let mut s = format!("{}, {}. HSM Status: {}", celsius(e.temperature_dc), volts(e.rail_mv), e.status);
+                    if !e.warnings.is_empty() {
+                        s.push_str(&format!(" (warning: {})", e.warnings.join(", ")));
+                    }
+                    s
+                })}
             </p>
             <form class="env-form" on:submit=move |ev| { ev.prevent_default(); apply(); }>
-                <label>"Temperature (°C) "
-                    <input type="number" step="0.5" data-testid="env-temperature"
-                        prop:value=move || temperature.get()
-                        on:input=move |ev| temperature.set(event_target_value(&ev))/>
-                </label>
-                <label>"5 V rail (V) "
-                    <input type="number" step="0.01" data-testid="env-voltage"
-                        prop:value=move || voltage.get()
-                        on:input=move |ev| voltage.set(event_target_value(&ev))/>
-                </label>
+                <label>"Temperature (°C)"<input node_ref=temperature data-testid="env-temperature" inputmode="decimal" value=celsius(t0).trim_end_matches(" C").to_string()/></label>
+                <label>"5 V rail (V)"<input node_ref=voltage data-testid="env-voltage" inputmode="decimal" value=volts(v0).trim_end_matches(" V").to_string()/></label>
                 <button type="submit" data-testid="env-apply">"Set"</button>
-            </form>
-            <form class="env-form" on:submit=move |ev| { ev.prevent_default(); unplug(); }>
-                <label>"Unplug the USB cable for (s) "
-                    <input type="number" min="0" step="1" data-testid="env-power-seconds"
-                        prop:value=move || seconds.get()
-                        on:input=move |ev| seconds.set(event_target_value(&ev))/>
-                </label>
-                <button type="submit" data-testid="env-power-cycle">"Unplug and plug in"</button>
+                <label>"Unplug for (s)"<input node_ref=seconds data-testid="env-power-seconds" inputmode="numeric" value="10"/></label>
+                <button type="button" data-testid="env-power-cycle" on:click=unplug>"Unplug and plug in"</button>
             </form>
             {move || error.get().map(|e| view! { <p class="env-error" role="alert" data-testid="env-error">{e}</p> })}
         </section>

@@ -131,6 +131,22 @@ pub fn volts(mv: u32) -> String {
     format!("{}.{:02} V", mv / 1000, (mv % 1000) / 10)
 }
 
+/// A decimal number (`72.5`, `-3`, `5.8`) in units of its `places`-th decimal (1: tenths, 3:
+/// thousandths), without floating point: `parse_decimal("5.8", 3)` is 5800.
+pub fn parse_decimal(s: &str, places: usize) -> Option<i64> {
+    let s = s.trim();
+    let (neg, digits) = s.strip_prefix('-').map_or((false, s), |d| (true, d));
+    let (whole, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let all_digits = |t: &str| t.chars().all(|c| c.is_ascii_digit());
+    if whole.is_empty() || !all_digits(whole) || !all_digits(frac) || frac.len() > places || whole.len() > 9 {
+        return None;
+    }
+    let whole: i64 = whole.parse().ok()?;
+    let frac: i64 = if frac.is_empty() { 0 } else { format!("{frac:0<places$}").parse().ok()? };
+    let v = whole * 10_i64.pow(places as u32) + frac;
+    Some(if neg { -v } else { v })
+}
+
 impl Sensors {
     /// The soft tamper these readings cause, if any.
     fn tamper(&self) -> Option<(TamperKind, String)> {
@@ -379,5 +395,24 @@ impl Hsm {
                 self.factory_reset_effects(now_ms);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn decimals_and_readings_without_floats() {
+        assert_eq!(parse_decimal("72.5", 1), Some(725));
+        assert_eq!(parse_decimal("-3", 1), Some(-30));
+        assert_eq!(parse_decimal("5.8", 3), Some(5800));
+        assert_eq!(parse_decimal(" 4.75 ", 3), Some(4750));
+        for bad in ["", "-", "5.8.1", "hot", "1.23", ".5", "1e3"] {
+            assert_eq!(parse_decimal(bad, 1), None, "{bad}");
+        }
+        assert_eq!((celsius(-35), celsius(725), volts(5800)), ("-3.5 C".into(), "72.5 C".into(), "5.80 V".into()));
     }
 }
