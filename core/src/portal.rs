@@ -11,13 +11,13 @@ use crate::device::firmware::Version;
 use crate::device::MODEL;
 use crate::lunacm::{CLIENT_ROOT, INDENT};
 use crate::World;
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 use p256::ecdsa::{signature::Signer, Signature, SigningKey};
 use sha2::{Digest, Sha256};
 
-/// The vendor's signing key: a fixed test key (see the module's note). Used natively only, to check the
-/// shipped signatures.
-#[cfg(not(target_arch = "wasm32"))]
+/// The vendor's signing key: a fixed test key (see the module's note). Used only by the native tests, to
+/// check the shipped signatures.
+#[cfg(all(test, not(target_arch = "wasm32")))]
 const VENDOR_SECRET: [u8; 32] = [
     0x01, 0x31, 0x1e, 0x16, 0x99, 0x48, 0xb9, 0x56, 0xd5, 0xea, 0x24, 0x67, 0xc0, 0x9f, 0x98, 0xfc, 0x34, 0x24, 0x62,
     0xbc, 0xbe, 0xb1, 0xd6, 0x0a, 0x00, 0xe7, 0xe4, 0xa7, 0x9f, 0x33, 0xd5, 0xcf,
@@ -92,14 +92,12 @@ impl Release {
     /// every time.
     pub fn update_file(&self) -> String {
         let image = self.image();
-        let header = signed_header(MODEL, self.version, &format!("{}-sim", self.version), &image);
-        assemble(&header, &self.signature, &image)
+        assemble(&self.header(&image), &self.signature, &image)
     }
 
-    /// The update file's header, which the signature covers.
-    #[cfg(not(target_arch = "wasm32"))]
-    fn header(&self) -> String {
-        signed_header(MODEL, self.version, &format!("{}-sim", self.version), &self.image())
+    /// The update file's header for `image`, which the signature covers.
+    fn header(&self, image: &[u8]) -> String {
+        signed_header(MODEL, self.version, &format!("{}-sim", self.version), image)
     }
 
     /// The authentication code file (`.txt`): the code alone, on one line.
@@ -108,7 +106,7 @@ impl Release {
     }
 }
 
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 fn vendor_key() -> SigningKey {
     SigningKey::from_slice(&VENDOR_SECRET).expect("the vendor's test key is a valid P-256 scalar")
 }
@@ -168,7 +166,7 @@ mod tests {
     #[test]
     fn the_shipped_signatures_are_the_vendors() {
         for r in RELEASES {
-            let signature: Signature = vendor_key().sign(r.header().as_bytes());
+            let signature: Signature = vendor_key().sign(r.header(&r.image()).as_bytes());
             let bytes: [u8; 64] = signature.to_bytes().into();
             assert_eq!(bytes, r.signature, "release {}", r.version);
         }

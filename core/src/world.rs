@@ -1,6 +1,7 @@
 //! The whole simulated world as one serializable value: the HSM, the LunaCM session, the clock and the RNG.
 
 use crate::device::{Env, Frame, Hsm, PedStatus, PhysicalEvent, Request, Response, Screen, SlotId};
+use crate::device::audit::parse_log_file_name;
 use crate::host::HostFiles;
 use crate::hub::{self, Hub};
 use crate::ikey::{Color, IKey, Tray, STICKER_MAX};
@@ -548,13 +549,12 @@ impl World {
     /// would. Returns what was changed. For instructors and labs: the trainee finds it with `audit verify`.
     pub fn tamper_audit_log(&mut self, line: usize) -> Result<String, String> {
         let serial = unit_mut(&mut self.hsm, &mut self.more, self.front).serial().to_string();
-        let prefix = format!("hsm_{serial}_");
         let newest = self
             .files
             .iter()
-            .filter(|(n, _)| n.rsplit('/').next().is_some_and(|b| b.starts_with(&prefix) && b.ends_with(".log")))
-            .max_by_key(|(n, _)| n.rsplit('/').next().map(str::to_string))
-            .map(|(n, t)| (n.to_string(), t.to_string()));
+            .filter_map(|(n, t)| parse_log_file_name(n).filter(|(s, _)| *s == serial).map(|(_, seq)| (seq, n, t)))
+            .max_by_key(|(seq, _, _)| *seq)
+            .map(|(_, n, t)| (n.to_string(), t.to_string()));
         let Some((name, text)) = newest else {
             return Err(format!("The host has no audit log file of unit {} (serial {serial}).", self.front + 1));
         };

@@ -2,7 +2,7 @@
 //! device's event log, never from what LunaCM printed.
 
 use super::terms::{auth_name, Auth, AuthSetting, EventName, RoleName, Rollback};
-use crate::device::audit::{parse_line, EvMask};
+use crate::device::audit::{parse_line, parse_log_file_name, EvMask};
 use crate::device::firmware::Version;
 use crate::device::{AuthMethod, Event, Lockout, Role, RoleRecord, ADMIN_SLOT, PARTITION_SLOT};
 use crate::World;
@@ -471,11 +471,10 @@ impl Check {
                     text.contains(&format!(" operation {op} returned "))
                         && contains.as_ref().is_none_or(|c| text.contains(c.as_str()))
                 };
-                let serial = format!("hsm_{}_", hsm.serial());
                 let on_host = world
                     .files()
                     .iter()
-                    .filter(|(n, _)| n.rsplit('/').next().is_some_and(|b| b.starts_with(&serial)))
+                    .filter(|(n, _)| parse_log_file_name(n).is_some_and(|(s, _)| s == hsm.serial()))
                     .flat_map(|(_, t)| t.lines())
                     .any(|l| parse_line(l).is_ok_and(|p| matches(&p.text)));
                 if on_host || hsm.audit().stored().iter().any(|r| matches(&r.text)) {

@@ -56,6 +56,19 @@ fn store_in_form<S: Serializer>(store: &[Record], s: S) -> Result<S::Ok, S::Erro
     }
 }
 
+/// The host path of the log file whose first record is `first_seq`, as the logging daemon names it:
+/// `<dir>/hsm_<serial>_<first record, 8 hex digits>.log`.
+pub fn log_file_name(dir: &str, serial: &str, first_seq: u64) -> String {
+    format!("{}/hsm_{serial}_{first_seq:08x}.log", dir.trim_end_matches('/'))
+}
+
+/// The serial number and first record a log file's name gives ([`log_file_name`]), if it is one.
+pub fn parse_log_file_name(path: &str) -> Option<(&str, u64)> {
+    let base = path.rsplit('/').next()?;
+    let (serial, seq) = base.strip_prefix("hsm_")?.strip_suffix(".log")?.rsplit_once('_')?;
+    Some((serial, u64::from_str_radix(seq, 16).ok()?))
+}
+
 /// The log file the host's logging daemon is writing.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActiveFile {
@@ -509,7 +522,7 @@ impl Audit {
         };
         let new_file = self.active.as_ref().is_none_or(due);
         if new_file {
-            let name = format!("{}/hsm_{serial}_{first:08x}.log", dir.trim_end_matches('/'));
+            let name = log_file_name(&dir, serial, first);
             self.active = Some(ActiveFile { name, bytes: 0, opened_ms: now });
         }
         let active = self.active.as_ref()?;

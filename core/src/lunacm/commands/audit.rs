@@ -4,7 +4,7 @@
 //! and explain the answers.
 
 use super::{authorize, info, require_admin_slot, unexpected, Command};
-use crate::device::audit::{config, AuditStatus, ConfigChange, EvMask, Interval, Report};
+use crate::device::audit::{config, parse_log_file_name, AuditStatus, ConfigChange, EvMask, Interval, Report};
 use crate::device::{Action, AuditAction, Request, Response};
 use crate::lunacm::format::{field, http_date};
 use crate::lunacm::parse::OptSpec;
@@ -419,19 +419,11 @@ fn import(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
     Ok(())
 }
 
-/// The serial and record number in a log file's name, `hsm_<serial>_<8 hex digits>.log`.
-fn log_name(path: &str) -> Option<(String, u64)> {
-    let base = path.rsplit('/').next()?;
-    let rest = base.strip_prefix("hsm_")?.strip_suffix(".log")?;
-    let (serial, seq) = rest.rsplit_once('_')?;
-    Some((serial.to_string(), u64::from_str_radix(seq, 16).ok()?))
-}
-
 fn verify(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
     allowed(ctx, AuditAction::Verify)?;
     let (path, text) = read_file(ctx, "audit verify")?;
     let own = info(ctx)?.serial;
-    let named = log_name(&path);
+    let named = parse_log_file_name(&path).map(|(s, seq)| (s.to_string(), seq));
     let serial = named.as_ref().map_or(String::new(), |(s, _)| s.clone());
     // The record after the file's last one begins the host's next file of the same HSM, if it is there.
     let dir = path.rsplit_once('/').map_or("", |(d, _)| d).to_string();
@@ -439,7 +431,7 @@ fn verify(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
         ctx.files
             .iter()
             .filter_map(|(n, t)| {
-                let (ns, nseq) = log_name(n)?;
+                let (ns, nseq) = parse_log_file_name(n)?;
                 let same_dir = n.rsplit_once('/').map_or("", |(d, _)| d) == dir;
                 (same_dir && ns == *s && nseq > *seq).then_some((nseq, t))
             })
