@@ -326,31 +326,13 @@ pub fn run(world: &mut World, words: &[String], host_now_ms: u64) -> SimOutput {
                 Err(e) => format!("\n{INDENT}{e}\n"),
             }
         }
-        ["environment"] => {
-            let s = world.front_hsm().sensors();
-            format!(
-                "\n{INDENT}Temperature: {}   5 V rail: {}   HSM Status: {}\n",
-                crate::device::tamper::celsius(s.temperature_dc),
-                crate::device::tamper::volts(s.rail_mv),
-                world.front_hsm().status()
-            )
-        }
+        ["environment"] => readings_line(world),
         ["temperature", t] => match crate::device::tamper::parse_decimal(t, 1).filter(|t| (-400..=1250).contains(t)) {
-            Some(dc) => {
-                let mut s = world.front_hsm().sensors();
-                s.temperature_dc = dc as i32;
-                world.set_sensors(s, host_now_ms);
-                environment_text(world)
-            }
+            Some(dc) => change_sensors(world, host_now_ms, |s| s.temperature_dc = dc as i32),
             None => format!("\n{INDENT}sim temperature takes degrees Celsius from -40 to 125, not '{t}'.\n"),
         },
         ["voltage", v] => match crate::device::tamper::parse_decimal(v, 3).filter(|v| (0..=12_000).contains(v)) {
-            Some(mv) => {
-                let mut s = world.front_hsm().sensors();
-                s.rail_mv = mv as u32;
-                world.set_sensors(s, host_now_ms);
-                environment_text(world)
-            }
+            Some(mv) => change_sensors(world, host_now_ms, |s| s.rail_mv = mv as u32),
             None => format!("\n{INDENT}sim voltage takes volts from 0 to 12, not '{v}'.\n"),
         },
         ["fault", "volatile"] => {
@@ -388,17 +370,34 @@ pub fn run(world: &mut World, words: &[String], host_now_ms: u64) -> SimOutput {
     SimOutput::text(text)
 }
 
-/// The unit in front's readings and status after a change of its surroundings.
-fn environment_text(world: &World) -> String {
+/// The unit in front's readings and status, one line.
+fn readings_line(world: &World) -> String {
     let hsm = world.front_hsm();
     let s = hsm.sensors();
-    let mut t = format!(
+    format!(
         "\n{INDENT}Temperature: {}   5 V rail: {}   HSM Status: {}\n",
         crate::device::tamper::celsius(s.temperature_dc),
         crate::device::tamper::volts(s.rail_mv),
         hsm.status()
-    );
-    for w in hsm.warnings() {
+    )
+}
+
+/// Changes one of the unit in front's readings, and says how it stands then.
+fn change_sensors(
+    world: &mut World,
+    host_now_ms: u64,
+    change: impl FnOnce(&mut crate::device::tamper::Sensors),
+) -> String {
+    let mut sensors = world.front_hsm().sensors();
+    change(&mut sensors);
+    world.set_sensors(sensors, host_now_ms);
+    environment_text(world)
+}
+
+/// The unit in front's readings and status after a change of its surroundings.
+fn environment_text(world: &World) -> String {
+    let mut t = readings_line(world);
+    for w in world.front_hsm().warnings() {
         t.push_str(&format!("{INDENT}Warning logged: {w}.\n"));
     }
     t

@@ -1,7 +1,7 @@
 //! The whole simulated world as one serializable value: the HSM, the LunaCM session, the clock and the RNG.
 
-use crate::device::{Env, Frame, Hsm, PedStatus, PhysicalEvent, Request, Response, Screen, SlotId};
 use crate::device::audit::parse_log_file_name;
+use crate::device::{Env, Frame, Hsm, PedStatus, PhysicalEvent, Request, Response, Screen, SlotId};
 use crate::host::HostFiles;
 use crate::hub::{self, Hub};
 use crate::ikey::{Color, IKey, Tray, STICKER_MAX};
@@ -409,7 +409,7 @@ impl World {
     fn deliver_audit_log(&mut self, host_now_ms: u64) {
         let now = self.now(host_now_ms);
         let World { hsm, more, files, .. } = self;
-        for hsm in std::iter::once(hsm).chain(more.iter_mut().map(|u| &mut u.hsm)) {
+        for hsm in units_mut(hsm, more) {
             let serial = hsm.serial().to_string();
             while let Some(batch) = hsm.audit_mut().batch(&serial, now, crate::host::FILE_MAX) {
                 let written = if batch.new_file && files.get(&batch.file).is_some() {

@@ -607,7 +607,7 @@ impl Hsm {
         match request {
             Request::GetInfo => {
                 let mut info = self.info();
-                info.hsm_time_ms = self.audit.time(&self.serial.clone(), env.now_ms);
+                info.hsm_time_ms = self.hsm_time(env.now_ms);
                 Ok(Response::Info(info))
             }
             Request::PedPoll => self.ped_poll(),

@@ -239,7 +239,7 @@ impl Hsm {
     /// A soft tamper: the HSM halts, activated partitions are deactivated, and the tamper is logged
     /// whatever the event mask says.
     fn tampered(&mut self, kind: TamperKind, reading: String, now_ms: u64, rng: &mut dyn CryptoRngCore) {
-        let at_ms = self.audit.time(&self.serial.clone(), now_ms);
+        let at_ms = self.hsm_time(now_ms);
         let record = TamperRecord { kind, at_ms, reading: reading.clone(), cleared_ms: None };
         self.last_tamper = Some(record.clone());
         self.halt_now(Halt::Tamper(record), now_ms);
@@ -310,7 +310,7 @@ impl Hsm {
         if !keep_activation {
             self.deactivate_partition(now_ms);
         }
-        let hsm_now = self.audit.time(&self.serial.clone(), now_ms);
+        let hsm_now = self.hsm_time(now_ms);
         match self.halt.take() {
             Some(Halt::Tamper(_)) => {
                 if let Some(t) = self.last_tamper.as_mut() {

@@ -553,6 +553,12 @@ impl Hsm {
         &self.audit
     }
 
+    /// The HSM's clock reading at host time `now_ms` (records, tampers and `hsm showinfo` use it).
+    pub(super) fn hsm_time(&mut self, now_ms: u64) -> u64 {
+        let Hsm { audit, serial, .. } = self;
+        audit.time(serial, now_ms)
+    }
+
     /// The audit state, for the host's logging daemon and the simulated unit's settings.
     pub fn audit_mut(&mut self) -> &mut Audit {
         &mut self.audit
@@ -622,8 +628,8 @@ impl Hsm {
                 result: (code.name, code.code),
                 detail: p.detail.clone(),
             };
-            let serial = self.serial.clone();
-            self.audit.append(&entry, &serial, now_ms, rng.as_mut().map(|r| &mut **r as &mut dyn CryptoRngCore));
+            let Hsm { audit, serial, .. } = self;
+            audit.append(&entry, serial, now_ms, rng.as_mut().map(|r| &mut **r as &mut dyn CryptoRngCore));
         }
         if code == retcode::SO_LOGIN_FAILURE_THRESHOLD {
             // The failed logins zeroized the HSM: zeroization is logged unconditionally.

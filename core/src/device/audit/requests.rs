@@ -86,9 +86,8 @@ impl Hsm {
     /// `audit status`.
     pub(in crate::device) fn audit_status(&mut self, slot: SlotId, now_ms: u64) -> Result<Response, LunaRet> {
         self.authorize(slot, Action::Audit(AuditAction::Status))?;
-        let serial = self.serial.clone();
-        let a = &mut self.audit;
-        let hsm_time_ms = a.time(&serial, now_ms);
+        let hsm_time_ms = self.hsm_time(now_ms);
+        let a = &self.audit;
         Ok(Response::AuditStatus(Box::new(AuditStatus {
             domain: a.kcv.map(|k| secret::kcv_id(&k.0)),
             secret: a.secret.is_some(),
@@ -108,11 +107,11 @@ impl Hsm {
     pub(in crate::device) fn audit_time(&mut self, slot: SlotId, sync: bool, now_ms: u64) -> Result<Response, LunaRet> {
         let action = if sync { AuditAction::SyncTime } else { AuditAction::Status };
         self.authorize(slot, Action::Audit(action))?;
-        let serial = self.serial.clone();
         if sync {
-            self.audit.rtc_mut(&serial, now_ms).sync(now_ms);
+            let Hsm { audit, serial, .. } = self;
+            audit.rtc_mut(serial, now_ms).sync(now_ms);
         }
-        Ok(Response::AuditTime { hsm_ms: self.audit.time(&serial, now_ms), host_ms: now_ms })
+        Ok(Response::AuditTime { hsm_ms: self.hsm_time(now_ms), host_ms: now_ms })
     }
 
     /// `audit logmsg`: the message is the record's detail, logged as `LUNA_LOG_EXTERNAL`.
