@@ -13,6 +13,12 @@ use rand_core::SeedableRng;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+mod physical;
+mod saved;
+mod units;
+
+use units::{unit_mut, units_mut};
+
 /// Version of the saved-world format. Older versions are migrated on load (`migrate.rs`); a newer one
 /// (from a later simulator) is refused, not guessed at.
 pub const SCHEMA_VERSION: u32 = 2;
@@ -450,82 +456,6 @@ impl World {
         v
     }
 
-    /// The USB cable of the unit in front is unplugged for `seconds` and plugged again: the unit loses
-    /// power meanwhile, the world's clock moves on, and LunaCM loses its session with the unit (a command
-    /// in progress on it is abandoned; one on another unit goes on). Returns LunaCM's output.
-    pub fn power_cycle(&mut self, seconds: u64, host_now_ms: u64) -> String {
-        let off_ms = seconds.saturating_mul(1000);
-        self.clock_offset_ms = self.clock_offset_ms.saturating_add(off_ms);
-        let now = self.now(host_now_ms);
-        let on_this_unit = hub::to_local(self.console.slot()).is_some_and(|(unit, _)| unit == self.front);
-        let waiting = self.console.waiting() && on_this_unit;
-        let World { hsm, more, front, rng, .. } = self;
-        unit_mut(hsm, more, *front).power_cycle(off_ms, now, rng);
-        if on_this_unit {
-            self.console.reset_keeping_slot();
-        }
-        self.revision += 1;
-        if waiting {
-            format!("\n{INDENT}The HSM was disconnected: the command was abandoned.\n\n{PROMPT}")
-        } else {
-            String::new()
-        }
-    }
-
-    /// The host's `lunareset` utility, run from the terminal: LunaCM is left (a reset needs the device to
-    /// itself), the unit named (the one in front by default: `lunareset 2`) is reset, and LunaCM starts
-    /// again. Returns what the terminal shows.
-    fn lunareset(&mut self, args: &[String], host_now_ms: u64) -> String {
-        let unit = match args {
-            [] => Ok(self.front),
-            [n] => n
-                .trim_start_matches("/dev/lunaU")
-                .parse::<usize>()
-                .ok()
-                .filter(|n| (1..=self.unit_count()).contains(n))
-                .map(|n| n - 1)
-                .ok_or_else(|| format!("lunareset: there is no device '{n}' (units 1 to {}).", self.unit_count())),
-            _ => Err("usage: lunareset [unit]".to_string()),
-        };
-        let unit = match unit {
-            Ok(u) => u,
-            Err(e) => return format!("\n{INDENT}{e}\n\n{PROMPT}"),
-        };
-        let now = self.now(host_now_ms);
-        let World { hsm, more, rng, .. } = self;
-        let target = unit_mut(hsm, more, unit);
-        let runs = target.reset(now, rng);
-        let status = target.status();
-        self.revision += 1;
-        let outcome = if runs {
-            format!("Device {} was reset. HSM Status: {status}.", unit + 1)
-        } else {
-            format!("Device {} was reset, but it is still halted: {status}. Resolve the cause first.", unit + 1)
-        };
-        format!(
-            "\n{INDENT}(LunaCM exits: lunareset needs the device to itself.)\n{INDENT}lunareset: {outcome}\n\n{}",
-            self.start_session()
-        )
-    }
-
-    /// The unit in front's surroundings change (`sim temperature`, `sim voltage`).
-    pub fn set_sensors(&mut self, sensors: crate::device::tamper::Sensors, host_now_ms: u64) {
-        let now = self.now(host_now_ms);
-        let World { hsm, more, front, rng, .. } = self;
-        unit_mut(hsm, more, *front).set_sensors(sensors, now, rng);
-        self.revision += 1;
-        self.deliver_audit_log(host_now_ms);
-    }
-
-    /// A memory of the unit in front is corrupted (`sim fault`).
-    pub fn corrupt(&mut self, fault: crate::device::tamper::Fault, host_now_ms: u64) {
-        let now = self.now(host_now_ms);
-        let World { hsm, more, front, rng, .. } = self;
-        unit_mut(hsm, more, *front).corrupt(fault, now, rng);
-        self.revision += 1;
-        self.deliver_audit_log(host_now_ms);
-    }
-
     /// An iKey on the desk is lost, stolen or destroyed: it leaves the world for good.
     pub fn lose_ikey(&mut self, id: u32) -> Result<(), String> {
         if let Some(unit) = self.port_holding(id) {
@@ -542,42 +472,6 @@ impl World {
         unit_mut(&mut self.hsm, &mut self.more, self.front).audit_mut().set_capacity(records)?;
         self.revision += 1;
         Ok(())
-    }
-
-    /// Someone edits the newest audit log file of the unit in front on the host: one digit of the message
-    /// text of the record on `line` (from 1) becomes another, as a forger changing who did something
-    /// would. Returns what was changed. For instructors and labs: the trainee finds it with `audit verify`.
-    pub fn tamper_audit_log(&mut self, line: usize) -> Result<String, String> {
-        let serial = unit_mut(&mut self.hsm, &mut self.more, self.front).serial().to_string();
-        let newest = self
-            .files
-            .iter()
-            .filter_map(|(n, t)| parse_log_file_name(n).filter(|(s, _)| *s == serial).map(|(_, seq)| (seq, n, t)))
-            .max_by_key(|(seq, _, _)| *seq)
-            .map(|(_, n, t)| (n.to_string(), t.to_string()));
-        let Some((name, text)) = newest else {
-            return Err(format!("The host has no audit log file of unit {} (serial {serial}).", self.front + 1));
-        };
-        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
-        let count = lines.len();
-        let record = lines
-            .get_mut(line.wrapping_sub(1))
-            .ok_or_else(|| format!("{name} has {count} line(s); there is no line {line}."))?;
-        // The message text is columns 29 to 285 of a record.
-        let at = record
-            .char_indices()
-            .skip(29)
-            .take(256)
-            .find(|(_, c)| c.is_ascii_digit())
-            .map(|(i, _)| i)
-            .ok_or_else(|| format!("Line {line} of {name} is not a record with a number in its text."))?;
-        let digit = record.as_bytes()[at] - b'0';
-        let new = char::from(b'0' + (digit + 1) % 10);
-        record.replace_range(at..at + 1, &new.to_string());
-        let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
-        self.files.put(&name, text)?;
-        self.revision += 1;
-        Ok(format!("Line {line} of {name}: a {digit} in the message text is now a {new}."))
     }
 
     /// Puts a new blank iKey on the desk; returns its id.
@@ -640,148 +534,6 @@ impl World {
         &self.shipment
     }
 
-    /// How many units are plugged into the host (1 to [`UNITS_MAX`]).
-    pub fn unit_count(&self) -> usize {
-        1 + self.more.len()
-    }
-
-    /// Unit `number` (counted from 1), if it exists.
-    pub fn unit(&self, number: usize) -> Option<&Hsm> {
-        self.units().nth(number.checked_sub(1)?)
-    }
-
-    /// The shipping e-mail of unit `number` (counted from 1), if it exists.
-    pub fn unit_shipment(&self, number: usize) -> Option<&Shipment> {
-        match number {
-            1 => Some(&self.shipment),
-            n => self.more.get(n.checked_sub(2)?).map(|u| &u.shipment),
-        }
-    }
-
-    /// The number (counted from 1) of the unit in front of you: the touchscreen, the iKey port and power
-    /// cycles act on it.
-    pub fn front_unit(&self) -> usize {
-        self.front + 1
-    }
-
-    /// The unit in front of you.
-    pub fn front_hsm(&self) -> &Hsm {
-        self.units().nth(self.front).unwrap_or(&self.hsm)
-    }
-
-    /// Every unit, unit 1 first, with its host slots.
-    pub fn unit_views(&self) -> Vec<UnitView> {
-        self.units()
-            .enumerate()
-            .map(|(i, hsm)| UnitView {
-                number: i + 1,
-                serial: hsm.serial().to_string(),
-                label: hsm.label().to_string(),
-                partition_slot: hsm.partition().map(|p| hub::to_host(i, p.slot())),
-                admin_slot: hub::admin_slot(i),
-                in_front: i == self.front,
-            })
-            .collect()
-    }
-
-    /// Unpacks a factory-fresh unit (in Secure Transport Mode, with its own shipping e-mail) and plugs it
-    /// into the host after the others. Returns its number; refused beyond [`UNITS_MAX`] units.
-    pub fn add_unit(&mut self) -> Result<usize, String> {
-        if self.unit_count() >= UNITS_MAX {
-            return Err(format!("There are already {UNITS_MAX} units, the most the simulator holds."));
-        }
-        let (hsm, random_user_string, verification_string) = loop {
-            let new = Hsm::from_factory(&mut self.rng);
-            // Serial numbers are drawn at random: draw again rather than give two units one number.
-            if self.units().all(|hsm| hsm.serial() != new.0.serial()) {
-                break new;
-            }
-        };
-        let shipment = Shipment { serial: hsm.serial().to_string(), random_user_string, verification_string };
-        self.more.push(Unit { hsm, shipment });
-        self.revision += 1;
-        Ok(self.unit_count())
-    }
-
-    /// Puts unit `number` (counted from 1) in front of you.
-    pub fn use_unit(&mut self, number: usize) -> Result<(), String> {
-        let count = self.unit_count();
-        if number == 0 || number > count {
-            let units = if count == 1 { "there is only unit 1".to_string() } else { format!("units 1 to {count}") };
-            return Err(format!("There is no unit {number}: {units}. 'sim unit list' lists them."));
-        }
-        if self.front != number - 1 {
-            self.front = number - 1;
-            self.revision += 1;
-        }
-        Ok(())
-    }
-
-    /// Whether an iKey ceremony runs on any unit.
-    pub fn ceremony_running(&self) -> bool {
-        self.units().any(Hsm::ceremony_running)
-    }
-
-    /// Whether time matters to some unit now: an iKey ceremony waits, or a recovery process runs. A
-    /// front end then tells the world the time every second ([`World::tick`]).
-    pub fn busy(&self) -> bool {
-        self.units().any(Hsm::busy)
-    }
-
-    /// The roles this LunaCM session has logged in, by host slot: unit by unit, the admin slot first.
-    pub fn logins(&self) -> Vec<(SlotId, crate::device::Role)> {
-        let mut logins = Vec::new();
-        for (i, hsm) in self.units().enumerate() {
-            let local = std::iter::once(crate::device::ADMIN_SLOT).chain(hsm.partition().map(|p| p.slot()));
-            logins.extend(local.filter_map(|slot| hsm.logged_in(slot).map(|role| (hub::to_host(i, slot), role))));
-        }
-        logins
-    }
-
-    /// Every unit, unit 1 first.
-    fn units(&self) -> impl Iterator<Item = &Hsm> {
-        std::iter::once(&self.hsm).chain(self.more.iter().map(|u| &u.hsm))
-    }
-
-    /// Every unit, unit 1 first, for changes.
-    fn units_mut(&mut self) -> impl Iterator<Item = &mut Hsm> {
-        units_mut(&mut self.hsm, &mut self.more)
-    }
-
-    /// The unit of LunaCM's current slot, if it exists.
-    fn console_unit(&self) -> Option<&Hsm> {
-        self.units().nth(hub::to_local(self.console.slot())?.0)
-    }
-
-    /// The unit (counted from 0) whose iKey port holds iKey `id`.
-    fn port_holding(&self, id: u32) -> Option<usize> {
-        self.units().position(|hsm| hsm.port().is_some_and(|k| k.id == id))
-    }
-
-    /// " of unit N" with several units, nothing with one: how messages name the port of unit `index`.
-    fn of_unit(&self, index: usize) -> String {
-        if self.unit_count() > 1 {
-            format!(" of unit {}", index + 1)
-        } else {
-            String::new()
-        }
-    }
-
-    /// Lets time pass on the units after the first; returns whether any ran a ceremony.
-    fn tick_more(&mut self, host_now_ms: u64) -> bool {
-        let now = self.now(host_now_ms);
-        let mut running = false;
-        for unit in &mut self.more {
-            let was = unit.hsm.busy();
-            unit.hsm.tick(now);
-            if was && !unit.hsm.busy() {
-                self.revision += 1;
-            }
-            running |= was;
-        }
-        running
-    }
-
     /// The slot LunaCM's commands address now.
     pub fn current_slot(&self) -> crate::device::SlotId {
         self.console.slot()
@@ -813,164 +565,11 @@ impl World {
         &self.hsm
     }
 
-    /// The world in [`Form::Fingerprint`](crate::snapshot::Form::Fingerprint): two fingerprints differ
-    /// exactly when the worlds do, without writing out the host's files or the stored log records.
-    fn fingerprint(&self) -> String {
-        crate::snapshot::with_form(crate::snapshot::Form::Fingerprint, || self.to_json())
-    }
-
-    /// The saved form of the world without the host files' contents (their names stand in for them),
-    /// for a front end that keeps each file under its own name: see [`World::from_json_with_files`].
-    pub fn to_json_file_index(&self) -> String {
-        crate::snapshot::with_form(crate::snapshot::Form::FileIndex, || self.to_json())
-    }
-
-    /// The saved form of the world.
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("a world always serializes")
-    }
-
-    /// Reads a saved world, refusing damaged text and other schema versions with a precise error.
-    pub fn from_json(text: &str) -> Result<World, LoadError> {
-        World::from_json_with_files(text, |_| None)
-    }
-
-    /// Reads a world saved by [`World::to_json_file_index`], whose host files `read` returns by name (a
-    /// fully saved world needs none). A file the index names that `read` cannot give is an error: the
-    /// world is refused rather than loaded without it.
-    pub fn from_json_with_files(text: &str, read: impl Fn(&str) -> Option<String>) -> Result<World, LoadError> {
-        let mut value: serde_json::Value = serde_json::from_str(text).map_err(|e| LoadError::Corrupt(e.to_string()))?;
-        if let Some(names) = value.get("files").and_then(|f| f.as_array()).cloned() {
-            let mut files = serde_json::Map::new();
-            for name in names {
-                let name = name.as_str().ok_or_else(|| LoadError::Corrupt("a host file name is not text".into()))?;
-                let text = read(name)
-                    .ok_or_else(|| LoadError::Corrupt(format!("the host file '{name}' it lists is missing")))?;
-                files.insert(name.to_string(), serde_json::Value::String(text));
-            }
-            value["files"] = serde_json::Value::Object(files);
-        }
-        let found = value
-            .get("schema")
-            .and_then(|v| v.as_u64())
-            .ok_or_else(|| LoadError::Corrupt("no schema version".into()))?;
-        if found > u64::from(SCHEMA_VERSION) {
-            return Err(LoadError::Version { found, expected: SCHEMA_VERSION });
-        }
-        let value = crate::migrate::upgrade(value, found).map_err(LoadError::Corrupt)?;
-        let world: World = serde_json::from_value(value).map_err(|e| LoadError::Corrupt(e.to_string()))?;
-        world.validate().map_err(LoadError::Corrupt)?;
-        Ok(world)
-    }
-
-    /// Checks what the device's own rules never produce, so that a hand-edited saved world is refused
-    /// rather than shown: an over-long label, two iKeys with the same id, two units with one serial number,
-    /// and the like.
-    pub fn validate(&self) -> Result<(), String> {
-        validate_unit(&self.hsm, &self.shipment)?;
-        if self.unit_count() > UNITS_MAX {
-            return Err(format!("the world holds {} units (at most {UNITS_MAX})", self.unit_count()));
-        }
-        let mut serials = std::collections::HashSet::from([self.hsm.serial()]);
-        for (i, unit) in self.more.iter().enumerate() {
-            validate_unit(&unit.hsm, &unit.shipment).map_err(|e| format!("unit {}: {e}", i + 2))?;
-            if !serials.insert(unit.hsm.serial()) {
-                return Err(format!("two units have the serial number {}", unit.hsm.serial()));
-            }
-        }
-        if self.front >= self.unit_count() {
-            return Err(format!("unit {} is in front, but there are only {} units", self.front + 1, self.unit_count()));
-        }
-        let mut seen = std::collections::HashSet::new();
-        for key in self.tray.keys().iter().chain(self.units().filter_map(Hsm::port)) {
-            if !seen.insert(key.id) {
-                return Err(format!("iKey {} appears twice", key.id));
-            }
-            if key.id == 0 || key.id >= self.tray.next_id() {
-                return Err(format!(
-                    "iKey {} has a number the desk has not given out (the next new iKey is {})",
-                    key.id,
-                    self.tray.next_id()
-                ));
-            }
-            let n = key.sticker.label.chars().count();
-            if n > STICKER_MAX {
-                return Err(format!("the sticker of iKey {} has {n} characters (at most {STICKER_MAX})", key.id));
-            }
-        }
-        self.files.validate()?;
-        Ok(())
-    }
-
     /// Replaces the world with a factory-fresh one (the `sim reset` command), with the same settings.
     pub(crate) fn reset(&mut self, seed: u64, now_ms: u64) {
         let revision = self.revision;
         *self = World::with_settings(seed, now_ms, self.settings.clone());
         self.revision = revision;
-    }
-}
-
-/// The checks of [`World::validate`] on one unit and its shipping e-mail.
-fn validate_unit(hsm: &Hsm, shipment: &Shipment) -> Result<(), String> {
-    use crate::device::{check_hsm_label, SO_LOGIN_ATTEMPTS};
-    let info = hsm.info();
-    let label = &info.label;
-    if !label.is_empty() {
-        // The device keeps what `check_hsm_label` returns: allowed characters, truncated to the maximum.
-        if let Some(c) = label.chars().find(|c| check_hsm_label(&c.to_string()).is_err()) {
-            return Err(format!("the HSM label contains {c:?}, which an HSM label may not contain"));
-        }
-        let (n, max) = (label.chars().count(), check_hsm_label(label).map_or(0, |l| l.chars().count()));
-        if n > max {
-            return Err(format!("the HSM label has {n} characters (at most {max})"));
-        }
-    }
-    if hsm.zeroized() != label.is_empty() {
-        return Err(if label.is_empty() {
-            "the HSM is initialized but has no label".into()
-        } else {
-            "the HSM is zeroized but has a label".into()
-        });
-    }
-    let has_so = hsm.admin_roles().get(crate::device::Role::So).is_some();
-    if has_so == hsm.zeroized() {
-        return Err(if has_so {
-            "the HSM is zeroized but has an HSM SO".into()
-        } else {
-            "the HSM is initialized but has no HSM SO".into()
-        });
-    }
-    if let Some(p) = hsm.partition() {
-        let n = p.label().chars().count();
-        if n > crate::device::LABEL_MAX {
-            return Err(format!("the partition label has {n} characters (at most {})", crate::device::LABEL_MAX));
-        }
-    }
-    if info.so_failed_logins >= SO_LOGIN_ATTEMPTS {
-        return Err(format!(
-            "the HSM counts {} failed SO logins in a row; it zeroizes at {SO_LOGIN_ATTEMPTS}",
-            info.so_failed_logins
-        ));
-    }
-    if info.serial != shipment.serial {
-        return Err(format!(
-            "the HSM's serial number {} is not the {} of its shipping e-mail",
-            info.serial, shipment.serial
-        ));
-    }
-    Ok(())
-}
-
-/// Every unit, unit 1 first, for changes: `first` and then `more`, borrowed apart from the rest of the world.
-fn units_mut<'a>(first: &'a mut Hsm, more: &'a mut [Unit]) -> impl Iterator<Item = &'a mut Hsm> {
-    std::iter::once(first).chain(more.iter_mut().map(|u| &mut u.hsm))
-}
-
-/// Unit `index` (counted from 0) of `first` and `more`; unit 1 for an index past the last.
-fn unit_mut<'a>(first: &'a mut Hsm, more: &'a mut [Unit], index: usize) -> &'a mut Hsm {
-    match index.checked_sub(1).and_then(|i| more.get_mut(i)) {
-        Some(unit) => &mut unit.hsm,
-        None => first,
     }
 }
 
