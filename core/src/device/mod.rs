@@ -16,6 +16,7 @@ pub mod ped;
 pub mod policy;
 mod request;
 mod roles;
+mod session;
 pub mod tamper;
 
 pub use event::{Event, Stamped};
@@ -32,6 +33,7 @@ pub use request::{
 pub use roles::{
     Credential, Lockout, Role, RoleInfo, RoleRecord, Verifier, AUDITOR_LOCKOUT_MS, PO_LOGIN_ATTEMPTS, SO_LOGIN_ATTEMPTS,
 };
+pub use session::Session;
 
 use crate::ikey::IKey;
 use crate::retcode::{self, LunaRet};
@@ -40,7 +42,6 @@ use ped::{Admin, Ceremony, KeysetRecord, Progress, Step};
 use policy::Policies;
 use roles::RoleTable;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// Model string of the USB HSM 7's crypto module.
 pub const MODEL: &str = "Luna G7";
@@ -77,30 +78,6 @@ struct Running {
     /// The request that started it, logged when the ceremony decides its outcome.
     #[serde(default)]
     audit: Option<audit::Pending>,
-}
-
-/// The roles this host session has logged in, per slot. A LunaCM session's own state: not saved with the
-/// device, so each LunaCM (each browser tab, each CLI run) starts logged out, as on the real unit.
-#[derive(Clone, Debug, Default, Eq)]
-pub struct Session {
-    logins: BTreeMap<SlotId, Role>,
-    /// The device generation the logins belong to (see [`Hsm::generation`]).
-    generation: u64,
-}
-
-/// Two sessions are the same when the same roles are logged in; the generation only says whether they
-/// are still valid.
-impl PartialEq for Session {
-    fn eq(&self, other: &Session) -> bool {
-        self.logins == other.logins
-    }
-}
-
-impl Session {
-    /// The role logged in on `slot`, if any.
-    pub fn role(&self, slot: SlotId) -> Option<Role> {
-        self.logins.get(&slot).copied()
-    }
 }
 
 /// A Luna USB HSM 7.
@@ -257,11 +234,6 @@ impl Hsm {
         &self.admin_roles
     }
 
-    /// The role this host session has logged in on `slot`, if any.
-    pub fn logged_in(&self, slot: SlotId) -> Option<Role> {
-        self.session.role(slot)
-    }
-
     /// The security-relevant events so far, oldest first.
     pub fn events(&self) -> &[Stamped] {
         &self.events
@@ -273,66 +245,6 @@ impl Hsm {
             self.events.remove(0);
         }
         self.events.push(Stamped { at_ms: now_ms, event });
-    }
-
-    /// Ends every session: what zeroize, initialization, STM and partition changes do to logged-in roles.
-    fn end_sessions(&mut self) {
-        self.generation += 1;
-        self.session = Session { logins: BTreeMap::new(), generation: self.generation };
-    }
-
-    /// The unit loses power for `off_ms` and comes back (the USB cable unplugged and plugged again):
-    /// sessions and a running ceremony end; activated roles lose their cached iKey secret, unless
-    /// auto-activation (partition policy 23) keeps it through an outage of up to two hours. The clock runs
-    /// on through the outage.
-    pub fn power_cycle(&mut self, off_ms: u64, now_ms: u64, rng: &mut dyn CryptoRngCore) {
-        const TWO_HOURS_MS: u64 = 2 * 60 * 60 * 1000;
-        let auto = self.partition().is_some_and(|p| p.policies().get(23) == Some(1));
-        let activated_any = self.partition().is_some_and(|p| p.roles().iter().any(|(_, r)| r.activated));
-        if activated_any && off_ms > TWO_HOURS_MS {
-            self.long_outages += 1;
-        }
-        self.emit(now_ms, Event::PowerCycled { off_ms });
-        // Power-on is a reset: what was under way is gone, and tamper detection runs again.
-        // Auto-activation keeps the cached secrets through an outage of up to two hours, unless the unit
-        // comes back tampered.
-        self.reset_keeping(now_ms, rng, auto && off_ms <= TWO_HOURS_MS);
-        self.flash = Some("Power restored.".into());
-    }
-
-    /// Closes the host session: what happens to the logins when LunaCM exits or the USB link drops. A
-    /// ceremony the host was waiting for is abandoned.
-    pub fn close_session(&mut self) {
-        self.session = Session { logins: BTreeMap::new(), generation: self.generation };
-        self.audit.new_session();
-        if self.running.take().is_some() {
-            self.flash = Some("Operation cancelled: the host closed its session.".into());
-        }
-        self.ped_outcome = None;
-    }
-
-    /// Takes this host session out of the device, to carry it into a newer copy of the device state (a
-    /// second browser tab's change).
-    pub fn take_session(&mut self) -> Session {
-        std::mem::take(&mut self.session)
-    }
-
-    /// Puts a host session back, keeping only the logins the device state still allows: none if an action
-    /// since has logged every role out, none for a role that no longer exists. Returns whether every login
-    /// was kept.
-    pub fn restore_session(&mut self, session: Session) -> bool {
-        let had = session.logins.len();
-        let mut kept = Session { logins: BTreeMap::new(), generation: self.generation };
-        if session.generation == self.generation {
-            for (slot, role) in session.logins {
-                if self.roles(slot).is_ok_and(|t| t.get(role).is_some()) {
-                    kept.logins.insert(slot, role);
-                }
-            }
-        }
-        let all_kept = kept.logins.len() == had;
-        self.session = kept;
-        all_kept
     }
 
     /// The iKey in the port, if any.

@@ -182,6 +182,25 @@ impl Sensors {
 }
 
 impl Hsm {
+    /// The unit loses power for `off_ms` and comes back (the USB cable unplugged and plugged again):
+    /// sessions and a running ceremony end; activated roles lose their cached iKey secret, unless
+    /// auto-activation (partition policy 23) keeps it through an outage of up to two hours. The clock runs
+    /// on through the outage.
+    pub fn power_cycle(&mut self, off_ms: u64, now_ms: u64, rng: &mut dyn CryptoRngCore) {
+        const TWO_HOURS_MS: u64 = 2 * 60 * 60 * 1000;
+        let auto = self.partition().is_some_and(|p| p.policies().get(23) == Some(1));
+        let activated_any = self.partition().is_some_and(|p| p.roles().iter().any(|(_, r)| r.activated));
+        if activated_any && off_ms > TWO_HOURS_MS {
+            self.long_outages += 1;
+        }
+        self.emit(now_ms, super::Event::PowerCycled { off_ms });
+        // Power-on is a reset: what was under way is gone, and tamper detection runs again.
+        // Auto-activation keeps the cached secrets through an outage of up to two hours, unless the unit
+        // comes back tampered.
+        self.reset_keeping(now_ms, rng, auto && off_ms <= TWO_HOURS_MS);
+        self.flash = Some("Power restored.".into());
+    }
+
     /// What the sensors read.
     pub fn sensors(&self) -> Sensors {
         self.sensors
