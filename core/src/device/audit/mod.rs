@@ -329,10 +329,17 @@ impl Op {
     /// Allowed while the log is full: what lets the Auditor log in, configure logging (which empties the
     /// store into the host's files), and the factory reset.
     pub fn allowed_when_full(self) -> bool {
+        // `Op::Zeroize` is also `hsm zeroize`, which the HSM's rules then refuse: only its factory reset passes.
         matches!(
             self,
-            Op::Login | Op::Logout | Op::CreateAuditContainer | Op::GenKcv | Op::LogSetConfig | Op::LogGetConfig
-        ) || self == Op::Zeroize
+            Op::Login
+                | Op::Logout
+                | Op::CreateAuditContainer
+                | Op::GenKcv
+                | Op::LogSetConfig
+                | Op::LogGetConfig
+                | Op::Zeroize
+        )
     }
 
     /// The number the raw data gives the event.
