@@ -12,6 +12,7 @@ import {
   screenshot,
   setup,
   transcript,
+  waitForScreen,
 } from "./lib/harness.mjs";
 
 let env;
@@ -97,7 +98,7 @@ test("reset asks for confirmation, then gives a factory-fresh unit", async () =>
   await page.getByTestId("reset-simulator").click();
   await page.getByTestId("reset-confirm").click();
   assert.equal(await page.getByTestId("reset-dialog").count(), 0);
-  assert.match(await screenText(page), /Transport Mode/);
+  await waitForScreen(page, /Transport Mode/);
   assert.doesNotMatch(await transcript(page), /stm recover/, "LunaCM restarted");
   assert.match(await run(page, "slot list"), /HSM Status ->[^\n]*Transport Mode, zeroized/);
   assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "lunacm-input");

@@ -63,7 +63,7 @@ test("hsm init -iped with a 2 of 3 SO keyset and a domain key, then an SO login 
   await waitForScreen(page, /27/);
   await tap(page, "Clear");
   await keypad(page, "2");
-  assert.equal(await page.getByTestId("screen-entry").innerText(), "2");
+  await page.waitForFunction(() => document.querySelector('[data-testid="screen-entry"]')?.innerText === "2");
   await screenshot(page, "09-touchscreen-m-entry");
   await tap(page, "Enter");
   await waitForScreen(page, /M = 2\. N: splits to create/);

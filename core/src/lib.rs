@@ -27,6 +27,8 @@ pub mod portal;
 pub mod retcode;
 pub mod sim;
 pub mod snapshot;
+pub mod view;
+pub mod worker;
 mod world;
 
 pub use world::{IKeyView, LoadError, Settings, Shipment, UnitView, World, SCHEMA_VERSION, UNITS_MAX};

@@ -43,21 +43,27 @@ pub fn App(opened: Opened) -> impl IntoView {
             <ResetButton/>
         </header>
         <NoticeBar/>
-        <main class="workspace">
-            <section class="desk" aria-label="The HSM and its iKeys on the desk">
-                <Device/>
-                <EnvironmentPanel/>
-                <IKeyTray/>
-            </section>
-            <section class="host" aria-label="Host computer">
-                <Terminal/>
-                <div class="panels">
-                    <LabsPanel/>
-                    <PoliciesPanel/>
-                    <FilesPanel/>
-                    <AuditPanel/>
-                </div>
-            </section>
-        </main>
+        // The world opens in the simulator's worker: the desk is drawn once it has.
+        <Show
+            when=move || sim.opened.get()
+            fallback=|| view! { <p class="starting" role="status">"Starting the simulator…"</p> }
+        >
+            <main class="workspace">
+                <section class="desk" aria-label="The HSM and its iKeys on the desk">
+                    <Device/>
+                    <EnvironmentPanel/>
+                    <IKeyTray/>
+                </section>
+                <section class="host" aria-label="Host computer">
+                    <Terminal/>
+                    <div class="panels">
+                        <LabsPanel/>
+                        <PoliciesPanel/>
+                        <FilesPanel/>
+                        <AuditPanel/>
+                    </div>
+                </section>
+            </main>
+        </Show>
     }
 }

@@ -12,9 +12,10 @@ use leptos::prelude::*;
 
 use crate::confirm::InlineConfirm;
 use crate::host_files::{download_name, download_url, file_text, focus_entry, read_chosen_file, size_words};
-use crate::model::{log_rows, AuditFileKind, LogRow, Mark, Verified};
+use crate::model::{log_rows, LogRow, Mark};
 use crate::notice::Notice;
 use crate::sim::Sim;
+use hsm_core::view::{AuditFileKind, Verified};
 
 /// The most rows the table draws: a full log file has about 585 records, and drawing them all after every
 /// command would slow the page for nothing anyone reads at once.
@@ -94,18 +95,20 @@ pub fn AuditPanel() -> impl IntoView {
         None => name.trim().to_string(),
     };
     let write = move |target: String, text: String| {
-        if !sim.put_file(&target, text) {
-            return;
-        }
-        if audit.with_untracked(|a| a.files.iter().any(|f| f.name == target)) {
-            open.set(Some(target.clone()));
-            focus_entry("audit-file", &target);
-        } else {
-            sim.notice.set(Some(Notice::info(format!(
-                "The file was written to {target}. This panel lists log files (.log) and wrapped secrets (.lws); \
-                 the Host files panel shows every file."
-            ))));
-        }
+        sim.put_file(&target.clone(), text, move |written| {
+            if !written {
+                return;
+            }
+            if audit.with_untracked(|a| a.files.iter().any(|f| f.name == target)) {
+                open.set(Some(target.clone()));
+                focus_entry("audit-file", &target);
+            } else {
+                sim.notice.set(Some(Notice::info(format!(
+                    "The file was written to {target}. This panel lists log files (.log) and wrapped secrets \
+                     (.lws); the Host files panel shows every file."
+                ))));
+            }
+        });
     };
     let on_upload = move |_| {
         let Some(input) = upload.get_untracked() else { return };

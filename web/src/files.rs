@@ -54,18 +54,29 @@ pub fn FilesPanel() -> impl IntoView {
         }
         // An existing file is opened, never emptied.
         let exists = files.with_untracked(|f| f.iter().any(|f| f.name == name));
-        if exists || sim.put_file(&name, String::new()) {
+        let opened = move |name: String| {
             new_name.set(String::new());
             open.set(Some(name));
+        };
+        if exists {
+            opened(name);
+        } else {
+            sim.put_file(&name.clone(), String::new(), move |written| {
+                if written {
+                    opened(name);
+                }
+            });
         }
     };
 
     let on_upload = move |_| {
         let Some(input) = upload.get_untracked() else { return };
         read_chosen_file(&input, sim, move |name, text| {
-            if sim.put_file(&name, text) {
-                open.set(Some(name.trim().to_string()));
-            }
+            sim.put_file(&name.clone(), text, move |written| {
+                if written {
+                    open.set(Some(name.trim().to_string()));
+                }
+            });
         });
     };
 
@@ -185,9 +196,13 @@ fn FileEditor(name: String, open: RwSignal<Option<String>>) -> impl IntoView {
 
     let save = move || {
         let text = draft.get_untracked();
-        if name.with_value(|n| sim.put_file(n, text.clone())) {
-            base.set(text);
-        }
+        name.with_value(|n| {
+            sim.put_file(n, text.clone(), move |written| {
+                if written {
+                    base.set(text);
+                }
+            })
+        });
     };
     let revert = move || {
         let text = stored.get_untracked();
@@ -204,10 +219,14 @@ fn FileEditor(name: String, open: RwSignal<Option<String>>) -> impl IntoView {
     };
     let delete = move || {
         confirming.set(false);
-        if name.with_value(|n| sim.remove_file(n)) {
-            open.set(None);
-            focus_panel_summary();
-        }
+        name.with_value(|n| {
+            sim.remove_file(n, move |deleted| {
+                if deleted {
+                    open.set(None);
+                    focus_panel_summary();
+                }
+            })
+        });
     };
     // Closing gives the keyboard back to the file's entry in the list.
     let close = move || {

@@ -5,9 +5,9 @@ use hsm_core::host::FILE_MAX;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::model::HostFile;
 use crate::notice::Notice;
 use crate::sim::Sim;
+use hsm_core::view::HostFile;
 
 /// The name a download gets: the last part of the host path ("/tmp/HSMPT" is saved as "HSMPT").
 pub fn download_name(name: &str) -> String {

@@ -176,17 +176,23 @@ pub fn IKeyToken(key: IKeyView) -> impl IntoView {
             return;
         }
         if over && !in_port {
-            sim.insert_ikey(id);
+            sim.insert_ikey(id, |_| {});
         } else if !over && in_port {
-            sim.remove_ikey();
+            sim.remove_ikey(|_| {});
         }
     };
     let on_pointercancel = move |_: PointerEvent| end_drag();
 
     let toggle = move || {
-        let moved = if in_port { sim.remove_ikey() } else { sim.insert_ikey(id) };
-        if moved {
-            focus_token_soon(id);
+        let done = move |moved: bool| {
+            if moved {
+                focus_token_soon(id);
+            }
+        };
+        if in_port {
+            sim.remove_ikey(done);
+        } else {
+            sim.insert_ikey(id, done);
         }
     };
     let on_keydown = move |ev: KeyboardEvent| {
@@ -251,9 +257,7 @@ pub fn IKeyTray() -> impl IntoView {
     // Every key keeps its place in the tray; a key in the port leaves its outline behind.
     let keys = move || sim.ikeys.get();
     let add = move |_| {
-        if let Some(id) = sim.add_blank_ikey() {
-            focus_token_soon(id);
-        }
+        sim.add_blank_ikey(focus_token_soon);
     };
 
     view! {
@@ -367,9 +371,11 @@ fn StickerEditor(id: u32) -> impl IntoView {
         focus_token_soon(id);
     };
     let save = move || {
-        if sim.set_sticker(id, color.get_untracked(), &text.get_untracked()) {
-            close();
-        }
+        sim.set_sticker(id, color.get_untracked(), &text.get_untracked(), move |written| {
+            if written {
+                close();
+            }
+        });
     };
     // Escape anywhere in the editor cancels; Enter in the text field saves.
     let on_keydown = move |ev: KeyboardEvent| {

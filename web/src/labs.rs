@@ -8,8 +8,9 @@ use hsm_core::labs::{catalogue, Lab};
 use leptos::prelude::*;
 
 use crate::confirm::InlineConfirm;
-use crate::model::{paragraphs, Inline, LabView};
+use crate::model::{paragraphs, Inline};
 use crate::sim::Sim;
+use hsm_core::view::LabView;
 
 /// A lab's instructions: paragraphs with `code` spans.
 fn instructions(markdown: &str) -> impl IntoView {

@@ -4,8 +4,8 @@
 
 use leptos::prelude::*;
 
-use crate::model::PolicyRow;
 use crate::sim::Sim;
+use hsm_core::view::PolicyRow;
 
 /// One table of policies. `kind` names the rows' test ids: `policy-<kind>-<id>`.
 #[component]

@@ -86,7 +86,7 @@ pub fn Terminal() -> impl IntoView {
             ev.prevent_default();
             let text = line.get_untracked();
             // Only commands go into the history: never answers to prompts, so never a password.
-            if !sim.masked.get_untracked() && sim.at_command_prompt() {
+            if !sim.masked.get_untracked() && sim.at_command_prompt.get_untracked() {
                 history.update_value(|h| h.push(&text));
             }
             line.set(String::new());
@@ -166,6 +166,13 @@ pub fn Terminal() -> impl IntoView {
                         on:input=move |ev| line.set(event_target_value(&ev))
                         on:keydown=on_keydown
                     />
+                    // Lines run in the simulator's worker: a long one (a key generation) shows it is under
+                    // way, after a moment so that quick answers do not flicker.
+                    <Show when=move || { sim.lines_running.get() > 0 }>
+                        <span class="terminal-busy" data-testid="terminal-busy" role="status">
+                            "The HSM is working…"
+                        </span>
+                    </Show>
                 </div>
             </div>
         </div>

@@ -21,13 +21,6 @@ pub struct Transcript {
 }
 
 impl Transcript {
-    /// A transcript holding `text` (a banner and the first prompt).
-    pub fn new(text: String) -> Transcript {
-        let mut t = Transcript::default();
-        t.push(text);
-        t
-    }
-
     /// Starts again from `text` (a new LunaCM session). The pieces keep counting up, so that the page
     /// drops the old pieces instead of keeping one that has the number of a new one.
     pub fn restart(&mut self, text: String) {
@@ -69,7 +62,8 @@ mod tests {
 
     #[test]
     fn pieces_keep_their_numbers_and_old_ones_go_first() {
-        let mut t = Transcript::new("banner\nlunacm:>".into());
+        let mut t = Transcript::default();
+        t.restart("banner\nlunacm:>".into());
         t.push(String::new());
         t.push("slot list\n...".into());
         assert_eq!(t.text(), "banner\nlunacm:>slot list\n...");

@@ -29,7 +29,7 @@ impl World {
     /// Reads a world saved by [`World::to_json_file_index`], whose host files `read` returns by name (a
     /// fully saved world needs none). A file the index names that `read` cannot give is an error: the
     /// world is refused rather than loaded without it.
-    pub fn from_json_with_files(text: &str, read: impl Fn(&str) -> Option<String>) -> Result<World, LoadError> {
+    pub fn from_json_with_files(text: &str, mut read: impl FnMut(&str) -> Option<String>) -> Result<World, LoadError> {
         let mut value: serde_json::Value = serde_json::from_str(text).map_err(|e| LoadError::Corrupt(e.to_string()))?;
         if let Some(names) = value.get("files").and_then(|f| f.as_array()).cloned() {
             let mut files = serde_json::Map::new();

@@ -1,62 +1,83 @@
-//! The simulator as the UI sees it: the core's [`World`] as a plain value, and the few signals the view
-//! renders from it. Every change to the world goes through here ([`Sim::act`]), so saving and the
-//! two-tab guard (`storage.rs`) apply to all of them.
+//! The simulator as the page sees it. The world runs in a Web Worker (`hsm-worker`, see
+//! [`hsm_core::worker`]), so that nothing the core does can freeze the page: every user action is posted
+//! to it ([`Sim::call`]) and its answer sets the signals the view renders. The page keeps what only a
+//! page can do: saving (`storage.rs`) and the other tabs.
 
-use hsm_core::device::{Role, Screen, SlotId};
+use hsm_core::device::Screen;
 use hsm_core::ikey::Color;
-use hsm_core::lunacm::PROMPT;
-use hsm_core::{IKeyView, World};
+use hsm_core::view::{AuditView, EnvironmentView, HostFile, LabView, PolicyTables, SlotStatus, ViewChange};
+use hsm_core::worker::{Adopted, Call, Event, Message, Output, ToCore, ToPage};
+use hsm_core::IKeyView;
 use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use std::collections::BTreeMap;
 
-use web_sys::IdbDatabase;
+use web_sys::{IdbDatabase, MessageEvent, Worker, WorkerOptions, WorkerType};
 
-use crate::filestore::{self, Opened};
-use crate::model::{self, AuditView, EnvironmentView, HostFile, LabView, PolicyTables, SlotStatus};
+use crate::filestore::Opened;
 use crate::notice::Notice;
-use crate::persistence::{self, Loaded, REJECTED_KEY, WORLD_KEY};
+use crate::persistence::{self, REJECTED_KEY, WORLD_KEY};
 use crate::transcript::Transcript;
 
 mod storage;
 
-use storage::Adopted;
+/// The worker's loader, beside the page (Trunk does not hash worker files).
+const WORKER_URL: &str = "hsm-worker_loader.js";
+
+/// What a call's caller is told when the worker answers: `Ok(Some(id))` for a new iKey, `Ok(None)`
+/// otherwise, or why the world refused.
+type Done = Box<dyn FnOnce(Result<Option<u32>, String>)>;
+
+/// What the taker-over of another tab's change is told: what it did to this tab's session, or `None`.
+type AdoptDone = Box<dyn FnOnce(Option<Adopted>)>;
 
 /// The simulator's state and its handles. `Copy`: every component gets it from context.
 #[derive(Clone, Copy)]
 pub struct Sim {
-    /// The model: everything that persists. Not reactive itself; the signals below are derived from it
-    /// after each change.
-    world: StoredValue<World, LocalStorage>,
+    /// The worker running the world, once created.
+    worker: StoredValue<Option<Worker>, LocalStorage>,
+    /// Messages for the worker before it said it is ready (it drops what comes earlier).
+    outbox: StoredValue<Option<Vec<String>>>,
+    /// The id of the next call, and the callers waiting for their answers by id.
+    next_call: StoredValue<u32>,
+    waiting: StoredValue<BTreeMap<u32, Done>, LocalStorage>,
     /// The raw value this tab last loaded from or wrote to storage. Storage holding anything else means
     /// another tab wrote it since.
     known: StoredValue<Option<String>>,
     /// The file store (IndexedDB), if the browser gives one. Without it the world is saved whole.
     db: StoredValue<Option<IdbDatabase>, LocalStorage>,
-    /// The host files the file store holds as this tab last wrote or read them: each file's change stamp
-    /// ([`hsm_core::host::HostFiles::stamp`]) then; [`storage::UNKNOWN`] after the world was replaced.
-    stored_files: StoredValue<BTreeMap<String, u64>>,
-    /// Set while this tab reads another tab's files to take its change over (the file store answers
-    /// later): meanwhile nothing is changed or saved here.
+    /// Set while this tab takes another tab's change over (reading its files, then the worker loading
+    /// it): meanwhile nothing is changed or saved here. `adopted` is told how it went.
     adopting: StoredValue<bool>,
-    /// Set while a write to the file store is under way; `files_dirty` when files changed meanwhile. One
-    /// write at a time, the next one taking every change since: lines come faster than large files can
-    /// be written, and queued writes would pile up in memory.
+    adopted: StoredValue<Option<AdoptDone>, LocalStorage>,
+    /// Host files waiting to be written to the file store, and whether a write is under way. One write
+    /// at a time, the next one taking every change since (the newest text of each file): lines come
+    /// faster than large files can be written, and queued writes would pile up in memory.
+    files_pending: StoredValue<BTreeMap<String, Option<String>>>,
     files_writing: StoredValue<bool>,
-    files_dirty: StoredValue<bool>,
     /// Cleared when this tab must not save: the saved world's files could not be read, and saving would
     /// lose them.
     may_save: StoredValue<bool>,
+    /// Set when the worker has opened the world: until then there is nothing to draw.
+    pub opened: RwSignal<bool>,
     /// Everything LunaCM printed since it started, ending with the current prompt.
     pub transcript: RwSignal<Transcript>,
+    /// Lines typed that the worker has not answered yet (a key generation takes a while).
+    pub lines_running: RwSignal<u32>,
     /// What the touchscreen shows.
     pub screen: RwSignal<Screen>,
     /// The iKeys on the desk and in the port, by id.
     pub ikeys: RwSignal<Vec<IKeyView>>,
     /// LunaCM waits for an iKey ceremony on the touchscreen to end ("Please attend to the PED.").
     pub waiting_for_ped: RwSignal<bool>,
+    /// A unit runs something that time ends (an iKey ceremony), with or without LunaCM waiting.
+    busy: RwSignal<bool>,
     /// LunaCM waits for a password: mask the input.
     pub masked: RwSignal<bool>,
+    /// LunaCM waits for a command (not an answer to a question of its own, nor the PED).
+    pub at_command_prompt: RwSignal<bool>,
     /// The world's revision (changes since the unit was made), shown in the terminal's title bar
     /// and in notices, so that two tabs can be compared at a glance.
     pub revision: RwSignal<u64>,
@@ -76,401 +97,413 @@ pub struct Sim {
     pub environment: RwSignal<EnvironmentView>,
 }
 
-/// Milliseconds since the epoch, from the browser's clock.
-fn now_ms() -> u64 {
-    js_sys::Date::now() as u64
-}
-
-/// Whether LunaCM waits for the PED ("Please attend to the PED.").
-fn waits_for_ped(world: &World) -> bool {
-    world.waiting_for_ped()
-}
-
-/// A factory-fresh unit, seeded from the browser's CSPRNG.
-fn fresh_world(now: u64) -> World {
+/// Eight bytes from the browser's CSPRNG: the seed of a factory-fresh unit.
+fn seed() -> u64 {
     let mut seed = [0u8; 8];
     // crypto.getRandomValues does not fail for 8 bytes in any browser this app runs in.
     getrandom::getrandom(&mut seed).expect("crypto.getRandomValues is available");
-    World::new(u64::from_le_bytes(seed), now)
+    u64::from_le_bytes(seed)
 }
 
 impl Sim {
-    /// Loads the saved world (or makes a factory-fresh one), its host files from the file store the page
-    /// opened, and starts a LunaCM session on it: opening the page is starting LunaCM.
+    /// Starts the worker and opens in it the saved world (or a factory-fresh one) with its host files
+    /// from the file store the page opened: opening the page is starting LunaCM. The signals fill when
+    /// the worker answers.
     pub fn start(opened: Opened) -> Sim {
-        let now = now_ms();
-        let mut notice = None;
         let mut may_save = true;
-        let (mut world, known) = match persistence::load(&opened.files) {
-            Loaded::Saved(world, raw, missing) => {
-                if let (true, Some(problem)) = (persistence::file_index(&raw).is_some(), &opened.problem) {
-                    // The files are in a store this tab cannot read: saving would drop them.
-                    may_save = false;
-                    notice = Some(Notice::error(format!(
-                        "The host files could not be read from the browser's IndexedDB ({problem}): they show                          empty here, and this tab saves nothing, so that they are not lost."
-                    )));
-                } else if !missing.is_empty() {
-                    notice = Some(Notice::warning(format!(
-                        "These host files were not in the browser's storage and are empty: {}.",
-                        missing.join(", ")
-                    )));
-                }
-                (*world, Some(raw))
-            }
-            Loaded::Empty => (fresh_world(now), None),
-            Loaded::Rejected { reason, kept } => {
-                let copy = if kept {
-                    format!("The unusable value was kept in localStorage under \"{REJECTED_KEY}\".")
-                } else {
-                    format!(
-                        "A copy could not be written to \"{REJECTED_KEY}\"; the value is still under \
-                         \"{WORLD_KEY}\" and will be replaced by the next command."
-                    )
-                };
+        let mut notice = None;
+        let saved = persistence::read();
+        if let (Some(raw), Some(problem)) = (&saved, &opened.problem) {
+            if persistence::file_index(raw).is_some() {
+                // The files are in a store this tab cannot read: saving would drop them.
+                may_save = false;
                 notice = Some(Notice::error(format!(
-                    "Could not restore the simulator: {reason}. {copy} Started a factory-fresh unit instead."
+                    "The host files could not be read from the browser's IndexedDB ({problem}): they show \
+                     empty here, and this tab saves nothing, so that they are not lost."
                 )));
-                let known = if kept { None } else { persistence::read() };
-                (fresh_world(now), known)
             }
-        };
-        if notice.is_none() && !persistence::available() {
-            notice = Some(Notice::warning(
-                "This browser gives the page no localStorage: the simulator works, but nothing is saved.",
-            ));
         }
-        let banner = world.start_session();
-        // What the store holds is what was loaded (stamp 0: unchanged since); a world saved whole by an
-        // earlier version has its files moved into the store by the first save.
-        let stored_files: BTreeMap<String, u64> = opened.files.keys().map(|n| (n.clone(), 0)).collect();
-        let (slots, policies, files) = (SlotStatus::of(&world), PolicyTables::of(&world), model::files_of(&world));
-        let lab = LabView::of(&world, now);
-        let environment = EnvironmentView::of(&world);
-        let audit = AuditView::of(&world);
+        let file_store = opened.db.is_some();
         let sim = Sim {
-            screen: RwSignal::new(world.screen(now)),
-            ikeys: RwSignal::new(world.ikeys()),
-            waiting_for_ped: RwSignal::new(waits_for_ped(&world)),
-            masked: RwSignal::new(world.input_masked()),
-            revision: RwSignal::new(world.revision()),
-            world: StoredValue::new_local(world),
-            known: StoredValue::new(known),
+            worker: StoredValue::new_local(None),
+            outbox: StoredValue::new(Some(Vec::new())),
+            next_call: StoredValue::new(1),
+            waiting: StoredValue::new_local(BTreeMap::new()),
+            known: StoredValue::new(saved.clone()),
             db: StoredValue::new_local(opened.db),
-            stored_files: StoredValue::new(stored_files),
             adopting: StoredValue::new(false),
+            adopted: StoredValue::new_local(None),
+            files_pending: StoredValue::new(BTreeMap::new()),
             files_writing: StoredValue::new(false),
-            files_dirty: StoredValue::new(false),
             may_save: StoredValue::new(may_save),
-            transcript: RwSignal::new(Transcript::new(banner)),
+            opened: RwSignal::new(false),
+            transcript: RwSignal::new(Transcript::default()),
+            lines_running: RwSignal::new(0),
+            screen: RwSignal::new(Screen::default()),
+            ikeys: RwSignal::new(Vec::new()),
+            waiting_for_ped: RwSignal::new(false),
+            busy: RwSignal::new(false),
+            masked: RwSignal::new(false),
+            at_command_prompt: RwSignal::new(true),
+            revision: RwSignal::new(0),
             notice: RwSignal::new(notice),
-            slots: RwSignal::new(slots),
-            policies: RwSignal::new(policies),
-            files: RwSignal::new(files),
-            audit: RwSignal::new(audit),
-            lab: RwSignal::new(lab),
-            environment: RwSignal::new(environment),
+            slots: RwSignal::new(SlotStatus::default()),
+            policies: RwSignal::new(PolicyTables::default()),
+            files: RwSignal::new(Vec::new()),
+            audit: RwSignal::new(AuditView::default()),
+            lab: RwSignal::new(None),
+            environment: RwSignal::new(EnvironmentView::default()),
         };
-        sim.publish_screen();
-        // A new unit is saved at once, so that a second tab opened now shows the same unit.
-        if sim.known.with_value(Option::is_none) && persistence::available() {
-            sim.save();
-        }
+        sim.post(ToCore::Open { saved, files: opened.files, file_store, seed: seed() });
+        sim.spawn_worker();
         sim
     }
 
-    /// Whether LunaCM waits for a command (rather than an answer to one of its prompts, or the PED).
-    pub fn at_command_prompt(&self) -> bool {
-        self.world.with_value(|w| w.prompt() == PROMPT)
-    }
-
-    /// Runs one line typed in the terminal, then saves (unless another tab saved first: see [`Sim::act`]).
-    /// Returns whether the line was run; one that was not is for the terminal to give back to the user.
-    pub fn enter(&self, line: &str) -> bool {
-        self.act("Your line was not run: it is back in the input, press Enter to run it now.", |world, now| {
-            let reply = world.enter(line, now);
-            (format!("{}\n{}", reply.echo, reply.text), ())
-        })
-        .is_some()
-    }
-
-    /// Writes a file on the host (an upload, or an edit saved in the files panel). Returns whether it was
-    /// written; why not (too big, a bad name) is shown as a notice.
-    pub fn put_file(&self, name: &str, text: String) -> bool {
-        self.physical("The file was not saved: save it again.", |world, _| {
-            world.put_file(name, text).map(|()| String::new())
-        })
-    }
-
-    /// Deletes a file on the host. Returns whether it was deleted.
-    pub fn remove_file(&self, name: &str) -> bool {
-        self.physical("The file was not deleted: delete it again.", |world, _| {
-            if world.remove_file(name) {
-                Ok(String::new())
-            } else {
-                Err(format!("There is no file '{name}' on the host."))
+    /// Creates the worker and listens to it. Its first message is "ready": the queued messages follow.
+    fn spawn_worker(&self) {
+        let sim = *self;
+        let failed = move |why: String| {
+            sim.notice.set(Some(Notice::error(format!(
+                "The simulator could not start its worker ({why}). Reload the page; your saved state is kept."
+            ))));
+        };
+        let url = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.base_uri().ok().flatten())
+            .and_then(|base| web_sys::Url::new_with_base(WORKER_URL, &base).ok())
+            .map(|u| u.href())
+            .unwrap_or_else(|| WORKER_URL.to_string());
+        let options = WorkerOptions::new();
+        options.set_type(WorkerType::Module);
+        let worker = match Worker::new_with_options(&url, &options) {
+            Ok(worker) => worker,
+            Err(err) => return failed(format!("{err:?}")),
+        };
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
+            let Some(text) = ev.data().as_string() else { return };
+            if text == "ready" {
+                sim.flush_outbox();
+                return;
             }
-        })
-    }
-
-    /// Pushes iKey `id` from the desk into the HSM's iKey port. Returns whether it went in; why not is
-    /// shown as a notice.
-    pub fn insert_ikey(&self, id: u32) -> bool {
-        self.physical("The iKey was not moved: do it again.", |world, now| world.insert_ikey(id, now))
-    }
-
-    /// Pulls the iKey out of the port back onto the desk. Returns whether it came out.
-    pub fn remove_ikey(&self) -> bool {
-        self.physical("The iKey was not moved: do it again.", |world, now| world.remove_ikey(now))
-    }
-
-    /// Taps a touchscreen button (a keypad digit, `Clear`, or a button by its visible text).
-    pub fn tap(&self, label: &str) {
-        self.act("The tap was not passed on: tap again.", |world, now| (world.tap(label, now), ()));
-    }
-
-    /// Puts a new blank iKey on the desk. Returns its id.
-    pub fn add_blank_ikey(&self) -> Option<u32> {
-        self.act("No iKey was added: add it again.", |world, _| (String::new(), world.add_blank_ikey()))
-    }
-
-    /// Writes on the sticker of iKey `id` (which must be on the desk). Returns whether it was written;
-    /// why not is shown as a notice.
-    pub fn set_sticker(&self, id: u32, color: Option<Color>, label: &str) -> bool {
-        self.physical("The sticker was not written: write it again.", |world, _| {
-            world.set_sticker(id, color, label).map(|()| String::new())
-        })
-    }
-
-    /// Loses iKey `id` (lost, stolen or destroyed): it leaves the desk for good. Returns whether it went.
-    pub fn lose_ikey(&self, id: u32) -> bool {
-        self.physical("the iKey was not lost. Try again.", |world, _| world.lose_ikey(id).map(|()| String::new()))
-    }
-
-    /// The unit in front's temperature and 5 V rail change (the environment control): out of range, it
-    /// tampers or halts. Returns whether the change was made.
-    pub fn set_environment(&self, temperature_dc: i32, rail_mv: u32) -> bool {
-        self.physical("The environment did not change: set it again.", |world, now| {
-            let mut sensors = world.front_hsm().sensors();
-            sensors.temperature_dc = temperature_dc;
-            sensors.rail_mv = rail_mv;
-            world.set_sensors(sensors, now);
-            Ok(String::new())
-        })
-    }
-
-    /// The unit in front's USB cable is unplugged for `seconds` and plugged again.
-    pub fn power_cycle(&self, seconds: u64) -> bool {
-        self.physical("The unit was not unplugged: try again.", |world, now| Ok(world.power_cycle(seconds, now)))
-    }
-
-    /// A physical action that can be refused (port occupied, no such key): its LunaCM output goes to
-    /// the transcript, a refusal to the notice bar.
-    fn physical(&self, refused: &str, change: impl FnOnce(&mut World, u64) -> Result<String, String>) -> bool {
-        let outcome = self.act(refused, |world, now| match change(world, now) {
-            Ok(text) => (text, Ok(())),
-            Err(err) => (String::new(), Err(err)),
+            match serde_json::from_str::<ToPage>(&text) {
+                Ok(msg) => sim.receive(msg),
+                Err(err) => sim
+                    .notice
+                    .set(Some(Notice::error(format!("The simulator's worker said something unreadable: {err}.")))),
+            }
         });
-        match outcome {
-            Some(Ok(())) => true,
-            Some(Err(err)) => {
-                self.notice.set(Some(Notice::warning(err)));
-                false
-            }
-            None => false,
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        on_message.forget();
+        // A panic in the worker ends it: say so rather than leave a terminal that never answers.
+        let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |ev: web_sys::ErrorEvent| {
+            sim.notice.set(Some(Notice::error(format!(
+                "The simulator stopped: {}. Reload the page; the state saved before the last action is kept.",
+                ev.message()
+            ))));
+        });
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        on_error.forget();
+        self.worker.set_value(Some(worker));
+    }
+
+    /// Sends a message to the worker, stamped with the page's clock, or queues it until the worker is
+    /// ready.
+    fn post(&self, msg: ToCore) {
+        let now = js_sys::Date::now() as u64;
+        let Ok(text) = serde_json::to_string(&Message { now, msg }) else { return };
+        let queued = self.outbox.try_update_value(|outbox| outbox.as_mut().map(|q| q.push(text.clone()))).flatten();
+        if queued.is_none() {
+            self.worker.with_value(|w| {
+                if let Some(w) = w {
+                    let _ = w.post_message(&text.into());
+                }
+            });
         }
     }
 
-    /// Changes the world, adds the LunaCM output the change returned to the transcript, then saves.
-    /// Every line, tap, iKey move and file change goes through here.
-    ///
-    /// If another tab saved since this tab last loaded or saved, the change is not made: this tab takes
-    /// over that state (keeping its LunaCM session) and says so, ending the notice with `refused`,
-    /// rather than overwriting it with a world the other tab's change never reached.
-    fn act<R>(&self, refused: &str, change: impl FnOnce(&mut World, u64) -> (String, R)) -> Option<R> {
+    /// The worker is ready: what waited for it goes now, in order.
+    fn flush_outbox(&self) {
+        let queued = self.outbox.try_update_value(Option::take).flatten().unwrap_or_default();
+        for text in queued {
+            self.worker.with_value(|w| {
+                if let Some(w) = w {
+                    let _ = w.post_message(&text.into());
+                }
+            });
+        }
+    }
+
+    /// One message from the worker: the output, the view, the answer to a call, what to save.
+    fn receive(&self, msg: ToPage) {
+        match msg.output {
+            Some(Output::Append(text)) => self.transcript.update(|t| t.push(text)),
+            Some(Output::Restart(banner)) => self.transcript.update(|t| t.restart(banner)),
+            None => {}
+        }
+        self.show(msg.view);
+        if let Some(event) = msg.event {
+            self.event(event);
+        }
+        if let Some(save) = msg.save {
+            self.save(save);
+        }
+        if let Some(answer) = msg.answer {
+            if let Some(done) = self.waiting.try_update_value(|w| w.remove(&answer.id)).flatten() {
+                done(answer.outcome);
+            }
+        }
+    }
+
+    /// Sets the signals whose part of the view changed.
+    fn show(&self, change: ViewChange) {
+        if let Some(screen) = change.screen {
+            self.screen.set(screen);
+            self.publish_screen();
+        }
+        fn set<T: Send + Sync + 'static>(signal: RwSignal<T>, value: Option<T>) {
+            if let Some(value) = value {
+                signal.set(value);
+            }
+        }
+        set(self.ikeys, change.ikeys);
+        set(self.waiting_for_ped, change.waiting_for_ped);
+        set(self.busy, change.busy);
+        set(self.masked, change.masked);
+        set(self.at_command_prompt, change.at_command_prompt);
+        set(self.revision, change.revision);
+        set(self.slots, change.slots);
+        set(self.policies, change.policies);
+        set(self.files, change.files);
+        set(self.audit, change.audit);
+        set(self.lab, change.lab);
+        set(self.environment, change.environment);
+    }
+
+    /// What the worker tells besides the view: how opening went, how taking over another tab went.
+    fn event(&self, event: Event) {
+        match event {
+            Event::Opened { rejected, missing } => self.opened(rejected, missing),
+            Event::Adopted(adopted) => self.finish_adopting(Some(adopted)),
+            Event::NotAdopted(err) => {
+                self.not_adopted(&err);
+                self.finish_adopting(None);
+            }
+        }
+    }
+
+    /// The world is open in the worker: say what was wrong with the saved one, if anything.
+    fn opened(&self, rejected: Option<String>, missing: Vec<String>) {
+        self.opened.set(true);
+        if let Some(reason) = rejected {
+            let raw = self.known.get_value().unwrap_or_default();
+            let kept = persistence::set_aside(&raw);
+            let copy = if kept {
+                format!("The unusable value was kept in localStorage under \"{REJECTED_KEY}\".")
+            } else {
+                format!(
+                    "A copy could not be written to \"{REJECTED_KEY}\"; the value is still under \"{WORLD_KEY}\" \
+                     and will be replaced by the next command."
+                )
+            };
+            self.known.set_value(if kept { None } else { Some(raw) });
+            self.notice.set(Some(Notice::error(format!(
+                "Could not restore the simulator: {reason}. {copy} Started a factory-fresh unit instead."
+            ))));
+        } else if !missing.is_empty() && self.notice.with_untracked(Option::is_none) {
+            self.notice.set(Some(Notice::warning(format!(
+                "These host files were not in the browser's storage and are empty: {}.",
+                missing.join(", ")
+            ))));
+        }
+        if self.notice.with_untracked(Option::is_none) && !persistence::available() {
+            self.notice.set(Some(Notice::warning(
+                "This browser gives the page no localStorage: the simulator works, but nothing is saved.",
+            )));
+        }
+    }
+
+    /// Posts a user action to the world. If another tab saved since this tab last loaded or saved, the
+    /// action is not posted: this tab takes over that state (keeping its LunaCM session) and says so,
+    /// ending the notice with `refused`, rather than overwriting it with a world the other tab's change
+    /// never reached. Returns whether the action was posted; `done` is told the worker's answer.
+    fn call(&self, refused: &str, call: Call, done: impl FnOnce(Result<Option<u32>, String>) + 'static) -> bool {
         if self.adopting.get_value() {
             self.notice
                 .set(Some(Notice::warning(format!("This tab is still taking over another tab's change. {refused}"))));
-            return None;
+            return false;
         }
         if let Some(raw) = self.written_elsewhere() {
             let sim = *self;
             let refused = refused.to_string();
-            let done = move |adopted: Option<Adopted>| {
+            self.adopt(raw, move |adopted| {
                 if let Some(adopted) = adopted {
                     sim.notice.set(Some(Notice::warning(format!(
                         "Another tab changed the simulator since this tab last saved. This tab reloaded that \
                          change (revision {}) and kept its LunaCM session. {} {refused}",
-                        sim.revision.get_untracked(),
+                        adopted.revision,
                         adopted.words()
                     ))));
                 }
-            };
-            match self.adopt(raw, done) {
-                // What the other tab wrote was unusable and is set aside: nothing of its to overwrite.
-                Some(false) => {}
-                // Taken over, or being taken over: the change is not made.
-                _ => return None,
-            }
+            });
+            return false;
         }
-        let now = now_ms();
-        let (text, result) = self
-            .world
-            .try_update_value(|world| {
-                let out = change(world, now);
-                // The core judges the lab after every change.
-                world.evaluate_lab(now);
-                out
-            })
-            .expect("the world lives as long as the app");
-        self.append(&text);
-        self.refresh(now);
-        self.save();
-        Some(result)
+        let id = self.next_call.get_value();
+        self.next_call.set_value(id.wrapping_add(1));
+        self.waiting.update_value(|w| {
+            w.insert(id, Box::new(done));
+        });
+        self.post(ToCore::Call { id, call });
+        true
     }
 
-    /// Replaces the world with a factory-fresh unit, restarts LunaCM and saves.
+    /// A physical action that can be refused (port occupied, no such key): a refusal goes to the notice
+    /// bar; `done` is told whether it was done.
+    fn physical(&self, refused: &str, call: Call, done: impl FnOnce(bool) + 'static) {
+        let sim = *self;
+        self.call(refused, call, move |outcome| match outcome {
+            Ok(_) => done(true),
+            Err(err) => {
+                sim.notice.set(Some(Notice::warning(err)));
+                done(false)
+            }
+        });
+    }
+
+    /// Runs one line typed in the terminal. Returns whether it was posted; one that was not is for the
+    /// terminal to give back to the user.
+    pub fn enter(&self, line: &str) -> bool {
+        let sim = *self;
+        let posted = self.call(
+            "Your line was not run: it is back in the input, press Enter to run it now.",
+            Call::Enter { line: line.to_string() },
+            move |_| sim.lines_running.update(|n| *n = n.saturating_sub(1)),
+        );
+        if posted {
+            self.lines_running.update(|n| *n += 1);
+        }
+        posted
+    }
+
+    /// Writes a file on the host (an upload, or an edit saved in the files panel); `done` is told whether
+    /// it was written (why not, too big or a bad name, is shown as a notice).
+    pub fn put_file(&self, name: &str, text: String, done: impl FnOnce(bool) + 'static) {
+        let call = Call::PutFile { name: name.to_string(), text };
+        self.physical("The file was not saved: save it again.", call, done);
+    }
+
+    /// Deletes a file on the host; `done` is told whether it was deleted.
+    pub fn remove_file(&self, name: &str, done: impl FnOnce(bool) + 'static) {
+        let call = Call::RemoveFile { name: name.to_string() };
+        self.physical("The file was not deleted: delete it again.", call, done);
+    }
+
+    /// Pushes iKey `id` from the desk into the HSM's iKey port; `done` is told whether it went in.
+    pub fn insert_ikey(&self, id: u32, done: impl FnOnce(bool) + 'static) {
+        self.physical("The iKey was not moved: do it again.", Call::InsertIkey { ikey: id }, done);
+    }
+
+    /// Pulls the iKey out of the port back onto the desk; `done` is told whether it came out.
+    pub fn remove_ikey(&self, done: impl FnOnce(bool) + 'static) {
+        self.physical("The iKey was not moved: do it again.", Call::RemoveIkey, done);
+    }
+
+    /// Taps a touchscreen button (a keypad digit, `Clear`, or a button by its visible text).
+    pub fn tap(&self, label: &str) {
+        self.call("The tap was not passed on: tap again.", Call::Tap { label: label.to_string() }, |_| {});
+    }
+
+    /// Puts a new blank iKey on the desk; `done` is told its id.
+    pub fn add_blank_ikey(&self, done: impl FnOnce(u32) + 'static) {
+        self.call("No iKey was added: add it again.", Call::AddBlankIkey, move |outcome| {
+            if let Ok(Some(id)) = outcome {
+                done(id);
+            }
+        });
+    }
+
+    /// Writes on the sticker of iKey `id` (which must be on the desk); `done` is told whether it was
+    /// written.
+    pub fn set_sticker(&self, id: u32, color: Option<Color>, label: &str, done: impl FnOnce(bool) + 'static) {
+        let call = Call::SetSticker { ikey: id, color, label: label.to_string() };
+        self.physical("The sticker was not written: write it again.", call, done);
+    }
+
+    /// Loses iKey `id` (lost, stolen or destroyed): it leaves the desk for good.
+    pub fn lose_ikey(&self, id: u32) {
+        self.physical("The iKey was not lost. Try again.", Call::LoseIkey { ikey: id }, |_| {});
+    }
+
+    /// The unit in front's temperature and 5 V rail change (the environment control): out of range, it
+    /// tampers or halts.
+    pub fn set_environment(&self, temperature_dc: i32, rail_mv: u32) {
+        let call = Call::SetEnvironment { temperature_dc, rail_mv };
+        self.physical("The environment did not change: set it again.", call, |_| {});
+    }
+
+    /// The unit in front's USB cable is unplugged for `seconds` and plugged again.
+    pub fn power_cycle(&self, seconds: u64) {
+        self.physical("The unit was not unplugged: try again.", Call::PowerCycle { seconds }, |_| {});
+    }
+
+    /// Replaces the world with a factory-fresh unit and restarts LunaCM. Another tab's newer state does
+    /// not matter: it is replaced too.
     pub fn reset(&self) {
-        let now = now_ms();
-        let mut world = fresh_world(now);
-        let banner = world.start_session();
-        self.world.set_value(world);
-        self.world_replaced();
-        self.transcript.update(|t| t.restart(banner));
-        self.refresh(now);
-        self.save();
-        self.notice.set(Some(Notice::info("The simulator was reset: a factory-fresh unit, in Secure Transport Mode.")));
+        self.known.set_value(persistence::read());
+        let sim = *self;
+        self.call("The simulator was not reset: reset it again.", Call::Reset { seed: seed() }, move |_| {
+            sim.notice
+                .set(Some(Notice::info("The simulator was reset: a factory-fresh unit, in Secure Transport Mode.")));
+        });
     }
 
-    /// Starts lab `id` (or starts it again): the world becomes the lab's starting state, LunaCM restarts,
-    /// and the world is saved.
+    /// Starts lab `id` (or starts it again): the world becomes the lab's starting state and LunaCM
+    /// restarts.
     pub fn start_lab(&self, id: &str) {
-        let now = now_ms();
-        let started = self
-            .world
-            .try_update_value(|world| world.start_lab(id).map(|()| world.start_session()))
-            .expect("the world lives as long as the app");
-        match started {
-            Ok(banner) => {
-                self.world_replaced();
-                self.transcript.update(|t| t.restart(banner));
-                self.refresh(now);
-                self.save();
-                let title = self.lab.with_untracked(|l| l.as_ref().map(|l| l.title.clone())).unwrap_or_default();
-                self.notice
-                    .set(Some(Notice::info(format!("Lab started: {title}. The HSM is in the lab's starting state."))));
+        let sim = *self;
+        self.call("The lab did not start: start it again.", Call::StartLab { lab: id.to_string() }, move |outcome| {
+            match outcome {
+                Ok(_) => {
+                    let title = sim.lab.with_untracked(|l| l.as_ref().map(|l| l.title.clone())).unwrap_or_default();
+                    sim.notice.set(Some(Notice::info(format!(
+                        "Lab started: {title}. The HSM is in the lab's starting state."
+                    ))));
+                }
+                Err(err) => sim.notice.set(Some(Notice::error(format!("The lab could not start: {err}")))),
             }
-            Err(err) => self.notice.set(Some(Notice::error(format!("The lab could not start: {err}")))),
-        }
+        });
     }
 
     /// Leaves the lab; the world stays as it is.
     pub fn stop_lab(&self) {
-        self.act("The lab was not left: leave it again.", |world, _| {
-            world.stop_lab();
-            (String::new(), ())
-        });
+        self.call("The lab was not left: leave it again.", Call::StopLab, |_| {});
     }
 
     /// Reveals the current step's next hint.
     pub fn reveal_hint(&self) {
-        self.act("No hint was revealed: ask again.", |world, _| {
-            if let Some(run) = world.lab_mut() {
-                run.reveal_hint();
-            }
-            (String::new(), ())
-        });
+        self.call("No hint was revealed: ask again.", Call::RevealHint, |_| {});
     }
 
     /// Shows the current step's solution; the run remembers that it was viewed.
     pub fn view_solution(&self) {
-        self.act("The solution was not shown: ask again.", |world, _| {
-            if let Some(run) = world.lab_mut() {
-                run.view_solution();
-            }
-            (String::new(), ())
-        });
+        self.call("The solution was not shown: ask again.", Call::ViewSolution, |_| {});
     }
 
-    /// Lets time pass, once a second. While an iKey ceremony runs, the device is told the time (an iKey
-    /// wait times out after 120 s) and what that ends is printed and saved; otherwise only the
-    /// touchscreen is read again.
+    /// Lets time pass, once a second: the worker tells the device the time (an iKey wait times out after
+    /// 120 s) and answers only if something changed. Not while another tab's change is taken over; and
+    /// time must not end a ceremony in a world another tab has moved on from: that change is taken over
+    /// first. (Otherwise time only redraws the touchscreen, and another tab's change waits for its
+    /// storage event or this tab's next action.)
     pub fn tick(&self) {
-        let now = now_ms();
-        let running = self.world.with_value(World::busy);
-        if !running && !self.waiting_for_ped.get_untracked() {
-            let screen = self.world.with_value(|world| world.screen(now));
-            if self.screen.with_untracked(|s| *s != screen) {
-                self.screen.set(screen);
-                self.publish_screen();
+        if self.adopting.get_value() || self.outbox.with_value(Option::is_some) {
+            return;
+        }
+        if self.busy.get_untracked() || self.waiting_for_ped.get_untracked() {
+            if let Some(raw) = self.written_elsewhere() {
+                self.adopt_from_other_tab(raw);
+                return;
             }
-            return;
         }
-        // Time must not end a ceremony in a world another tab has moved on from.
-        if self.adopting.get_value() {
-            return;
-        }
-        if let Some(raw) = self.written_elsewhere() {
-            self.adopt_from_other_tab(raw);
-            return;
-        }
-        let text = self.world.try_update_value(|world| world.tick(now)).expect("the world lives as long as the app");
-        let ended = running && !self.world.with_value(World::busy);
-        self.append(&text);
-        self.refresh(now);
-        if !text.is_empty() || ended {
-            self.save();
-        }
-    }
-
-    /// Adds output to the transcript.
-    fn append(&self, text: &str) {
-        if !text.is_empty() {
-            self.transcript.update(|t| t.push(text.to_string()));
-        }
-    }
-
-    /// Re-derives the signals from the world after it changed.
-    fn refresh(&self, now: u64) {
-        let (screen, masked, revision, ikeys, ped) =
-            self.world.with_value(|w| (w.screen(now), w.input_masked(), w.revision(), w.ikeys(), waits_for_ped(w)));
-        if self.screen.with_untracked(|s| *s != screen) {
-            self.screen.set(screen);
-            self.publish_screen();
-        }
-        if self.masked.get_untracked() != masked {
-            self.masked.set(masked);
-        }
-        if self.ikeys.with_untracked(|k| *k != ikeys) {
-            self.ikeys.set(ikeys);
-        }
-        if self.waiting_for_ped.get_untracked() != ped {
-            self.waiting_for_ped.set(ped);
-        }
-        if self.revision.get_untracked() != revision {
-            self.revision.set(revision);
-        }
-        let (slots, policies) = self.world.with_value(|w| (SlotStatus::of(w), PolicyTables::of(w)));
-        if self.slots.with_untracked(|s| *s != slots) {
-            self.slots.set(slots);
-        }
-        if self.policies.with_untracked(|p| *p != policies) {
-            self.policies.set(policies);
-        }
-        if !self.world.with_value(|w| self.files.with_untracked(|f| model::same_files(f, w))) {
-            self.files.set(self.world.with_value(model::files_of));
-        }
-        let audit = self.world.with_value(AuditView::of);
-        if self.audit.with_untracked(|a| *a != audit) {
-            self.audit.set(audit);
-        }
-        let environment = self.world.with_value(EnvironmentView::of);
-        if self.environment.with_untracked(|e| *e != environment) {
-            self.environment.set(environment);
-        }
-        let lab = self.world.with_value(|w| LabView::of(w, now));
-        if self.lab.with_untracked(|l| *l != lab) {
-            self.lab.set(lab);
-        }
+        self.post(ToCore::Tick);
     }
 
     /// Exposes the touchscreen as `window.lunaScreen` (a plain object), for scripted demos and tests.

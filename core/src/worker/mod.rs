@@ -1,0 +1,444 @@
+//! The world as the browser runs it: in a Web Worker, so that nothing the core does (an iKey ceremony,
+//! key generation, verifying a long audit log, judging a lab, saving a big world) can freeze the page.
+//! The page sends [`ToCore`] messages (a line typed, an iKey moved, a file saved, time passing, another
+//! tab's saved world) and draws what the [`Engine`] answers in [`ToPage`]: the output, the parts of the
+//! [`View`] that changed, and what to save. The page keeps only what a browser page must do itself:
+//! localStorage, IndexedDB, the other tabs.
+//!
+//! Plain Rust, no `web-sys`: the worker binary is a thin shell that passes JSON both ways, and the
+//! engine is tested natively.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::device::tamper::Sensors;
+use crate::device::{Role, SlotId};
+use crate::ikey::Color;
+use crate::view::{View, ViewChange};
+use crate::World;
+
+#[cfg(test)]
+mod tests;
+
+/// A message from the page, with the page's clock when it was sent (milliseconds since the epoch): the
+/// page's clock is the world's, so that a test that moves the page's clock moves the simulator's.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    pub now: u64,
+    pub msg: ToCore,
+}
+
+/// What the page says.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ToCore {
+    /// Start: the world the page found saved (`None`: nothing saved), the host files its file store
+    /// holds, whether it has a file store (then files are saved apart, the world naming them), and a
+    /// seed for a factory-fresh unit.
+    Open { saved: Option<String>, files: BTreeMap<String, String>, file_store: bool, seed: u64 },
+    /// Something the user did; answered with [`Answer`] carrying the same `id`.
+    Call { id: u32, call: Call },
+    /// A second passed.
+    Tick,
+    /// Another tab saved `raw` (with these host files from the file store): take it over, keeping this
+    /// tab's LunaCM session.
+    Adopt { raw: String, files: BTreeMap<String, String> },
+    /// The page could not write these host files to its file store: send them again with the next save.
+    FilesUnsaved { names: Vec<String> },
+}
+
+/// Something the user did on the page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Call {
+    /// A line typed in the terminal.
+    Enter { line: String },
+    /// A file written on the host (an upload, an edit).
+    PutFile { name: String, text: String },
+    /// A file deleted on the host.
+    RemoveFile { name: String },
+    /// An iKey pushed into the port of the unit in front.
+    InsertIkey { ikey: u32 },
+    /// The iKey pulled out of the port.
+    RemoveIkey,
+    /// A touchscreen button tapped (a keypad digit, `Clear`, or a button by its text).
+    Tap { label: String },
+    /// A new blank iKey put on the desk; answered with its id.
+    AddBlankIkey,
+    /// A sticker written on an iKey on the desk.
+    SetSticker { ikey: u32, color: Option<Color>, label: String },
+    /// An iKey lost for good.
+    LoseIkey { ikey: u32 },
+    /// The unit in front's temperature (tenths of a degree) and 5 V rail (millivolts) change.
+    SetEnvironment { temperature_dc: i32, rail_mv: u32 },
+    /// The unit in front's cable is out for `seconds`.
+    PowerCycle { seconds: u64 },
+    /// A factory-fresh world, from this seed.
+    Reset { seed: u64 },
+    /// Lab `lab` starts (again) from its starting state.
+    StartLab { lab: String },
+    /// The lab is left; the world stays.
+    StopLab,
+    /// The current step's next hint is revealed.
+    RevealHint,
+    /// The current step's solution is shown.
+    ViewSolution,
+}
+
+/// The answer to a [`Call`]: done (with a value for those that return one), or refused and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Answer {
+    /// The call's id.
+    pub id: u32,
+    /// `Ok(Some(id))` for a new iKey, `Ok(None)` for the rest; `Err(why)` when the world refused.
+    pub outcome: Result<Option<u32>, String>,
+}
+
+/// What LunaCM printed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Output {
+    /// More of the session.
+    Append(String),
+    /// A new session (the world was replaced): its banner and first prompt.
+    Restart(String),
+}
+
+/// What to save: the world (its files named only, when they are saved apart) and the host files that
+/// changed since they were last sent (`None`: deleted).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Save {
+    pub raw: String,
+    pub files: Vec<(String, Option<Arc<str>>)>,
+}
+
+/// Something the page must know besides the view.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Event {
+    /// The world is open. `rejected`: the saved world could not be loaded (why), and a factory-fresh
+    /// unit started instead. `missing`: host files the saved world names that the file store lacked
+    /// (they load empty).
+    Opened { rejected: Option<String>, missing: Vec<String> },
+    /// Another tab's world was taken over: what that did to this tab's LunaCM session.
+    Adopted(Adopted),
+    /// Another tab's world could not be loaded (why); this tab keeps its own.
+    NotAdopted(String),
+}
+
+/// One message to the page.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToPage {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<Answer>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<Output>,
+    #[serde(default, skip_serializing_if = "ViewChange::is_empty")]
+    pub view: ViewChange,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub save: Option<Save>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<Event>,
+}
+
+impl ToPage {
+    /// Whether it says nothing (a tick that changed nothing is not sent).
+    pub fn is_empty(&self) -> bool {
+        *self == ToPage::default()
+    }
+}
+
+/// "HSM SO (slot 4)", "HSM SO (slot 4) and Crypto Officer (slot 3)".
+fn login_words(logins: &[(SlotId, Role)]) -> String {
+    let each: Vec<String> = logins.iter().map(|(slot, role)| format!("{role} (slot {slot})")).collect();
+    each.join(" and ")
+}
+
+/// What taking over another tab's world did to this tab's LunaCM session.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Adopted {
+    /// The roles logged in before, and after.
+    pub before: Vec<(SlotId, Role)>,
+    pub after: Vec<(SlotId, Role)>,
+    /// LunaCM waited for an iKey ceremony that the other tab's change ended.
+    pub ped_wait_ended: bool,
+    /// The world's revision now.
+    pub revision: u64,
+}
+
+impl Adopted {
+    /// The notice's sentences about the session: whether this tab's login survived.
+    pub fn words(&self) -> String {
+        let mut text = if self.before.is_empty() {
+            "No role was logged in here.".to_string()
+        } else if self.before == self.after {
+            let verb = if self.before.len() == 1 { "is" } else { "are" };
+            format!("This tab's login survived: {} {verb} still logged in.", login_words(&self.before))
+        } else {
+            let lost: Vec<_> = self.before.iter().filter(|l| !self.after.contains(l)).copied().collect();
+            let verb = if lost.len() == 1 { "is" } else { "are" };
+            let mut t = format!("That change ended this tab's login: {} {verb} logged out.", login_words(&lost));
+            if !self.after.is_empty() {
+                t.push_str(&format!(" Still logged in: {}.", login_words(&self.after)));
+            }
+            t
+        };
+        if self.ped_wait_ended {
+            text.push_str(" The iKey operation this tab's LunaCM waited for is over.");
+        }
+        text
+    }
+}
+
+/// A stored file's stamp when it is not known to match the world: it is sent again.
+const UNKNOWN: u64 = u64::MAX;
+
+/// The world in the worker, and what the page has of it.
+pub struct Engine {
+    world: World,
+    /// What the page shows now.
+    shown: View,
+    /// The saved text the page last loaded, wrote or took over: a change that leaves the world's
+    /// saved form as it is saves nothing (and so does not disturb other tabs).
+    saved: Option<String>,
+    /// Whether the page keeps host files apart, in its file store.
+    file_store: bool,
+    /// Each host file's change stamp ([`crate::host::HostFiles::stamp`]) as last sent to the file store.
+    stored: BTreeMap<String, u64>,
+}
+
+impl Engine {
+    /// Opens the world the page found saved, or a factory-fresh one, and starts a LunaCM session on it
+    /// (opening the page is starting LunaCM). The answer carries the whole view, the banner, and a save
+    /// when the world is new.
+    pub fn open(
+        saved: Option<String>,
+        files: BTreeMap<String, String>,
+        file_store: bool,
+        seed: u64,
+        now: u64,
+    ) -> (Engine, ToPage) {
+        let mut rejected = None;
+        let mut missing = Vec::new();
+        let mut world = match saved.as_deref().map(|raw| {
+            // A file the store lost loads empty, and is named to the user: the rest of the world is not
+            // refused for it.
+            World::from_json_with_files(raw, |name| {
+                Some(files.get(name).cloned().unwrap_or_else(|| {
+                    missing.push(name.to_string());
+                    String::new()
+                }))
+            })
+        }) {
+            Some(Ok(world)) => world,
+            Some(Err(err)) => {
+                rejected = Some(err.to_string());
+                missing.clear();
+                World::new(seed, now)
+            }
+            None => World::new(seed, now),
+        };
+        let banner = world.start_session();
+        let shown = View::of(&world, now);
+        let mut engine = Engine {
+            world,
+            shown,
+            saved: if rejected.is_some() { None } else { saved },
+            file_store,
+            // What the store holds is what was loaded (stamp 0: unchanged since); a world saved whole by
+            // an earlier version has its files moved into the store by the first save.
+            stored: files.keys().map(|n| (n.clone(), 0)).collect(),
+        };
+        let reply = ToPage {
+            output: Some(Output::Restart(banner)),
+            view: engine.shown.whole(),
+            save: engine.save(),
+            event: Some(Event::Opened { rejected, missing }),
+            ..ToPage::default()
+        };
+        (engine, reply)
+    }
+
+    /// The world (for tests and the native shell).
+    pub fn world(&self) -> &World {
+        &self.world
+    }
+
+    /// Answers one message from the page at `now` (the browser's clock). `Open` is answered by
+    /// [`Engine::open`]; here it is refused.
+    pub fn handle(&mut self, msg: ToCore, now: u64) -> ToPage {
+        match msg {
+            ToCore::Open { .. } => ToPage::default(),
+            ToCore::Call { id, call } => self.call(id, call, now),
+            ToCore::Tick => self.tick(now),
+            ToCore::Adopt { raw, files } => self.adopt(raw, &files, now),
+            ToCore::FilesUnsaved { names } => {
+                for name in names {
+                    self.stored.insert(name, UNKNOWN);
+                }
+                ToPage::default()
+            }
+        }
+    }
+
+    fn call(&mut self, id: u32, call: Call, now: u64) -> ToPage {
+        let world = &mut self.world;
+        let text_only = |text: String| (Some(Output::Append(text)), Ok(None));
+        let refusable = |r: Result<String, String>| match r {
+            Ok(text) => (Some(Output::Append(text)), Ok(None)),
+            Err(err) => (None, Err(err)),
+        };
+        let mut replaced = false;
+        let (output, outcome) = match call {
+            Call::Enter { line } => {
+                let reply = world.enter(&line, now);
+                text_only(format!("{}\n{}", reply.echo, reply.text))
+            }
+            Call::PutFile { name, text } => refusable(world.put_file(&name, text).map(|()| String::new())),
+            Call::RemoveFile { name } => refusable(if world.remove_file(&name) {
+                Ok(String::new())
+            } else {
+                Err(format!("There is no file '{name}' on the host."))
+            }),
+            Call::InsertIkey { ikey } => refusable(world.insert_ikey(ikey, now)),
+            Call::RemoveIkey => refusable(world.remove_ikey(now)),
+            Call::Tap { label } => text_only(world.tap(&label, now)),
+            Call::AddBlankIkey => (None, Ok(Some(world.add_blank_ikey()))),
+            Call::SetSticker { ikey, color, label } => {
+                refusable(world.set_sticker(ikey, color, &label).map(|()| String::new()))
+            }
+            Call::LoseIkey { ikey } => refusable(world.lose_ikey(ikey).map(|()| String::new())),
+            Call::SetEnvironment { temperature_dc, rail_mv } => {
+                let sensors = Sensors { temperature_dc, rail_mv };
+                world.set_sensors(sensors, now);
+                (None, Ok(None))
+            }
+            Call::PowerCycle { seconds } => text_only(world.power_cycle(seconds, now)),
+            Call::Reset { seed } => {
+                *world = World::new(seed, now);
+                replaced = true;
+                (Some(Output::Restart(world.start_session())), Ok(None))
+            }
+            Call::StartLab { lab } => match world.start_lab(&lab) {
+                Ok(()) => {
+                    replaced = true;
+                    (Some(Output::Restart(world.start_session())), Ok(None))
+                }
+                Err(err) => (None, Err(err)),
+            },
+            Call::StopLab => {
+                world.stop_lab();
+                (None, Ok(None))
+            }
+            Call::RevealHint => {
+                if let Some(run) = world.lab_mut() {
+                    run.reveal_hint();
+                }
+                (None, Ok(None))
+            }
+            Call::ViewSolution => {
+                if let Some(run) = world.lab_mut() {
+                    run.view_solution();
+                }
+                (None, Ok(None))
+            }
+        };
+        if replaced {
+            // No file in the store is known to match a new world.
+            self.stored.values_mut().for_each(|stamp| *stamp = UNKNOWN);
+        }
+        // The core judges the lab after every change.
+        self.world.evaluate_lab(now);
+        let output = output.filter(|o| !matches!(o, Output::Append(text) if text.is_empty()));
+        ToPage { answer: Some(Answer { id, outcome }), output, view: self.refresh(now), save: self.save(), event: None }
+    }
+
+    /// Lets time pass: while an iKey ceremony runs the device is told the time (an iKey wait times out)
+    /// and what that ends is printed and saved; otherwise only the touchscreen is read again.
+    fn tick(&mut self, now: u64) -> ToPage {
+        let running = self.world.busy();
+        if !running && !self.shown.waiting_for_ped {
+            let screen = self.world.screen(now);
+            if screen == self.shown.screen {
+                return ToPage::default();
+            }
+            self.shown.screen = screen.clone();
+            return ToPage { view: ViewChange { screen: Some(screen), ..ViewChange::default() }, ..ToPage::default() };
+        }
+        let text = self.world.tick(now);
+        let ended = running && !self.world.busy();
+        let save = if !text.is_empty() || ended { self.save() } else { None };
+        let output = (!text.is_empty()).then_some(Output::Append(text));
+        ToPage { output, view: self.refresh(now), save, ..ToPage::default() }
+    }
+
+    /// Takes over a world another tab saved as `raw` (its files from `files`, for a world saved with its
+    /// files kept apart), keeping this tab's LunaCM session: its slot, its logins unless the change
+    /// ended them, a question it is asking. A value the core refuses leaves this tab's world as it is.
+    /// Always answered with an [`Event`]: the page waits for it.
+    fn adopt(&mut self, raw: String, files: &BTreeMap<String, String>, now: u64) -> ToPage {
+        match World::from_json_with_files(&raw, |name| files.get(name).cloned()) {
+            Ok(newer) => {
+                let (before, waited) = (self.world.logins(), self.world.waiting_for_ped());
+                self.world.adopt(newer);
+                let adopted = Adopted {
+                    before,
+                    after: self.world.logins(),
+                    ped_wait_ended: waited && !self.world.waiting_for_ped(),
+                    revision: self.world.revision(),
+                };
+                self.saved = Some(raw);
+                // The store holds what the other tab wrote: the files just read.
+                self.stored = files.keys().map(|n| (n.clone(), 0)).collect();
+                // LunaCM no longer waits for the PED: give the user its prompt back.
+                let output = adopted.ped_wait_ended.then(|| {
+                    Output::Append(format!("\n(The iKey operation ended in another tab.)\n\n{}", self.world.prompt()))
+                });
+                ToPage { output, view: self.refresh(now), event: Some(Event::Adopted(adopted)), ..ToPage::default() }
+            }
+            Err(err) => {
+                // Nothing of the other tab's can be kept: this tab's world is saved again, whole.
+                self.saved = None;
+                ToPage { event: Some(Event::NotAdopted(err.to_string())), ..ToPage::default() }
+            }
+        }
+    }
+
+    /// The parts of the view that changed since the page was last told.
+    fn refresh(&mut self, now: u64) -> ViewChange {
+        let view = View::of(&self.world, now);
+        let change = self.shown.change_to(&view);
+        self.shown = view;
+        change
+    }
+
+    /// What to save, if the world's saved form changed since it was last saved here or a host file
+    /// changed since it was last sent to the file store; `None` otherwise.
+    fn save(&mut self) -> Option<Save> {
+        let raw = if self.file_store { self.world.to_json_file_index() } else { self.world.to_json() };
+        let files = if self.file_store { self.file_changes() } else { Vec::new() };
+        if self.saved.as_deref() == Some(raw.as_str()) && files.is_empty() {
+            return None;
+        }
+        self.saved = Some(raw.clone());
+        Some(Save { raw, files })
+    }
+
+    /// The host files whose stamp differs from the one last sent (their text), and those sent that the
+    /// world no longer has (`None`); the stamps are recorded as sent.
+    fn file_changes(&mut self) -> Vec<(String, Option<Arc<str>>)> {
+        let files = self.world.files();
+        let mut changes: Vec<(String, Option<Arc<str>>)> = Vec::new();
+        for (name, text) in files.shared() {
+            let stamp = files.stamp(name);
+            if self.stored.get(name) != Some(&stamp) {
+                changes.push((name.to_string(), Some(Arc::clone(text))));
+                self.stored.insert(name.to_string(), stamp);
+            }
+        }
+        let gone: Vec<String> = self.stored.keys().filter(|n| files.get(n).is_none()).cloned().collect();
+        for name in gone {
+            self.stored.remove(&name);
+            changes.push((name, None));
+        }
+        changes
+    }
+}

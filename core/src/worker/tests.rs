@@ -1,0 +1,138 @@
+use super::*;
+use crate::device::ADMIN_SLOT;
+
+const NOW: u64 = 1_764_000_000_000;
+
+fn fresh(file_store: bool) -> (Engine, ToPage) {
+    Engine::open(None, BTreeMap::new(), file_store, 7, NOW)
+}
+
+fn put(engine: &mut Engine, id: u32, name: &str, text: &str) -> ToPage {
+    engine.handle(ToCore::Call { id, call: Call::PutFile { name: name.into(), text: text.into() } }, NOW)
+}
+
+fn enter(engine: &mut Engine, id: u32, line: &str) -> ToPage {
+    engine.handle(ToCore::Call { id, call: Call::Enter { line: line.into() } }, NOW)
+}
+
+/// Every message survives the trip as JSON, as the page and the worker exchange them.
+fn roundtrip(msg: &ToPage) -> ToPage {
+    serde_json::from_str(&serde_json::to_string(msg).unwrap()).unwrap()
+}
+
+#[test]
+fn a_new_world_is_shown_whole_and_saved_at_once() {
+    let (engine, opened) = fresh(true);
+    assert!(matches!(&opened.output, Some(Output::Restart(banner)) if banner.ends_with("lunacm:>")));
+    assert_eq!(opened.event, Some(Event::Opened { rejected: None, missing: vec![] }));
+    assert!(opened.view.screen.is_some() && opened.view.lab == Some(None) && opened.view.files.is_some());
+    let save = opened.save.as_ref().expect("a new unit is saved");
+    assert_eq!(save.raw, engine.world().to_json_file_index());
+    assert_eq!(roundtrip(&opened), opened);
+}
+
+#[test]
+fn a_line_answers_with_its_output_and_what_changed() {
+    let (mut engine, _) = fresh(true);
+    // The first line the HSM sees starts its clock: that is saved.
+    assert!(enter(&mut engine, 0, "slot list").save.is_some());
+    let reply = enter(&mut engine, 1, "slot list");
+    assert_eq!(reply.answer, Some(Answer { id: 1, outcome: Ok(None) }));
+    assert!(matches!(&reply.output, Some(Output::Append(t)) if t.contains("Slot Id ->")), "{:?}", reply.output);
+    // Now `slot list` changes nothing that is saved.
+    assert!(reply.save.is_none());
+    let reply = put(&mut engine, 2, "notes.txt", "hello");
+    let files = reply.view.files.as_ref().expect("the files changed");
+    assert_eq!(files.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(), vec!["notes.txt"]);
+    let save = reply.save.expect("a new file is saved");
+    assert_eq!(save.files.len(), 1);
+    assert_eq!(save.files[0].1.as_deref(), Some("hello"));
+    // Sent once: the next change does not send the file again.
+    let reply = engine.handle(ToCore::Call { id: 3, call: Call::AddBlankIkey }, NOW);
+    assert!(matches!(reply.answer, Some(Answer { id: 3, outcome: Ok(Some(_)) })));
+    assert!(reply.save.map(|s| s.files).unwrap_or_default().is_empty());
+}
+
+#[test]
+fn a_refused_call_says_why_and_a_file_the_page_could_not_store_is_sent_again() {
+    let (mut engine, _) = fresh(true);
+    let reply = engine.handle(ToCore::Call { id: 4, call: Call::RemoveFile { name: "nope".into() } }, NOW);
+    assert_eq!(reply.answer.unwrap().outcome, Err("There is no file 'nope' on the host.".into()));
+    let put = Call::PutFile { name: "a.txt".into(), text: "x".into() };
+    assert_eq!(engine.handle(ToCore::Call { id: 5, call: put }, NOW).save.unwrap().files.len(), 1);
+    engine.handle(ToCore::FilesUnsaved { names: vec!["a.txt".into()] }, NOW);
+    let reply = engine.handle(ToCore::Call { id: 6, call: Call::AddBlankIkey }, NOW);
+    let files = reply.save.unwrap().files;
+    assert_eq!(files.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), vec!["a.txt"]);
+}
+
+#[test]
+fn a_saved_world_reopens_with_its_files_and_a_lost_file_is_named() {
+    let (mut engine, _) = fresh(true);
+    put(&mut engine, 1, "a.txt", "one");
+    put(&mut engine, 2, "b.txt", "two");
+    let raw = engine.world().to_json_file_index();
+    let files = BTreeMap::from([("a.txt".to_string(), "one".to_string())]);
+    let (reopened, reply) = Engine::open(Some(raw.clone()), files, true, 9, NOW);
+    assert_eq!(reply.event, Some(Event::Opened { rejected: None, missing: vec!["b.txt".into()] }));
+    assert_eq!(reopened.world().files().get("a.txt"), Some("one"));
+    assert_eq!(reopened.world().files().get("b.txt"), Some(""));
+
+    let (_, reply) = Engine::open(Some("{not json".into()), BTreeMap::new(), true, 9, NOW);
+    assert!(matches!(reply.event, Some(Event::Opened { rejected: Some(_), .. })));
+    assert!(reply.save.is_some(), "the fresh unit that replaced it is saved");
+}
+
+#[test]
+fn another_tabs_world_is_taken_over_keeping_this_tabs_login() {
+    let (mut mine, opened) = fresh(false);
+    let raw = opened.save.unwrap().raw;
+    let (mut theirs, _) = Engine::open(Some(raw.clone()), BTreeMap::new(), false, 1, NOW);
+    for line in ["stm recover -randomuserstring x", "quit"] {
+        enter(&mut mine, 1, line);
+    }
+    // The other tab adds a file; this tab takes it over.
+    let saved = put(&mut theirs, 1, "from-there.txt", "hi").save.unwrap().raw;
+    let reply = mine.handle(ToCore::Adopt { raw: saved.clone(), files: BTreeMap::new() }, NOW);
+    let Some(Event::Adopted(adopted)) = &reply.event else { panic!("{reply:?}") };
+    assert_eq!(adopted.words(), "No role was logged in here.");
+    assert!(mine.world().files().get("from-there.txt").is_some());
+    // The same text again changes nothing, and is answered: the page waits for the answer.
+    let again = mine.handle(ToCore::Adopt { raw: saved, files: BTreeMap::new() }, NOW);
+    assert!(matches!(again.event, Some(Event::Adopted(_))) && again.view.is_empty(), "{again:?}");
+
+    let reply = mine.handle(ToCore::Adopt { raw: "[]".into(), files: BTreeMap::new() }, NOW);
+    assert!(matches!(reply.event, Some(Event::NotAdopted(_))));
+    assert!(mine.world().files().get("from-there.txt").is_some(), "this tab keeps its world");
+}
+
+#[test]
+fn a_reset_restarts_the_session_and_a_lab_that_cannot_start_is_refused() {
+    let (mut engine, _) = fresh(true);
+    let reply = engine.handle(ToCore::Call { id: 1, call: Call::Reset { seed: 3 } }, NOW);
+    assert!(matches!(reply.output, Some(Output::Restart(_))));
+    let reply = engine.handle(ToCore::Call { id: 2, call: Call::StartLab { lab: "no-such-lab".into() } }, NOW);
+    assert!(reply.answer.unwrap().outcome.is_err());
+    // A tick with nothing running and nothing new on the screen says nothing.
+    assert!(engine.handle(ToCore::Tick, NOW).is_empty());
+}
+
+#[test]
+fn the_notice_says_whether_this_tabs_login_survived() {
+    let so = (ADMIN_SLOT, Role::So);
+    let co = (3, Role::CryptoOfficer);
+    let words = |before: Vec<_>, after: Vec<_>| Adopted { before, after, ped_wait_ended: false, revision: 1 }.words();
+    assert_eq!(words(vec![], vec![]), "No role was logged in here.");
+    assert_eq!(words(vec![so], vec![so]), "This tab's login survived: HSM SO (slot 4) is still logged in.");
+    assert_eq!(
+        words(vec![so, co], vec![so, co]),
+        "This tab's login survived: HSM SO (slot 4) and Crypto Officer (slot 3) are still logged in."
+    );
+    assert_eq!(words(vec![so], vec![]), "That change ended this tab's login: HSM SO (slot 4) is logged out.");
+    assert_eq!(
+        words(vec![so, co], vec![so]),
+        "That change ended this tab's login: Crypto Officer (slot 3) is logged out. Still logged in: HSM SO (slot 4)."
+    );
+    let ended = Adopted { before: vec![], after: vec![], ped_wait_ended: true, revision: 1 }.words();
+    assert!(ended.ends_with("The iKey operation this tab's LunaCM waited for is over."));
+}
