@@ -31,6 +31,10 @@ const HELP: &[(&str, &str)] = &[
     ("sim voltage <volts>", "Set the 5 V rail of the unit in front (3.9 to 5.71 V is safe)"),
     ("sim fault volatile", "Corrupt the volatile memory of the unit in front (a restart recovers)"),
     ("sim fault flash", "Corrupt the permanent storage of the unit in front (factory reset recovers)"),
+    (
+        "sim load <operation> <count> [admin]",
+        "Send an application's sign, verify, encrypt, decrypt, keygen or derive operations",
+    ),
     ("sim audit capacity <records>", "Set how many records the audit log store of the unit in front holds"),
     ("sim audit tamper <line>", "Change one character of a record in the newest log file of the unit in front"),
     ("sim firmware list", "List the firmware releases on the support portal"),
@@ -317,6 +321,9 @@ pub fn run(world: &mut World, words: &[String], host_now_ms: u64) -> SimOutput {
                 "\n{INDENT}sim clock advance takes a whole number of seconds (at most ten years), not '{secs}'.\n"
             ),
         },
+        ["load", operation, count] | ["load", operation, count, "admin"] => {
+            load(world, operation, count, lower.len() == 4, host_now_ms)
+        }
         ["audit", "capacity", n] => {
             match n.parse::<usize>().map_err(|_| String::new()).and_then(|n| world.set_audit_capacity(n).map(|()| n)) {
                 Ok(n) => format!("\n{INDENT}The unit's audit log store now holds {n} records.\n"),
@@ -368,6 +375,35 @@ pub fn run(world: &mut World, words: &[String], host_now_ms: u64) -> SimOutput {
             .unwrap_or_else(|| format!("\n{INDENT}Unknown sim command '{}'. Type 'sim help'.\n", words.join(" "))),
     };
     SimOutput::text(text)
+}
+
+/// `sim load`: `count` operations of the bin `operation` names.
+fn load(world: &mut World, operation: &str, count: &str, admin: bool, host_now_ms: u64) -> String {
+    use crate::device::utilization::Bin;
+    let bin = match operation {
+        "sign" => Bin::Sign,
+        "verify" => Bin::Verify,
+        "encrypt" => Bin::Encrypt,
+        "decrypt" => Bin::Decrypt,
+        "keygen" => Bin::KeyGenerate,
+        "derive" => Bin::KeyDerive,
+        _ => {
+            return format!(
+                "\n{INDENT}sim load takes sign, verify, encrypt, decrypt, keygen or derive, not '{operation}'.\n"
+            )
+        }
+    };
+    let Some(n) = count.parse::<u64>().ok().filter(|n| (1..=1_000_000).contains(n)) else {
+        return format!("\n{INDENT}sim load takes a count from 1 to 1000000, not '{count}'.\n");
+    };
+    let target = if admin { "admin partition" } else { "application partition" };
+    match world.application_load(bin, n, admin, host_now_ms) {
+        Ok(()) => format!(
+            "\n{INDENT}An application sent {n} {} operation(s) to the {target} of the unit in front.\n",
+            bin.name().to_lowercase()
+        ),
+        Err(e) => format!("\n{INDENT}{e}\n"),
+    }
 }
 
 /// The unit in front's readings and status, one line.

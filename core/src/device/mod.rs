@@ -18,6 +18,7 @@ mod request;
 mod roles;
 mod session;
 pub mod tamper;
+pub mod utilization;
 
 pub use event::{Event, Stamped};
 pub use lifecycle::{
@@ -132,6 +133,9 @@ pub struct Hsm {
     /// The firmware running and the version kept for rollback (worlds saved before run 7.7.2).
     #[serde(default)]
     firmware: firmware::Firmware,
+    /// Utilization counters and the monitor's times: volatile, lost at every reset.
+    #[serde(default)]
+    utilization: utilization::Utilization,
     #[serde(skip)]
     session: Session,
 }
@@ -164,6 +168,7 @@ impl Hsm {
             last_tamper: None,
             warnings: Vec::new(),
             firmware: firmware::Firmware::default(),
+            utilization: utilization::Utilization::default(),
             session: Session::default(),
         };
         let (mut stm, rus) = Stm::enter(rng);
@@ -497,6 +502,7 @@ impl Hsm {
         // Any slot the host names must exist, whatever it asks.
         self.roles(slot)?;
         self.refuse_when_halted(&request)?;
+        self.account(slot, &request, env.now_ms);
         let op = audit::Op::of(&request);
         self.refuse_when_log_full(op)?;
         let pending = op.map(|op| audit::Pending {
@@ -575,6 +581,9 @@ impl Hsm {
             }
             Request::UpdateFirmware { image, authcode } => self.update_firmware(slot, &image, &authcode, env.now_ms),
             Request::RollbackFirmware => self.rollback_firmware(slot, env.now_ms),
+            Request::ShowUtilization => self.utilization_report(slot, false, env.now_ms).map(Response::Utilization),
+            Request::ResetUtilization => self.utilization_report(slot, true, env.now_ms).map(Response::Utilization),
+            Request::MonitorReading => self.monitor_reading(slot, env.now_ms).map(Response::Monitor),
         }
     }
 

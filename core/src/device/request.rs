@@ -132,6 +132,12 @@ pub enum Request {
     UpdateFirmware { image: String, authcode: String },
     /// Return to the firmware saved by the last update (`hsm rollbackfw`); zeroizes the HSM.
     RollbackFirmware,
+    /// Every partition's utilization counters (`hsm showutilization`): the HSM SO, with HSM policy 49 on.
+    ShowUtilization,
+    /// The counters, then zeroed (`hsm resetutilization`): the HSM SO, with HSM policy 49 on.
+    ResetUtilization,
+    /// The HSM Information Monitor's up-time and idle time (`hsm monitor`).
+    MonitorReading,
 }
 
 /// What an `audit` command (or `role setdomain`) asks of the HSM, for [`Action::Audit`].
@@ -237,6 +243,10 @@ pub enum Response {
     /// Answer to [`Request::UpdateFirmware`] and [`Request::RollbackFirmware`]: the firmware version before
     /// and the one running now.
     Firmware { previous: String, running: String },
+    /// Answer to [`Request::ShowUtilization`] and [`Request::ResetUtilization`] (the counters before the reset).
+    Utilization(crate::device::utilization::UtilizationReport),
+    /// Answer to [`Request::MonitorReading`].
+    Monitor(crate::device::utilization::MonitorReading),
 }
 
 /// How an iKey ceremony stands.

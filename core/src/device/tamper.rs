@@ -326,6 +326,7 @@ impl Hsm {
         self.ped_outcome = None;
         self.admin = None;
         self.end_sessions();
+        self.utilization_restart(now_ms);
         if !keep_activation {
             self.deactivate_partition(now_ms);
         }

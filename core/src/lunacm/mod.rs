@@ -10,6 +10,7 @@ mod commands;
 mod format;
 mod parse;
 
+pub use commands::monitor::MonitorWait;
 pub use format::{banner, http_date};
 pub use parse::{tokenize, Args, OptSpec};
 
@@ -59,6 +60,8 @@ pub enum Stop {
     Syntax(String),
     /// The HSM is running an iKey ceremony; the command finishes when it ends.
     AwaitPed(PedWait),
+    /// `hsm monitor` waits for its next reading; the command finishes with its last.
+    AwaitMonitor(MonitorWait),
 }
 
 /// What a command waiting for the PED prints when the ceremony ends.
@@ -100,6 +103,8 @@ enum Waiting {
     Answer(Pending),
     /// The end of an iKey ceremony on the touchscreen.
     Ped(PedWait),
+    /// The next reading of `hsm monitor`.
+    Monitor(MonitorWait),
 }
 
 /// A LunaCM session: the current slot and any command waiting for an answer.
@@ -234,7 +239,7 @@ impl Console {
     pub fn prompt(&self) -> Prompt {
         match &self.waiting {
             Some(Waiting::Answer(p)) => p.prompt.clone(),
-            Some(Waiting::Ped(_)) => Prompt { text: String::new(), masked: false },
+            Some(Waiting::Ped(_) | Waiting::Monitor(_)) => Prompt { text: String::new(), masked: false },
             None => Prompt { text: PROMPT.into(), masked: false },
         }
     }
@@ -247,6 +252,31 @@ impl Console {
     /// True while a command waits for an iKey ceremony to end.
     pub fn waiting_for_ped(&self) -> bool {
         matches!(self.waiting, Some(Waiting::Ped(_)))
+    }
+
+    /// True while `hsm monitor` waits for its next reading.
+    pub fn monitoring(&self) -> bool {
+        matches!(self.waiting, Some(Waiting::Monitor(_)))
+    }
+
+    /// Lets `hsm monitor` take its next reading if its time has come at `now_ms`: returns its line, and
+    /// the command's result after its last (empty when no reading was due or no monitor runs).
+    pub fn poll_monitor(&mut self, now_ms: u64, transport: &mut dyn Transport) -> String {
+        let mut wait = match self.waiting.take() {
+            Some(Waiting::Monitor(w)) => w,
+            other => {
+                self.waiting = other;
+                return String::new();
+            }
+        };
+        match wait.poll(now_ms, transport) {
+            Ok((line, true)) => {
+                self.waiting = Some(Waiting::Monitor(wait));
+                line
+            }
+            Ok((line, false)) => format!("{line}\nCommand Result : No Error\n\n{PROMPT}"),
+            Err((code, msg)) => failure_text(String::new(), "hsm monitor", code, msg),
+        }
     }
 
     /// The ceremony a command was waiting for has ended: prints the command's result.
@@ -297,6 +327,10 @@ impl Console {
                 );
                 return Reply { echo, text };
             }
+            Some(Waiting::Monitor(wait)) => {
+                self.waiting = Some(Waiting::Monitor(wait));
+                return Reply { echo, text: commands::monitor::busy_note() };
+            }
             None => (line.to_string(), Vec::new(), 0),
         };
         if answers.is_empty() && cmd_line.trim().is_empty() {
@@ -314,6 +348,10 @@ impl Console {
             }
             Some(Stop::AwaitPed(wait)) => {
                 self.waiting = Some(Waiting::Ped(wait));
+                return Reply { echo, text: fresh };
+            }
+            Some(Stop::AwaitMonitor(wait)) => {
+                self.waiting = Some(Waiting::Monitor(wait));
                 return Reply { echo, text: fresh };
             }
             None => format!("{fresh}\nCommand Result : No Error\n\n{PROMPT}"),

@@ -286,13 +286,13 @@ impl World {
 
     fn enter_now(&mut self, line: &str, now_ms: u64) -> Reply {
         let now = self.now(now_ms);
-        if !self.console.waiting() || self.console.waiting_for_ped() {
+        if !self.console.waiting() || self.console.waiting_for_ped() || self.console.monitoring() {
             let words = tokenize(line).unwrap_or_default();
             let first = words.first().map(|w| w.to_ascii_lowercase());
             match first.as_deref() {
                 Some("sim") => {
                     let sim::SimOutput { text: out, lunacm } = sim::run(self, &words[1..], now_ms);
-                    let lunacm = lunacm + &self.poll_ped(now_ms);
+                    let lunacm = lunacm + &self.poll_ped(now_ms) + &self.poll_monitor(now_ms);
                     let text = if !lunacm.is_empty() {
                         format!("{out}{lunacm}")
                     } else if self.console.waiting() {
@@ -343,6 +343,17 @@ impl World {
             // The ceremony vanished (the HSM was zeroized under it): report it as cancelled.
             _ => self.console.ped_done(Some(crate::retcode::CANCEL)),
         }
+    }
+
+    /// When `hsm monitor` waits for a reading that is due, the reading: the text to add to the terminal.
+    fn poll_monitor(&mut self, host_now_ms: u64) -> String {
+        if !self.console.monitoring() {
+            return String::new();
+        }
+        let now_ms = self.now(host_now_ms);
+        let World { hsm, more, rng, console, .. } = self;
+        let mut transport = Hub::new(units_mut(hsm, more).collect(), Env { now_ms, rng });
+        console.poll_monitor(now_ms, &mut transport)
     }
 
     fn physical(&mut self, event: PhysicalEvent, host_now_ms: u64) -> Result<(Option<IKey>, String), IKey> {
@@ -401,7 +412,7 @@ impl World {
             self.revision += 1;
         }
         let running = self.tick_more(host_now_ms) || running;
-        let text = self.poll_ped(host_now_ms);
+        let text = self.poll_ped(host_now_ms) + &self.poll_monitor(host_now_ms);
         if running {
             self.deliver_audit_log(host_now_ms);
             self.evaluate_lab(host_now_ms);

@@ -26,6 +26,31 @@ impl World {
         }
     }
 
+    /// An application on the host sends `count` operations of `bin` to the unit in front: to its
+    /// application partition, or to its admin partition when `admin`. They take the HSM's processor time
+    /// and count in its utilization metrics as the keys and crypto requests will (`sim load`).
+    pub fn application_load(
+        &mut self,
+        bin: crate::device::utilization::Bin,
+        count: u64,
+        admin: bool,
+        host_now_ms: u64,
+    ) -> Result<(), String> {
+        let now = self.now(host_now_ms);
+        let World { hsm, more, front, .. } = self;
+        let unit = unit_mut(hsm, more, *front);
+        let slot = if admin { crate::device::ADMIN_SLOT } else { crate::device::PARTITION_SLOT };
+        let result = unit.application_load(slot, bin, count, now);
+        self.revision += 1;
+        result.map_err(|code| {
+            if code == crate::retcode::SLOT_ID_INVALID {
+                "The unit in front has no application partition: the HSM SO creates it with 'partition create'.".into()
+            } else {
+                format!("The HSM refused the operations ({}): 'slot list' shows its status.", code.name)
+            }
+        })
+    }
+
     /// The host's `lunareset` utility, run from the terminal: LunaCM is left (a reset needs the device to
     /// itself), the unit named (the one in front by default: `lunareset 2`) is reset, and LunaCM starts
     /// again. Returns what the terminal shows.

@@ -260,7 +260,10 @@ impl Op {
             | Request::GetPolicies
             | Request::ListObjects
             | Request::TamperShow
-            | Request::Restart => return None,
+            | Request::Restart
+            | Request::ShowUtilization
+            | Request::ResetUtilization
+            | Request::MonitorReading => return None,
         })
     }
 

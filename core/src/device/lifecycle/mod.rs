@@ -103,6 +103,7 @@ impl Hsm {
         }
         self.lifecycle = Lifecycle::Initialized { label: label.clone(), domain, partition: None };
         self.end_sessions();
+        self.utilization_initialized(now_ms);
         self.emit(now_ms, Event::RoleInitialized { slot: ADMIN_SLOT, role: Role::So });
         self.emit(now_ms, Event::HsmInitialized { auth, hard: true, label });
     }
@@ -150,6 +151,7 @@ impl Hsm {
             l.clone_from(&label);
         }
         self.end_sessions();
+        self.utilization_initialized(now_ms);
         self.emit(
             now_ms,
             Event::HsmInitialized { auth: self.auth.unwrap_or(AuthMethod::Password), hard: false, label },

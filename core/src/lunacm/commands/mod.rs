@@ -3,12 +3,14 @@
 mod audit;
 mod firmware;
 mod hsm;
+pub(super) mod monitor;
 mod partition;
 mod ped;
 mod policies;
 mod role;
 mod slot;
 mod stm;
+mod utilization;
 
 use super::parse::OptSpec;
 use super::{Ctx, Stop, INDENT};
@@ -64,6 +66,9 @@ pub const COMMANDS: &[Command] = &[
     hsm::FACTORYRESET,
     hsm::TAMPERSHOW,
     hsm::RESTART,
+    utilization::SHOWUTILIZATION,
+    utilization::RESETUTILIZATION,
+    monitor::MONITOR,
     hsm::SHOWPOLICIES,
     hsm::CHANGEHSMPOLICY,
     firmware::UPDATEFW,
