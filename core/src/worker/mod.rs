@@ -352,10 +352,11 @@ impl Engine {
     }
 
     /// Lets time pass: while an iKey ceremony runs the device is told the time (an iKey wait times out)
-    /// and what that ends is printed and saved; otherwise only the touchscreen is read again.
+    /// and what that ends is printed and saved, and `hsm monitor` takes its readings; otherwise only the
+    /// touchscreen is read again.
     fn tick(&mut self, now: u64) -> ToPage {
         let running = self.world.busy();
-        if !running && !self.shown.waiting_for_ped {
+        if !running && !self.shown.waiting_for_ped && !self.world.monitoring() {
             let screen = self.world.screen(now);
             if screen == self.shown.screen {
                 return ToPage::default();

@@ -136,3 +136,15 @@ fn the_notice_says_whether_this_tabs_login_survived() {
     let ended = Adopted { before: vec![], after: vec![], ped_wait_ended: true, revision: 1 }.words();
     assert!(ended.ends_with("The iKey operation this tab's LunaCM waited for is over."));
 }
+
+#[test]
+fn time_passing_takes_the_monitors_readings() {
+    let (mut engine, _) = fresh(true);
+    enter(&mut engine, 1, "stm recover -randomuserstring x");
+    enter(&mut engine, 1, "proceed");
+    let reply = enter(&mut engine, 2, "hsm monitor -interval 5 -rounds 2");
+    let Some(Output::Append(started)) = reply.output else { panic!("{reply:?}") };
+    let later = engine.handle(ToCore::Tick, NOW + 6_000);
+    let Some(Output::Append(reading)) = later.output else { panic!("no reading after {started}: {later:?}") };
+    assert!(reading.contains(" %"), "{reading}");
+}

@@ -510,6 +510,11 @@ impl World {
         Ok(())
     }
 
+    /// True while `hsm monitor` waits for its next reading: time passing prints it.
+    pub fn monitoring(&self) -> bool {
+        self.console.monitoring()
+    }
+
     /// True while LunaCM waits for an iKey ceremony to end on the touchscreen ("Please attend to the PED.").
     pub fn waiting_for_ped(&self) -> bool {
         self.console.waiting_for_ped()
