@@ -23,6 +23,7 @@ use crate::terminal::Terminal;
 pub fn App(opened: Opened) -> impl IntoView {
     let sim = Sim::start(opened);
     provide_context(sim);
+    crate::api::install(sim);
     provide_context(DeskUi::new());
 
     // Time passes for the device too: an iKey wait times out, the touchscreen changes. Tell it every

@@ -1,5 +1,6 @@
 //! Entry point of the browser app: mount [`app::App`] on the page body.
 
+mod api;
 mod app;
 mod audit;
 mod confirm;

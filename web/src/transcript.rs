@@ -50,7 +50,6 @@ impl Transcript {
     }
 
     /// The whole text.
-    #[cfg(test)]
     pub fn text(&self) -> String {
         self.pieces.iter().map(|(_, p)| &**p).collect()
     }

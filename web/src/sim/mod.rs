@@ -27,8 +27,8 @@ mod storage;
 const WORKER_URL: &str = "hsm-worker_loader.js";
 
 /// What a call's caller is told when the worker answers: `Ok(Some(id))` for a new iKey, `Ok(None)`
-/// otherwise, or why the world refused.
-type Done = Box<dyn FnOnce(Result<Option<u32>, String>)>;
+/// otherwise, or why the world refused; and what LunaCM printed.
+type Done = Box<dyn FnOnce(Result<Option<u32>, String>, &str)>;
 
 /// What the taker-over of another tab's change is told: what it did to this tab's session, or `None`.
 type AdoptDone = Box<dyn FnOnce(Option<Adopted>)>;
@@ -235,6 +235,10 @@ impl Sim {
 
     /// One message from the worker: the output, the view, the answer to a call, what to save.
     fn receive(&self, msg: ToPage) {
+        let printed = match &msg.output {
+            Some(Output::Append(text) | Output::Restart(text)) => text.clone(),
+            None => String::new(),
+        };
         match msg.output {
             Some(Output::Append(text)) => self.transcript.update(|t| t.push(text)),
             Some(Output::Restart(banner)) => self.transcript.update(|t| t.restart(banner)),
@@ -249,7 +253,7 @@ impl Sim {
         }
         if let Some(answer) = msg.answer {
             if let Some(done) = self.waiting.try_update_value(|w| w.remove(&answer.id)).flatten() {
-                done(answer.outcome);
+                done(answer.outcome, &printed);
             }
         }
     }
@@ -326,7 +330,7 @@ impl Sim {
     /// action is not posted: this tab takes over that state (keeping its LunaCM session) and says so,
     /// ending the notice with `refused`, rather than overwriting it with a world the other tab's change
     /// never reached. Returns whether the action was posted; `done` is told the worker's answer.
-    fn call(&self, refused: &str, call: Call, done: impl FnOnce(Result<Option<u32>, String>) + 'static) -> bool {
+    fn call(&self, refused: &str, call: Call, done: impl FnOnce(Result<Option<u32>, String>, &str) + 'static) -> bool {
         if self.adopting.get_value() {
             self.notice
                 .set(Some(Notice::warning(format!("This tab is still taking over another tab's change. {refused}"))));
@@ -360,7 +364,7 @@ impl Sim {
     /// bar; `done` is told whether it was done.
     fn physical(&self, refused: &str, call: Call, done: impl FnOnce(bool) + 'static) {
         let sim = *self;
-        self.call(refused, call, move |outcome| match outcome {
+        self.call(refused, call, move |outcome, _| match outcome {
             Ok(_) => done(true),
             Err(err) => {
                 sim.notice.set(Some(Notice::warning(err)));
@@ -372,11 +376,20 @@ impl Sim {
     /// Runs one line typed in the terminal. Returns whether it was posted; one that was not is for the
     /// terminal to give back to the user.
     pub fn enter(&self, line: &str) -> bool {
+        self.run(line, |_| {})
+    }
+
+    /// Runs one line as if typed in the terminal; `done` is told what LunaCM printed after the line's
+    /// echo. Returns whether it was posted (see [`Sim::enter`]).
+    pub fn run(&self, line: &str, done: impl FnOnce(&str) + 'static) -> bool {
         let sim = *self;
         let posted = self.call(
             "Your line was not run: it is back in the input, press Enter to run it now.",
             Call::Enter { line: line.to_string() },
-            move |_| sim.lines_running.update(|n| *n = n.saturating_sub(1)),
+            move |_, printed| {
+                sim.lines_running.update(|n| *n = n.saturating_sub(1));
+                done(printed.split_once('\n').map_or("", |(_, out)| out));
+            },
         );
         if posted {
             self.lines_running.update(|n| *n += 1);
@@ -409,12 +422,12 @@ impl Sim {
 
     /// Taps a touchscreen button (a keypad digit, `Clear`, or a button by its visible text).
     pub fn tap(&self, label: &str) {
-        self.call("The tap was not passed on: tap again.", Call::Tap { label: label.to_string() }, |_| {});
+        self.call("The tap was not passed on: tap again.", Call::Tap { label: label.to_string() }, |_, _| {});
     }
 
     /// Puts a new blank iKey on the desk; `done` is told its id.
     pub fn add_blank_ikey(&self, done: impl FnOnce(u32) + 'static) {
-        self.call("No iKey was added: add it again.", Call::AddBlankIkey, move |outcome| {
+        self.call("No iKey was added: add it again.", Call::AddBlankIkey, move |outcome, _| {
             if let Ok(Some(id)) = outcome {
                 done(id);
             }
@@ -450,7 +463,7 @@ impl Sim {
     pub fn reset(&self) {
         self.known.set_value(persistence::read());
         let sim = *self;
-        self.call("The simulator was not reset: reset it again.", Call::Reset { seed: seed() }, move |_| {
+        self.call("The simulator was not reset: reset it again.", Call::Reset { seed: seed() }, move |_, _| {
             sim.notice
                 .set(Some(Notice::info("The simulator was reset: a factory-fresh unit, in Secure Transport Mode.")));
         });
@@ -460,7 +473,7 @@ impl Sim {
     /// restarts.
     pub fn start_lab(&self, id: &str) {
         let sim = *self;
-        self.call("The lab did not start: start it again.", Call::StartLab { lab: id.to_string() }, move |outcome| {
+        self.call("The lab did not start: start it again.", Call::StartLab { lab: id.to_string() }, move |outcome, _| {
             match outcome {
                 Ok(_) => {
                     let title = sim.lab.with_untracked(|l| l.as_ref().map(|l| l.title.clone())).unwrap_or_default();
@@ -475,17 +488,17 @@ impl Sim {
 
     /// Leaves the lab; the world stays as it is.
     pub fn stop_lab(&self) {
-        self.call("The lab was not left: leave it again.", Call::StopLab, |_| {});
+        self.call("The lab was not left: leave it again.", Call::StopLab, |_, _| {});
     }
 
     /// Reveals the current step's next hint.
     pub fn reveal_hint(&self) {
-        self.call("No hint was revealed: ask again.", Call::RevealHint, |_| {});
+        self.call("No hint was revealed: ask again.", Call::RevealHint, |_, _| {});
     }
 
     /// Shows the current step's solution; the run remembers that it was viewed.
     pub fn view_solution(&self) {
-        self.call("The solution was not shown: ask again.", Call::ViewSolution, |_| {});
+        self.call("The solution was not shown: ask again.", Call::ViewSolution, |_, _| {});
     }
 
     /// Lets time pass, once a second: the worker tells the device the time (an iKey wait times out after
