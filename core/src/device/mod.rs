@@ -24,7 +24,10 @@ pub use lifecycle::{
     check_domain, check_hsm_label, check_partition_label, check_password, stm_string_well_formed, AuthMethod,
     HsmStatus, NameError, LABEL_MAX,
 };
-pub use partition::Partition;
+pub use partition::{
+    AppLogin, Class, KeyPairSpec, KeyType, ObjectAnswer, ObjectInfo, ObjectOp, ObjectRequest, Partition, SecretSpec,
+    SignMech, Template, Usage, PARTITION_STORAGE_BYTES,
+};
 pub use ped::{Button, Screen, KEYPAD};
 pub use request::{
     Action, AuditAction, CryptoRngCore, Env, Frame, HsmInfo, PartitionInfo, PedStatus, PhysicalEvent, PolicyView,
@@ -132,6 +135,9 @@ pub struct Hsm {
     /// The firmware running and the version kept for rollback (worlds saved before run 7.7.2).
     #[serde(default)]
     firmware: firmware::Firmware,
+    /// The key-encryption key of the stored objects, and what a zeroize left of them.
+    #[serde(default)]
+    storage: partition::Storage,
     #[serde(skip)]
     session: Session,
 }
@@ -164,6 +170,7 @@ impl Hsm {
             last_tamper: None,
             warnings: Vec::new(),
             firmware: firmware::Firmware::default(),
+            storage: partition::Storage::default(),
             session: Session::default(),
         };
         let (mut stm, rus) = Stm::enter(rng);
@@ -575,6 +582,7 @@ impl Hsm {
             }
             Request::UpdateFirmware { image, authcode } => self.update_firmware(slot, &image, &authcode, env.now_ms),
             Request::RollbackFirmware => self.rollback_firmware(slot, env.now_ms),
+            Request::Object(r) => self.object_request(slot, r, env),
         }
     }
 

@@ -132,6 +132,8 @@ pub enum Request {
     UpdateFirmware { image: String, authcode: String },
     /// Return to the firmware saved by the last update (`hsm rollbackfw`); zeroizes the HSM.
     RollbackFirmware,
+    /// Generate, list, use or destroy key objects in the application partition (`cmu`, applications).
+    Object(super::partition::ObjectRequest),
 }
 
 /// What an `audit` command (or `role setdomain`) asks of the HSM, for [`Action::Audit`].
@@ -237,6 +239,8 @@ pub enum Response {
     /// Answer to [`Request::UpdateFirmware`] and [`Request::RollbackFirmware`]: the firmware version before
     /// and the one running now.
     Firmware { previous: String, running: String },
+    /// Answer to [`Request::Object`].
+    Object(super::partition::ObjectAnswer),
 }
 
 /// How an iKey ceremony stands.
@@ -311,8 +315,14 @@ pub struct PartitionInfo {
     pub logged_in: Option<Role>,
     /// Its roles.
     pub roles: Vec<RoleInfo>,
-    /// Objects stored (none until key objects exist).
+    /// Objects stored.
     pub objects: u32,
+    /// Bytes of storage the partition offers for objects.
+    #[serde(default)]
+    pub storage_total: u32,
+    /// Bytes its objects take.
+    #[serde(default)]
+    pub storage_used: u32,
 }
 
 /// A slot's capabilities and policies, by number.
