@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{fails, ok, Session};
+use common::{fails, ok, Session, NOW};
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 #[cfg(target_arch = "wasm32")]
@@ -75,9 +75,177 @@ fn the_crypto_officer_generates_and_the_crypto_user_signs() {
     // LunaCM's own view: the objects, and the storage they take.
     s.enter("role login -name co -password copin456");
     let out = s.enter("partition contents");
-    assert!(out.contains("handle=2 label=app-priv class=CKO_PRIVATE_KEY") && out.contains("Object list: 4 objects."), "{out}");
+    assert!(
+        out.contains("handle=2 label=app-priv class=CKO_PRIVATE_KEY") && out.contains("Object list: 4 objects."),
+        "{out}"
+    );
     let out = s.enter("partition showinfo");
     assert!(out.contains("Object Count: 4") && out.contains("Used Storage Space: "), "{out}");
     ok(&out);
     check_golden!("keys_generated_by_co_used_by_cu", &s.transcript);
+}
+
+#[test]
+fn sensitive_values_unextractable_keys_and_policies_refuse() {
+    let mut s = Session::new();
+    partition_with_users(&mut s);
+    s.enter("cmu generatekey -slot=3 -password=copin456 -keyType=AES -keysize=32 -wrap=1 -unwrap=1 -label=kek");
+    s.enter("cmu generatekey -slot=3 -password=copin456 -keyType=AES -keysize=16 -encrypt=1 -decrypt=1 -label=locked");
+    s.enter(
+        "cmu generatekey -slot=3 -password=copin456 -keyType=AES -keysize=16 -encrypt=1 -extractable=1 -label=free",
+    );
+    // A sensitive key's value is never readable.
+    fails(
+        &s.enter("cmu getattribute -slot=3 -password=copin456 -handle=2 -attribute=value"),
+        "CKR_ATTRIBUTE_SENSITIVE",
+    );
+    let attrs = s.enter("cmu getattribute -slot=3 -password=copin456 -handle=2");
+    assert!(attrs.contains("CKA_SENSITIVE=1") && attrs.contains("CKA_VALUE_LEN=16"), "{attrs}");
+    // A non-extractable key does not leave; an extractable one does, wrapped.
+    fails(
+        &s.enter("cmu export -slot=3 -password=copin456 -handle=2 -wraphandle=1 -outputfile=/tmp/w"),
+        "CKR_KEY_UNEXTRACTABLE",
+    );
+    let out = s.enter("cmu export -slot=3 -password=copin456 -handle=3 -wraphandle=1 -outputfile=/tmp/w");
+    assert!(out.contains("exported"), "{out}");
+    // The Partition SO turns secret key wrapping off (policy 5): no secret key leaves at all.
+    s.run(&[
+        "role login -name po -password popin123",
+        "partition changepolicy -policy 5 -value 0 -force",
+        "role logout",
+    ]);
+    fails(
+        &s.enter("cmu export -slot=3 -password=copin456 -handle=3 -wraphandle=1 -outputfile=/tmp/w"),
+        "CKR_KEY_NOT_WRAPPABLE",
+    );
+    // Private key wrapping is off by default (policy 1).
+    s.enter("cmu generatekeypair -slot=3 -password=copin456 -keyType=EC -sign=1 -verify=1 -extractable=1 -labelPublic=p -labelPrivate=q");
+    fails(
+        &s.enter("cmu export -slot=3 -password=copin456 -handle=5 -wraphandle=1 -outputfile=/tmp/w"),
+        "CKR_KEY_NOT_WRAPPABLE",
+    );
+    // Policy 10 off (destructive: every object goes): no multipurpose keys; policy 33 off: no PKCS#1
+    // v1.5 signatures.
+    s.run(&["role login -name po -password popin123", "partition changepolicy -policy 10 -value 0 -force"]);
+    s.run(&["partition changepolicy -policy 33 -value 0 -force", "role logout"]);
+    assert_eq!(s.world.hsm().partition().map(|p| p.objects().count()), Some(0));
+    fails(&s.enter("cmu getattribute -slot=3 -password=copin456 -handle=1"), "CKR_OBJECT_HANDLE_INVALID");
+    s.enter(RSA_PAIR);
+    fails(
+        &s.enter("cmu generatekey -slot=3 -password=copin456 -keyType=AES -keysize=16 -encrypt=1 -wrap=1"),
+        "CKR_TEMPLATE_INCONSISTENT",
+    );
+    let out = s.enter("partition contents");
+    fails(&out, "CKR_USER_NOT_LOGGED_IN");
+    fails(&s.enter("sim app sign -slot=3 -password=copin456 -handle=7 -data=x"), "CKR_MECHANISM_INVALID");
+    let pss = s.enter("sim app sign -slot=3 -password=copin456 -handle=7 -mech=pss -data=x");
+    assert!(pss.contains("app sign: "), "{pss}");
+    // A wrong application password counts as a failed login.
+    fails(&s.enter("cmu list -slot=3 -password=wrongpin1"), "CKR_PIN_INCORRECT");
+    check_golden!("keys_refused_by_attributes_and_policies", &s.transcript);
+}
+
+/// Generates a key pair as the CO and returns the number of objects the partition holds.
+fn keys_then(s: &mut Session, lines: &[&str]) -> u32 {
+    s.enter(RSA_PAIR);
+    assert_eq!(s.world.hsm().partition().map(|p| p.objects().count()), Some(2));
+    s.run(lines);
+    s.world.hsm().partition().map_or(0, |p| p.objects().count())
+}
+
+#[test]
+fn objects_are_gone_after_every_destructive_action() {
+    // Partition re-initialization (soft init).
+    let mut s = Session::new();
+    partition_with_users(&mut s);
+    let left = keys_then(&mut s, &["partition init -label par2", "proceed", "popin123", "popin456", "popin456"]);
+    assert_eq!(left, 0, "{}", s.last);
+    assert_eq!(s.world.hsm().partition().map(|p| p.label().to_string()), Some("par2".into()));
+    // Partition delete, HSM soft init, destructive HSM policy, zeroize, factory reset: no partition left.
+    for destroy in [
+        &["slot set -slot 4", "role login -name so -password userpin1", "partition delete -force"][..],
+        &["slot set -slot 4", "role login -name so -password userpin1", "hsm init -label unit", "proceed", "userpin1"],
+        &[
+            "slot set -slot 4",
+            "role login -name so -password userpin1",
+            "hsm changehsmpolicy -policy 12 -value 0 -force",
+        ],
+        &["slot set -slot 4", "hsm zeroize -force"],
+        &["slot set -slot 4", "hsm factoryreset -force"],
+        &[
+            "slot set -slot 4",
+            "role login -name so -password bad1bad1",
+            "role login -name so -password bad1bad1",
+            "role login -name so -password bad1bad1",
+        ],
+    ] {
+        let mut s = Session::new();
+        partition_with_users(&mut s);
+        let left = keys_then(&mut s, destroy);
+        assert_eq!(left, 0, "{destroy:?}: {}", s.last);
+    }
+    // Three bad Partition SO logins zeroize the partition with its objects.
+    let mut s = Session::new();
+    partition_with_users(&mut s);
+    let left = keys_then(&mut s, &["role login -name po -password bad1bad1"; 10][..]);
+    assert_eq!(left, 0, "{}", s.last);
+}
+
+#[test]
+fn a_zeroized_worlds_saved_form_no_longer_yields_the_keys() {
+    use base64::Engine;
+    let mut s = Session::new();
+    partition_with_users(&mut s);
+    s.enter("cmu generatekey -slot=3 -password=copin456 -keyType=GENERIC -keysize=32 -sensitive=0 -sign=1 -label=mac");
+    let out = s.enter("cmu getattribute -slot=3 -password=copin456 -handle=1 -attribute=value");
+    let value =
+        out.lines().find_map(|l| l.strip_prefix("CKA_VALUE=")).expect("a non-sensitive value reads").to_string();
+    let saved = serde_json::to_string(&s.world).unwrap();
+    assert!(!saved.contains(&value), "the saved world holds objects encrypted, never in clear");
+    assert!(saved.contains("\"kek\":\""), "the KEK is part of the device's saved state");
+    s.run(&["slot set -slot 4", "hsm zeroize -force"]);
+    assert_eq!(s.world.hsm().storage_remains(), 1, "the sealed object stays behind as a blob");
+    let saved = serde_json::to_string(&s.world).unwrap();
+    assert!(saved.contains("\"kek\":null"), "zeroize destroyed the KEK");
+    assert!(!saved.contains(&value));
+    // Nothing in the saved form decrypts the blob: it is ciphertext under a key that no longer exists.
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let v: serde_json::Value = serde_json::from_str(&saved).unwrap();
+    let blob = &v["hsm"]["storage"]["remains"][0];
+    let data = b64.decode(blob["data"].as_str().unwrap()).unwrap();
+    assert!(data.windows(8).all(|w| !value.contains(&w.iter().map(|b| format!("{b:02x}")).collect::<String>())));
+    // The next power-up erases even the blobs.
+    s.enter("lunareset");
+    assert_eq!(s.world.hsm().storage_remains(), 0);
+    assert!(!serde_json::to_string(&s.world).unwrap().contains("remains"));
+}
+
+#[test]
+fn a_full_partition_refuses_new_keys() {
+    let mut s = Session::new();
+    partition_with_users(&mut s);
+    s.enter("role login -name co -password copin456");
+    // Fill the storage with 512-byte generic secrets, straight through the requests cmu sends.
+    let mut made = 0;
+    loop {
+        // Typed without recording: the transcript keeps what follows.
+        let out = s.world.enter("cmu generatekey -slot=3 -keyType=GENERIC -keysize=512 -label=fill", NOW).text;
+        if out.contains("CKR_DEVICE_MEMORY") {
+            break;
+        }
+        made += 1;
+        assert!(made < 5000, "{out}");
+    }
+    let used = s.world.hsm().partition().unwrap().objects().used();
+    assert!(used <= hsm_core::device::PARTITION_STORAGE_BYTES, "{used}");
+    fails(
+        &s.enter("cmu generatekeypair -slot=3 -keyType=RSA -modulusBits=2048 -sign=1 -labelPublic=a -labelPrivate=b"),
+        "CKR_DEVICE_MEMORY",
+    );
+    let info = s.enter("partition showinfo");
+    assert!(info.contains(&format!("Object Count: {made}")), "{info}");
+    // Deleting an object frees its space.
+    ok(&format!("{}Command Result : No Error", s.enter("cmu delete -slot=3 -handle=1")));
+    assert!(s.enter("cmu generatekey -slot=3 -keyType=AES -keysize=32 -label=k").contains("Generated secret key"));
+    check_golden!("keys_storage_full", &s.transcript);
 }

@@ -59,7 +59,7 @@ pub fn aes_kwp_wrap(kek: &[u8], key_value: &[u8]) -> Result<Vec<u8>, Error> {
 
 /// Unwraps an RFC 5649 wrapped key; a failed integrity check is [`Error::WrappedKeyInvalid`].
 pub fn aes_kwp_unwrap(kek: &[u8], wrapped: &[u8]) -> Result<Vec<u8>, Error> {
-    if wrapped.len() < 16 || wrapped.len() % 8 != 0 {
+    if wrapped.len() < 16 || wrapped.len() & 7 != 0 {
         return Err(Error::WrappedKeyInvalid);
     }
     match kek.len() {

@@ -16,7 +16,8 @@ pub const RSA_EXPONENT_MAX: u64 = u32::MAX as u64;
 
 /// Generates an RSA key pair of `bits` (2048, 3072 or 4096) with the odd public exponent `exponent`.
 pub fn rsa_generate(rng: &mut dyn CryptoRngCore, bits: usize, exponent: u64) -> Result<KeyPair, Error> {
-    if !RSA_MODULUS_BITS.contains(&bits) || exponent < 3 || exponent > RSA_EXPONENT_MAX || exponent % 2 == 0 {
+    // Odd exponents only: an even one has no inverse modulo (p-1)(q-1).
+    if !RSA_MODULUS_BITS.contains(&bits) || !(3..=RSA_EXPONENT_MAX).contains(&exponent) || exponent & 1 == 0 {
         return Err(Error::KeySize);
     }
     let key =

@@ -272,8 +272,6 @@ impl Hsm {
         self.ped_outcome = None;
         self.admin = None;
         self.end_sessions();
-        // Power-up erases what a zeroize left of the stored objects before anything else runs.
-        self.storage.power_up();
         self.deactivate_partition(now_ms);
     }
 
@@ -328,6 +326,8 @@ impl Hsm {
         self.ped_outcome = None;
         self.admin = None;
         self.end_sessions();
+        // Power-up erases what a zeroize left of the stored objects before anything else runs.
+        self.storage.power_up();
         if !keep_activation {
             self.deactivate_partition(now_ms);
         }

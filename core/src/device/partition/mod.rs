@@ -99,6 +99,11 @@ impl Partition {
         self.objects.clear();
     }
 
+    /// A destructive partition policy changed: every object is destroyed.
+    pub(in crate::device) fn clear_objects(&mut self) {
+        self.objects.clear();
+    }
+
     /// Takes the sealed objects out (zeroize leaves them behind, undecodable).
     pub(super) fn take_objects(&mut self) -> Vec<objects::Sealed> {
         self.objects.take()
