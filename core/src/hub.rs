@@ -150,6 +150,8 @@ mod tests {
             logged_in: None,
             roles: Vec::new(),
             objects: 0,
+            storage_total: 0,
+            storage_used: 0,
         });
         let Response::Info(moved) = response_to_host(2, Response::Info(info.clone())) else { panic!("not info") };
         assert_eq!(moved.partition.as_ref().map(|p| p.slot), Some(7));

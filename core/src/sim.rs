@@ -39,6 +39,10 @@ const HELP: &[(&str, &str)] = &[
     ("sim audit tamper <line>", "Change one character of a record in the newest log file of the unit in front"),
     ("sim firmware list", "List the firmware releases on the support portal"),
     ("sim firmware get <version>", "Put a release's update file (.fuf) and authentication code (.txt) on the host"),
+    (
+        "sim app <sign|verify|encrypt|decrypt> ...",
+        "Act as an application using a partition key (-slot= -handle= -data=)",
+    ),
     ("sim reset -force", "Start over with a factory-fresh world"),
 ];
 
@@ -189,6 +193,7 @@ pub fn run(world: &mut World, words: &[String], host_now_ms: u64) -> SimOutput {
         }
         ["screen"] => format!("\n{}", front_screen(world, host_now_ms)),
         ["unit", rest @ ..] => unit(world, rest),
+        ["app", ..] => world.app(&words[1..], host_now_ms),
         ["ikeys"] => {
             let mut s = String::from("\n");
             for k in world.ikeys() {

@@ -58,6 +58,10 @@ pub enum Event {
     FirmwareUpdated { from: String, to: String },
     /// The firmware was rolled back to `to` (`hsm rollbackfw`), zeroizing the HSM.
     FirmwareRolledBack { from: String, to: String },
+    /// A key object was created in the partition (generated).
+    ObjectCreated { slot: SlotId, handle: u32, class: super::partition::Class },
+    /// A key object was destroyed (`cmu delete`).
+    ObjectDestroyed { slot: SlotId, handle: u32 },
 }
 
 /// An event and when it happened, on the HSM's clock.

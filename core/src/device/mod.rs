@@ -25,7 +25,10 @@ pub use lifecycle::{
     check_domain, check_hsm_label, check_partition_label, check_password, stm_string_well_formed, AuthMethod,
     HsmStatus, NameError, LABEL_MAX,
 };
-pub use partition::Partition;
+pub use partition::{
+    AppLogin, Class, KeyPairSpec, KeyType, ObjectAnswer, ObjectInfo, ObjectOp, ObjectRequest, Partition, SecretSpec,
+    SignMech, Template, Usage, PARTITION_STORAGE_BYTES,
+};
 pub use ped::{Button, Screen, KEYPAD};
 pub use request::{
     Action, AuditAction, CryptoRngCore, Env, Frame, HsmInfo, PartitionInfo, PedStatus, PhysicalEvent, PolicyView,
@@ -136,6 +139,9 @@ pub struct Hsm {
     /// Utilization counters and the monitor's times: volatile, lost at every reset.
     #[serde(default)]
     utilization: utilization::Utilization,
+    /// The key-encryption key of the stored objects, and what a zeroize left of them.
+    #[serde(default)]
+    storage: partition::Storage,
     #[serde(skip)]
     session: Session,
 }
@@ -169,6 +175,7 @@ impl Hsm {
             warnings: Vec::new(),
             firmware: firmware::Firmware::default(),
             utilization: utilization::Utilization::default(),
+            storage: partition::Storage::default(),
             session: Session::default(),
         };
         let (mut stm, rus) = Stm::enter(rng);
@@ -584,6 +591,7 @@ impl Hsm {
             Request::ShowUtilization => self.utilization_report(slot, false, env.now_ms).map(Response::Utilization),
             Request::ResetUtilization => self.utilization_report(slot, true, env.now_ms).map(Response::Utilization),
             Request::MonitorReading => self.monitor_reading(slot, env.now_ms).map(Response::Monitor),
+            Request::Object(r) => self.object_request(slot, r, env),
         }
     }
 

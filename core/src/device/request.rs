@@ -138,6 +138,8 @@ pub enum Request {
     ResetUtilization,
     /// The HSM Information Monitor's up-time and idle time (`hsm monitor`).
     MonitorReading,
+    /// Generate, list, use or destroy key objects in the application partition (`cmu`, applications).
+    Object(super::partition::ObjectRequest),
 }
 
 /// What an `audit` command (or `role setdomain`) asks of the HSM, for [`Action::Audit`].
@@ -247,6 +249,8 @@ pub enum Response {
     Utilization(crate::device::utilization::UtilizationReport),
     /// Answer to [`Request::MonitorReading`].
     Monitor(crate::device::utilization::MonitorReading),
+    /// Answer to [`Request::Object`].
+    Object(super::partition::ObjectAnswer),
 }
 
 /// How an iKey ceremony stands.
@@ -321,8 +325,14 @@ pub struct PartitionInfo {
     pub logged_in: Option<Role>,
     /// Its roles.
     pub roles: Vec<RoleInfo>,
-    /// Objects stored (none until key objects exist).
+    /// Objects stored.
     pub objects: u32,
+    /// Bytes of storage the partition offers for objects.
+    #[serde(default)]
+    pub storage_total: u32,
+    /// Bytes its objects take.
+    #[serde(default)]
+    pub storage_used: u32,
 }
 
 /// A slot's capabilities and policies, by number.

@@ -327,6 +327,8 @@ impl Hsm {
         self.admin = None;
         self.end_sessions();
         self.utilization_restart(now_ms);
+        // Power-up erases what a zeroize left of the stored objects before anything else runs.
+        self.storage.power_up();
         if !keep_activation {
             self.deactivate_partition(now_ms);
         }

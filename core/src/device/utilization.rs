@@ -63,13 +63,20 @@ impl Bin {
     }
 }
 
-/// The bin a request to the HSM counts in, if any.
-///
-/// No request signs, verifies, encrypts, decrypts, generates or derives keys yet: every request is listed
-/// so that the keys and crypto requests, when they come, get their bin here (the match is exhaustive on
-/// purpose, so a new request cannot be forgotten).
+/// The bin a request to the HSM counts in, if any. Every request is listed (the match is exhaustive on
+/// purpose, so that a new request cannot be forgotten). A certificate or a request for one is a
+/// signature; wrapping a key is an encryption.
 pub fn bin_of(request: &Request) -> Option<Bin> {
+    use crate::device::ObjectOp;
     match request {
+        Request::Object(r) => match r.op {
+            ObjectOp::GenerateKeyPair { .. } | ObjectOp::GenerateKey { .. } => Some(Bin::KeyGenerate),
+            ObjectOp::Sign { .. } | ObjectOp::SelfSign { .. } | ObjectOp::CertificateRequest { .. } => Some(Bin::Sign),
+            ObjectOp::Verify { .. } => Some(Bin::Verify),
+            ObjectOp::Encrypt { .. } | ObjectOp::Wrap { .. } => Some(Bin::Encrypt),
+            ObjectOp::Decrypt { .. } => Some(Bin::Decrypt),
+            ObjectOp::List | ObjectOp::Delete { .. } | ObjectOp::Attributes { .. } | ObjectOp::Value { .. } => None,
+        },
         Request::GetInfo
         | Request::Authorize(_)
         | Request::Login { .. }

@@ -111,6 +111,8 @@ pub enum EventName {
     PowerCycled,
     FirmwareUpdated,
     FirmwareRolledBack,
+    ObjectCreated,
+    ObjectDestroyed,
 }
 
 impl EventName {
@@ -142,6 +144,8 @@ impl EventName {
             Event::PowerCycled { .. } => (N::PowerCycled, None),
             Event::FirmwareUpdated { .. } => (N::FirmwareUpdated, None),
             Event::FirmwareRolledBack { .. } => (N::FirmwareRolledBack, None),
+            Event::ObjectCreated { .. } => (N::ObjectCreated, None),
+            Event::ObjectDestroyed { .. } => (N::ObjectDestroyed, None),
         }
     }
 }

@@ -6,6 +6,7 @@
 //! again from the start when the next answer arrives. Commands are written so that everything before
 //! their last prompt only reads, so a replay repeats the same output, of which only the new part is shown.
 
+pub mod cmu;
 mod commands;
 mod format;
 mod parse;

@@ -306,6 +306,10 @@ impl World {
                     let text = format!("\n{}", self.start_session());
                     return Reply { echo: line.to_string(), text };
                 }
+                Some("cmu") => {
+                    let text = format!("{}\n{PROMPT}", self.cmu(&words[1..], now_ms));
+                    return Reply { echo: line.to_string(), text };
+                }
                 Some("lunareset") => {
                     let text = self.lunareset(&words[1..], now_ms);
                     return Reply { echo: line.to_string(), text };
@@ -322,6 +326,22 @@ impl World {
         // The command restarted LunaCM (a firmware rollback): its result, then a new session's banner.
         let text = reply.text.strip_suffix(PROMPT).unwrap_or(&reply.text);
         Reply { text: format!("{text}{}", self.start_session()), echo: reply.echo }
+    }
+
+    /// Runs the client's `cmu` utility (a separate program beside LunaCM) against the plugged-in units.
+    fn cmu(&mut self, words: &[String], host_now_ms: u64) -> String {
+        let now_ms = self.now(host_now_ms);
+        let World { hsm, more, rng, files, .. } = self;
+        let mut transport = Hub::new(units_mut(hsm, more).collect(), Env { now_ms, rng });
+        lunacm::cmu::run(words, &mut transport, files, now_ms)
+    }
+
+    /// `sim app ...`: a script acts as an application using the partition's keys.
+    pub(crate) fn app(&mut self, words: &[String], host_now_ms: u64) -> String {
+        let now_ms = self.now(host_now_ms);
+        let World { hsm, more, rng, files, .. } = self;
+        let mut transport = Hub::new(units_mut(hsm, more).collect(), Env { now_ms, rng });
+        lunacm::cmu::app(words, &mut transport, files)
     }
 
     /// When LunaCM waits for a ceremony that has ended, its result: the text to add to the terminal.

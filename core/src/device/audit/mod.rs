@@ -218,6 +218,22 @@ pub enum Op {
     FwUpgradeFinal,
     /// `LUNA_FW_ROLLBACK`: `hsm rollbackfw`.
     FwRollback,
+    /// `LUNA_GENERATE_KEY_PAIR`.
+    GenerateKeyPair,
+    /// `LUNA_GENERATE_KEY`.
+    GenerateKey,
+    /// `LUNA_DESTROY_OBJECT`.
+    DestroyObject,
+    /// `LUNA_WRAP_KEY`.
+    WrapKey,
+    /// `LUNA_SIGN`: a signature, certificate or certificate request.
+    Sign,
+    /// `LUNA_VERIFY`.
+    Verify,
+    /// `LUNA_ENCRYPT`.
+    Encrypt,
+    /// `LUNA_DECRYPT`.
+    Decrypt,
 }
 
 impl Op {
@@ -250,6 +266,7 @@ impl Op {
             Request::AuditVerify { .. } => Op::LogVerify,
             Request::UpdateFirmware { .. } => Op::FwUpgradeInit,
             Request::RollbackFirmware => Op::FwRollback,
+            Request::Object(r) => return r.op.audit(),
             Request::GetInfo
             | Request::Authorize(_)
             | Request::PedPoll
@@ -302,6 +319,14 @@ impl Op {
             Op::FwUpgradeUpdate => "LUNA_FW_UPGRADE_UPDATE",
             Op::FwUpgradeFinal => "LUNA_FW_UPGRADE_FINAL",
             Op::FwRollback => "LUNA_FW_ROLLBACK",
+            Op::GenerateKeyPair => "LUNA_GENERATE_KEY_PAIR",
+            Op::GenerateKey => "LUNA_GENERATE_KEY",
+            Op::DestroyObject => "LUNA_DESTROY_OBJECT",
+            Op::WrapKey => "LUNA_WRAP_KEY",
+            Op::Sign => "LUNA_SIGN",
+            Op::Verify => "LUNA_VERIFY",
+            Op::Encrypt => "LUNA_ENCRYPT",
+            Op::Decrypt => "LUNA_DECRYPT",
         }
     }
 
@@ -309,7 +334,8 @@ impl Op {
     pub fn category(self) -> Category {
         match self {
             Op::Login | Op::Logout => Category::Access,
-            Op::GenKcv => Category::KeyManage,
+            Op::GenKcv | Op::GenerateKeyPair | Op::GenerateKey | Op::DestroyObject | Op::WrapKey => Category::KeyManage,
+            Op::Sign | Op::Verify | Op::Encrypt | Op::Decrypt => Category::Usage,
             Op::LogExternal => Category::External,
             Op::CreateAuditContainer
             | Op::LogSetTime

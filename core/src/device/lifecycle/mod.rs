@@ -201,6 +201,10 @@ impl Hsm {
     /// The effects of "Zeroize HSM": domain, HSM SO, partition and its roles and contents destroyed;
     /// authentication method, policies, Auditor and RPV kept.
     pub(super) fn zeroize(&mut self, now_ms: u64, by_failed_logins: bool) {
+        // The KEK goes first: what the partition stored stays behind as blobs nobody can decode, until the
+        // next power-up erases them.
+        let sealed = self.partition_mut().map(|p| p.take_objects()).unwrap_or_default();
+        self.storage.destroy_kek(sealed);
         self.destroy_partition(now_ms);
         self.admin_roles.remove(Role::So);
         self.lifecycle = Lifecycle::Zeroized;

@@ -1,6 +1,13 @@
 //! The application partition (chapter 9): created and deleted by the HSM SO, initialized by the person who
 //! becomes its Partition SO, holding its own roles and policies, independent of the admin partition.
 
+mod objects;
+
+pub use objects::{
+    AppLogin, Class, KeyPairSpec, KeyType, ObjectAnswer, ObjectInfo, ObjectOp, ObjectRequest, Objects, SecretSpec,
+    SignMech, Storage, Template, Usage, PARTITION_STORAGE_BYTES,
+};
+
 use super::lifecycle::{check_domain, check_partition_label, check_password, AuthMethod, Lifecycle};
 use super::ped::Step;
 use super::policy::Policies;
@@ -37,6 +44,9 @@ pub struct Partition {
     /// Partition SO, Crypto Officer, Crypto User, Limited Crypto Officer.
     roles: RoleTable,
     policies: Policies,
+    /// Its key objects, sealed under the HSM's KEK (none in worlds saved before objects existed).
+    #[serde(default)]
+    objects: Objects,
 }
 
 impl Partition {
@@ -86,6 +96,22 @@ impl Partition {
     pub(super) fn zeroize(&mut self) {
         self.state = State::Uninitialized;
         self.roles = RoleTable::default();
+        self.objects.clear();
+    }
+
+    /// A destructive partition policy changed: every object is destroyed.
+    pub(in crate::device) fn clear_objects(&mut self) {
+        self.objects.clear();
+    }
+
+    /// Takes the sealed objects out (zeroize leaves them behind, undecodable).
+    pub(super) fn take_objects(&mut self) -> Vec<objects::Sealed> {
+        self.objects.take()
+    }
+
+    /// Its key objects at rest.
+    pub fn objects(&self) -> &Objects {
+        &self.objects
     }
 
     /// What `partition showinfo` and `slot list` report, with the state of its initialized `roles`.
@@ -98,7 +124,9 @@ impl Partition {
             version: self.version,
             logged_in,
             roles,
-            objects: 0,
+            objects: self.objects.count(),
+            storage_total: PARTITION_STORAGE_BYTES,
+            storage_used: self.objects.used(),
         }
     }
 
@@ -144,6 +172,7 @@ impl Hsm {
             state: State::Uninitialized,
             roles: RoleTable::default(),
             policies: Policies::partition_defaults_for(&self.policies),
+            objects: Objects::default(),
         }));
         self.emit(env.now_ms, Event::PartitionCreated { slot: PARTITION_SLOT });
         Ok(Response::PartitionCreated { slot: PARTITION_SLOT })
@@ -158,15 +187,14 @@ impl Hsm {
         Ok(Response::Done)
     }
 
-    /// `partition contents`: a logged-in role free to act sees the partition's objects (none until key
-    /// objects exist).
+    /// `partition contents`: a logged-in role free to act sees how many objects the partition holds.
     pub(super) fn list_objects(&self, slot: SlotId) -> Result<Response, LunaRet> {
         self.require_partition_slot(slot)?;
         if self.session.role(slot).is_none() {
             return Err(retcode::USER_NOT_LOGGED_IN);
         }
         self.require_no_forced_change(slot)?;
-        Ok(Response::Objects { count: 0 })
+        Ok(Response::Objects { count: self.partition().map_or(0, |p| p.objects.count()) })
     }
 
     /// `partition init`: hard on an uninitialized partition, soft (the current Partition SO proves itself
@@ -248,6 +276,7 @@ impl Hsm {
             (State::Uninitialized, None) => return,
         };
         p.roles = RoleTable::default();
+        p.objects.clear();
         p.roles.set(Role::PartitionSo, RoleRecord::new(so, false));
         p.state = State::Initialized { label: label.clone(), domain };
         if let Some(policies) = policies {

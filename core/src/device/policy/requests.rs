@@ -65,8 +65,10 @@ impl Hsm {
         let p = self.partition_mut().ok_or(retcode::SLOT_ID_INVALID)?;
         let change = check_partition_change(p.policies(), &hsm, id, value)?;
         p.set_policy(&change);
-        // Partition contents (key objects) are what a destructive partition policy destroys; the
-        // partition has none to lose yet.
+        // Partition contents (key objects) are what a destructive partition policy destroys.
+        if change.destructive {
+            p.clear_objects();
+        }
         self.emit(
             now_ms,
             Event::PolicyChanged {

@@ -70,6 +70,13 @@ pub enum Check {
         #[serde(default)]
         initialized: Option<bool>,
     },
+    /// The application partition holds exactly `count` key objects (none without a partition); with
+    /// `remains`, a zeroize left exactly that many undecodable objects in storage (erased at power-up).
+    Objects {
+        count: u32,
+        #[serde(default)]
+        remains: Option<usize>,
+    },
     /// At least `count_at_least` events of this name since the lab began, for `role` if given.
     Event {
         name: EventName,
@@ -203,6 +210,10 @@ impl Check {
                 (true, None) => "the application partition exists".into(),
                 (true, Some(i)) => format!("the application partition exists and {} initialized", is(*i)),
             },
+            Check::Objects { count, remains: None } => format!("the partition holds {count} key object(s)"),
+            Check::Objects { count, remains: Some(r) } => {
+                format!("the partition holds {count} key object(s) and storage keeps {r} undecodable one(s)")
+            }
             Check::Event { name, count_at_least, role } => match role {
                 Some(r) => format!("at least {count_at_least} {name} event(s) for the {}", r.0),
                 None => format!("at least {count_at_least} {name} event(s)"),
@@ -386,6 +397,17 @@ impl Check {
                 Some(Some(v)) => fail(format!("it is {v}")),
                 Some(None) => fail(format!("the partition has no policy {id}")),
             },
+            Check::Objects { count, remains } => {
+                let held = hsm.partition().map_or(0, |p| p.objects().count());
+                let left = hsm.storage_remains();
+                if held != *count {
+                    fail(format!("the partition holds {held} key object(s)"))
+                } else if remains.is_some_and(|r| r != left) {
+                    fail(format!("storage keeps {left} undecodable object(s)"))
+                } else {
+                    Ok(())
+                }
+            }
             Check::Partition { exists, initialized } => match (hsm.partition(), exists, initialized) {
                 (None, false, _) => Ok(()),
                 (Some(_), false, _) => fail("the application partition exists".into()),

@@ -2,7 +2,7 @@
 //! (`partition showpolicies` and `partition changepolicy` are in `policies.rs`).
 
 use super::{authorize, info, require_admin_slot, require_partition_slot, Command, FORCE};
-use crate::device::{self, Action, AuthMethod, Request, Response, Role};
+use crate::device::{self, Action, AuthMethod, ObjectAnswer, ObjectOp, ObjectRequest, Request, Response, Role};
 use crate::lunacm::parse::OptSpec;
 use crate::lunacm::{Ctx, Stop};
 use crate::retcode;
@@ -269,6 +269,9 @@ fn showinfo(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
     }
     ctx.line(&format!("Partition Version -> {}", p.version));
     ctx.line("Partition Storage:");
+    ctx.line(&format!("        Total Storage Space: {}", p.storage_total));
+    ctx.line(&format!("        Used Storage Space: {}", p.storage_used));
+    ctx.line(&format!("        Free Storage Space: {}", p.storage_total.saturating_sub(p.storage_used)));
     ctx.line(&format!("        Object Count: {}", p.objects));
     ctx.line("*** The partition is NOT in FIPS approved operation mode. ***");
     super::versions_and_times(ctx, &info);
@@ -293,6 +296,13 @@ fn contents(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
     ctx.line("");
     ctx.line(&format!("The '{role}' is currently logged in. Looking for objects accessible to the '{role}'."));
     ctx.line("");
+    // The objects themselves, by handle, as the client's cmu lists them.
+    let request = Request::Object(ObjectRequest { login: None, op: ObjectOp::List });
+    if let Ok(Response::Object(ObjectAnswer::Listed(objects))) = ctx.call(request) {
+        for line in crate::lunacm::cmu::listing(&objects).lines() {
+            ctx.line(&format!("        {line}"));
+        }
+    }
     ctx.line(&format!("Object list: {count} objects."));
     Ok(())
 }

@@ -1,4 +1,4 @@
-//! HMAC-SHA256, on which every secret check of the model rests: credential verifiers, the STM
+//! HMAC-SHA256 (CKM_SHA256_HMAC), on which every secret check of the model rests: credential verifiers, the STM
 //! verification string and the PIN pad of an iKey. One place, tested against Wycheproof's vectors.
 
 use hmac::{Hmac, Mac};
