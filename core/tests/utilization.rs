@@ -140,3 +140,26 @@ fn the_monitor_shows_the_load_over_each_interval() {
     ok(&s.enter("slot list"));
     check_golden!("hsm_monitor", &s.transcript);
 }
+
+#[test]
+fn key_operations_count_in_their_bins_refused_ones_too() {
+    let mut s = unit_with_partition();
+    s.run(&["role login -name so -password sopass12", "hsm changehsmpolicy -policy 49 -value 1", "role logout"]);
+    s.run(&["slot set -slot 3", "role login -name po -password popass12", "role init -name co -password copass12"]);
+    s.run(&["role logout", "role login -name co -password copass12"]);
+    s.run(&["role changepw -name co -oldpw copass12 -newpw copass34 -force"]);
+    let keys = "cmu generatekeypair -slot=3 -keyType=EC -curvetype=3 -sign=1 -verify=1 -labelPublic=p -labelPrivate=q";
+    let made = s.enter(keys);
+    assert!(made.contains("Generated private key: handle=2"), "{made}");
+    let signed = s.enter("sim app sign -slot=3 -handle=2 -mech=ecdsa -data=hello -out=/tmp/sig");
+    let verified = s.enter("sim app verify -slot=3 -handle=1 -mech=ecdsa -data=hello -signature=/tmp/sig");
+    assert!(!signed.contains("CKR_") && !verified.contains("CKR_"), "{signed}{verified}");
+    // Refused by the key's usage flags, and counted all the same: it reached the HSM.
+    let refused = s.enter("sim app sign -slot=3 -handle=1 -mech=ecdsa -data=hello");
+    assert!(refused.contains("CKR_"), "{refused}");
+    let out = s.run_all(&["role logout", "slot set -slot 4", "role login -name so -password sopass12", "hsm showutilization"]);
+    ok(&out);
+    assert_eq!(count(&out, "Overall", "Key generate"), 1, "{out}");
+    assert_eq!(count(&out, "Overall", "Sign"), 2, "{out}");
+    assert_eq!(count(&out, "Overall", "Verify"), 1, "{out}");
+}
