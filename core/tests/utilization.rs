@@ -157,7 +157,12 @@ fn key_operations_count_in_their_bins_refused_ones_too() {
     // Refused by the key's usage flags, and counted all the same: it reached the HSM.
     let refused = s.enter("sim app sign -slot=3 -handle=1 -mech=ecdsa -data=hello");
     assert!(refused.contains("CKR_"), "{refused}");
-    let out = s.run_all(&["role logout", "slot set -slot 4", "role login -name so -password sopass12", "hsm showutilization"]);
+    let out = s.run_all(&[
+        "role logout",
+        "slot set -slot 4",
+        "role login -name so -password sopass12",
+        "hsm showutilization",
+    ]);
     ok(&out);
     assert_eq!(count(&out, "Overall", "Key generate"), 1, "{out}");
     assert_eq!(count(&out, "Overall", "Sign"), 2, "{out}");

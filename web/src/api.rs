@@ -30,7 +30,8 @@ pub fn install(sim: Sim) {
                 });
                 if !posted {
                     let why = sim.notice.with_untracked(|n| n.as_ref().map(|n| n.text.clone())).unwrap_or_default();
-                    let _ = reject.call1(&JsValue::UNDEFINED, &js_sys::Error::new(&format!("The line was not run. {why}")));
+                    let _ =
+                        reject.call1(&JsValue::UNDEFINED, &js_sys::Error::new(&format!("The line was not run. {why}")));
                 }
             })
         }),

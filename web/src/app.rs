@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use crate::application::ApplicationPanel;
 use crate::audit::AuditPanel;
 use crate::device::Device;
 use crate::environment::EnvironmentPanel;
@@ -59,6 +60,7 @@ pub fn App(opened: Opened) -> impl IntoView {
                     <Terminal/>
                     <div class="panels">
                         <LabsPanel/>
+                        <ApplicationPanel/>
                         <PoliciesPanel/>
                         <FilesPanel/>
                         <AuditPanel/>

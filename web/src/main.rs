@@ -2,6 +2,7 @@
 
 mod api;
 mod app;
+mod application;
 mod audit;
 mod confirm;
 mod device;

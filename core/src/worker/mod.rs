@@ -73,6 +73,8 @@ pub enum Call {
     SetEnvironment { temperature_dc: i32, rail_mv: u32 },
     /// The unit in front's cable is out for `seconds`.
     PowerCycle { seconds: u64 },
+    /// An application uses the partition's keys ([`World::application`]); answered with what it got.
+    App { args: Vec<String> },
     /// A factory-fresh world, from this seed.
     Reset { seed: u64 },
     /// Lab `lab` starts (again) from its starting state.
@@ -92,6 +94,9 @@ pub struct Answer {
     pub id: u32,
     /// `Ok(Some(id))` for a new iKey, `Ok(None)` for the rest; `Err(why)` when the world refused.
     pub outcome: Result<Option<u32>, String>,
+    /// What a call that is no LunaCM line got back, for its caller alone (an application's result).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub said: String,
 }
 
 /// What LunaCM printed.
@@ -287,6 +292,7 @@ impl Engine {
             Err(err) => (None, Err(err)),
         };
         let mut replaced = false;
+        let mut said = String::new();
         let (output, outcome) = match call {
             Call::Enter { line } => {
                 let reply = world.enter(&line, now);
@@ -312,6 +318,10 @@ impl Engine {
                 (None, Ok(None))
             }
             Call::PowerCycle { seconds } => text_only(world.power_cycle(seconds, now)),
+            Call::App { args } => {
+                said = world.application(&args, now);
+                (None, Ok(None))
+            }
             Call::Reset { seed } => {
                 *world = World::new(seed, now);
                 replaced = true;
@@ -348,7 +358,13 @@ impl Engine {
         // The core judges the lab after every change.
         self.world.evaluate_lab(now);
         let output = output.filter(|o| !matches!(o, Output::Append(text) if text.is_empty()));
-        ToPage { answer: Some(Answer { id, outcome }), output, view: self.refresh(now), save: self.save(), event: None }
+        ToPage {
+            answer: Some(Answer { id, outcome, said }),
+            output,
+            view: self.refresh(now),
+            save: self.save(),
+            event: None,
+        }
     }
 
     /// Lets time pass: while an iKey ceremony runs the device is told the time (an iKey wait times out)

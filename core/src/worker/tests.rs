@@ -37,7 +37,7 @@ fn a_line_answers_with_its_output_and_what_changed() {
     // The first line the HSM sees starts its clock: that is saved.
     assert!(enter(&mut engine, 0, "slot list").save.is_some());
     let reply = enter(&mut engine, 1, "slot list");
-    assert_eq!(reply.answer, Some(Answer { id: 1, outcome: Ok(None) }));
+    assert_eq!(reply.answer, Some(Answer { id: 1, outcome: Ok(None), said: String::new() }));
     assert!(matches!(&reply.output, Some(Output::Append(t)) if t.contains("Slot Id ->")), "{:?}", reply.output);
     // Now `slot list` changes nothing that is saved.
     assert!(reply.save.is_none());
@@ -49,7 +49,7 @@ fn a_line_answers_with_its_output_and_what_changed() {
     assert_eq!(save.files[0].1.as_deref(), Some("hello"));
     // Sent once: the next change does not send the file again.
     let reply = engine.handle(ToCore::Call { id: 3, call: Call::AddBlankIkey }, NOW);
-    assert!(matches!(reply.answer, Some(Answer { id: 3, outcome: Ok(Some(_)) })));
+    assert!(matches!(reply.answer, Some(Answer { id: 3, outcome: Ok(Some(_)), .. })));
     assert!(reply.save.map(|s| s.files).unwrap_or_default().is_empty());
 }
 
@@ -147,4 +147,14 @@ fn time_passing_takes_the_monitors_readings() {
     let later = engine.handle(ToCore::Tick, NOW + 6_000);
     let Some(Output::Append(reading)) = later.output else { panic!("no reading after {started}: {later:?}") };
     assert!(reading.contains(" %"), "{reading}");
+}
+
+#[test]
+fn an_application_gets_its_result_and_the_terminal_shows_nothing() {
+    let (mut engine, _) = fresh(true);
+    let args = ["sign", "-slot=3", "-handle=1", "-data=hello"].map(String::from).to_vec();
+    let reply = engine.handle(ToCore::Call { id: 9, call: Call::App { args } }, NOW);
+    let answer = reply.answer.unwrap();
+    assert!(answer.said.starts_with("        app sign refused:"), "{}", answer.said);
+    assert!(reply.output.is_none(), "nothing goes to LunaCM's terminal");
 }

@@ -267,21 +267,38 @@ impl World {
     /// Handles one line typed at the current prompt: a LunaCM command, a `sim` command, or the answer
     /// to the question LunaCM is asking.
     pub fn enter(&mut self, line: &str, now_ms: u64) -> Reply {
+        self.changing(now_ms, |world| {
+            // An iKey wait that ran out while nothing happened is reported first; the line then runs at
+            // the prompt that follows.
+            let late = world.tick(now_ms);
+            let mut reply = world.enter_now(line, now_ms);
+            if !late.is_empty() {
+                reply.text = format!("{late}{line}\n{}", reply.text);
+            }
+            reply
+        })
+    }
+
+    /// An application on the host uses the partition's keys (the page's application panel): the
+    /// operations of `sim app` (`sign|verify|encrypt|decrypt -slot=<n> -handle=<n> ...`), beside LunaCM
+    /// whatever it is doing, with LunaCM's login on the slot unless `-password` is given. Returns what
+    /// the application got: the result, or the refusal and its code.
+    pub fn application(&mut self, args: &[String], now_ms: u64) -> String {
+        self.changing(now_ms, |world| world.app(args, now_ms))
+    }
+
+    /// Runs `change`, then what follows every change: the host's logging daemon takes the new audit
+    /// records, the lab is judged, and a real change is a new revision (and worth saving): `slot list`
+    /// is not.
+    fn changing<R>(&mut self, now_ms: u64, change: impl FnOnce(&mut World) -> R) -> R {
         let (before, revision) = (self.fingerprint(), self.revision);
-        // An iKey wait that ran out while nothing happened is reported first; the line then runs at the
-        // prompt that follows.
-        let late = self.tick(now_ms);
-        let mut reply = self.enter_now(line, now_ms);
-        if !late.is_empty() {
-            reply.text = format!("{late}{line}\n{}", reply.text);
-        }
+        let out = change(self);
         self.deliver_audit_log(now_ms);
         self.evaluate_lab(now_ms);
-        // Only a real change is a new revision (and worth saving): `slot list` is not.
         if self.fingerprint() != before {
             self.revision = revision + 1;
         }
-        reply
+        out
     }
 
     fn enter_now(&mut self, line: &str, now_ms: u64) -> Reply {

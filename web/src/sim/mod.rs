@@ -253,6 +253,8 @@ impl Sim {
         }
         if let Some(answer) = msg.answer {
             if let Some(done) = self.waiting.try_update_value(|w| w.remove(&answer.id)).flatten() {
+                // A call that is no LunaCM line (an application's) is told what it got back.
+                let printed = if answer.said.is_empty() { printed } else { answer.said };
                 done(answer.outcome, &printed);
             }
         }
@@ -458,6 +460,14 @@ impl Sim {
         self.physical("The unit was not unplugged: try again.", Call::PowerCycle { seconds }, |_| {});
     }
 
+    /// An application uses the partition's keys (`sim app`'s operations and options, `args`); `done` is
+    /// told what it got: the result, or the refusal and its code.
+    pub fn app(&self, args: Vec<String>, done: impl FnOnce(&str) + 'static) {
+        self.call("The application's request was not sent: send it again.", Call::App { args }, move |_, said| {
+            done(said)
+        });
+    }
+
     /// Replaces the world with a factory-fresh unit and restarts LunaCM. Another tab's newer state does
     /// not matter: it is replaced too.
     pub fn reset(&self) {
@@ -473,8 +483,10 @@ impl Sim {
     /// restarts.
     pub fn start_lab(&self, id: &str) {
         let sim = *self;
-        self.call("The lab did not start: start it again.", Call::StartLab { lab: id.to_string() }, move |outcome, _| {
-            match outcome {
+        self.call(
+            "The lab did not start: start it again.",
+            Call::StartLab { lab: id.to_string() },
+            move |outcome, _| match outcome {
                 Ok(_) => {
                     let title = sim.lab.with_untracked(|l| l.as_ref().map(|l| l.title.clone())).unwrap_or_default();
                     sim.notice.set(Some(Notice::info(format!(
@@ -482,8 +494,8 @@ impl Sim {
                     ))));
                 }
                 Err(err) => sim.notice.set(Some(Notice::error(format!("The lab could not start: {err}")))),
-            }
-        });
+            },
+        );
     }
 
     /// Leaves the lab; the world stays as it is.
