@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prints the release build's wasm size (raw and gzip), the browser's median latency from Enter on
 # `slot list` to its output, and the audit logging figures (records appended and verified per second,
-# lines in a world with many records), natively and in the browser. A report, not a test: it asserts
+# lines in a world with many records), natively and in the browser, and the mechanisms' throughput natively,
+# as wasm in the worker and with WebCrypto. A report, not a test: it asserts
 # nothing. AUDIT_RECORDS sets how many records the browser run builds up (20000 by default).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -28,3 +29,6 @@ cargo run --release -q -p hsm-core --example audit_report 100000
 
 echo "== audit logging in headless Chromium"
 node e2e/report-audit.mjs "${AUDIT_RECORDS:-20000}"
+
+echo "== mechanisms: native, wasm in the worker, WebCrypto in the same Chromium"
+node e2e/report-crypto.mjs

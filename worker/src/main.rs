@@ -1,7 +1,8 @@
 //! The Web Worker that runs the simulator's world ([`hsm_core::worker::Engine`]) beside the page: it
 //! reads the page's messages (JSON [`Message`]s), answers each in JSON ([`hsm_core::worker::ToPage`]), and
 //! says "ready" first (the page holds its messages until then: a worker drops what comes before its
-//! handler is set).
+//! handler is set). The message "bench" measures the mechanisms instead (`hsm_core::crypto::bench`,
+//! for `e2e/report-crypto.mjs`), answered with `{"bench": [figures]}`.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -18,6 +19,12 @@ fn main() {
     let reply_to = scope.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
         let Some(text) = ev.data().as_string() else { return };
+        if text == "bench" {
+            let figures = hsm_core::crypto::bench::run(js_sys::Date::now, 1000.0);
+            let text = serde_json::json!({ "bench": figures }).to_string();
+            let _ = reply_to.post_message(&text.into());
+            return;
+        }
         // The page and this worker are built together: a message that does not parse is a bug, and
         // ignoring it would leave the page waiting; panicking reaches the page's error handler.
         let Message { now, msg } = serde_json::from_str(&text).expect("the page's message parses");

@@ -8,6 +8,7 @@
 //! their raw value. Generation draws from the RNG it is given: a seeded world reproduces its keys.
 
 mod aes;
+pub mod bench;
 mod ec;
 mod hmac;
 mod rsa;

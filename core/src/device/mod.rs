@@ -107,8 +107,15 @@ pub struct Hsm {
     /// Bumped by every action that logs every role out (zeroize, init, STM, partition changes): a session
     /// from an older generation is over.
     generation: u64,
-    /// Security-relevant events, oldest first (at most [`EVENTS_KEPT`]).
+    /// Security-relevant events, oldest first (at most [`EVENTS_KEPT`]). In a world's fingerprint
+    /// ([`crate::snapshot`]) only their count: `emitted` tells a new one, so that a line costs the same
+    /// with a thousand events kept as with none.
+    #[serde(serialize_with = "events_in_form")]
     events: Vec<Stamped>,
+    /// Events emitted since the unit was made (or since this count was saved: worlds saved before it
+    /// start from 0).
+    #[serde(default)]
+    emitted: u64,
     /// The iKey in the iKey port.
     port: Option<IKey>,
     running: Option<Running>,
@@ -146,6 +153,14 @@ pub struct Hsm {
     session: Session,
 }
 
+/// The events, or only their count in a world's fingerprint (see [`Hsm`]'s `events`).
+fn events_in_form<S: serde::Serializer>(events: &[Stamped], s: S) -> Result<S::Ok, S::Error> {
+    match crate::snapshot::form() {
+        crate::snapshot::Form::Fingerprint => s.serialize_u64(events.len() as u64),
+        _ => serde::Serialize::serialize(events, s),
+    }
+}
+
 impl Hsm {
     /// A unit as it leaves the factory: zeroized, in Secure Transport Mode, with the strings Thales would
     /// e-mail to the customer. Returns the HSM, its random user string and its verification string.
@@ -163,6 +178,7 @@ impl Hsm {
             long_outages: 0,
             generation: 0,
             events: Vec::new(),
+            emitted: 0,
             port: None,
             running: None,
             ped_outcome: None,
@@ -257,6 +273,7 @@ impl Hsm {
             self.events.remove(0);
         }
         self.events.push(Stamped { at_ms: now_ms, event });
+        self.emitted += 1;
     }
 
     /// The iKey in the port, if any.
