@@ -17,6 +17,7 @@ use crate::policies::PoliciesPanel;
 use crate::reset::ResetButton;
 use crate::sim::Sim;
 use crate::terminal::Terminal;
+use crate::world_file::WorldFileButtons;
 
 /// The whole app, on the file store the page opened. Owns the [`Sim`] and hands it to every component
 /// through context.
@@ -42,7 +43,10 @@ pub fn App(opened: Opened) -> impl IntoView {
                 "Independent training simulator, not affiliated with or endorsed by Thales. "
                 "Use training secrets only, never real ones."
             </p>
-            <ResetButton/>
+            <div class="topbar-actions">
+                <WorldFileButtons/>
+                <ResetButton/>
+            </div>
         </header>
         <NoticeBar/>
         // The world opens in the simulator's worker: the desk is drawn once it has.

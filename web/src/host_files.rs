@@ -39,7 +39,7 @@ pub fn file_text(files: RwSignal<Vec<HostFile>>, name: StoredValue<String>) -> M
 
 /// An object URL for `text` (as UTF-8 bytes), for a download link. Typed as plain bytes, not text, so that
 /// browsers keep the file's name as it is ("HSMPT", not "HSMPT.txt"), ready to be uploaded again.
-fn object_url(text: &str) -> Option<String> {
+pub fn object_url(text: &str) -> Option<String> {
     let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
     let options = web_sys::BlobPropertyBag::new();
     options.set_type("application/octet-stream");

@@ -21,6 +21,7 @@ mod reset;
 mod sim;
 mod terminal;
 mod transcript;
+mod world_file;
 
 fn main() {
     console_error_panic_hook::set_once();

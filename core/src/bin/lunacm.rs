@@ -87,7 +87,9 @@ mod cli {
     fn load(path: &Path, seed: Option<u64>, settings: Settings) -> Result<World, String> {
         match std::fs::read_to_string(path) {
             Ok(text) => {
-                World::from_json(&text).map_err(|e| format!("{}: {e}; the file was left as it is", path.display()))
+                // A world file (as the browser exports it), or a state file of an earlier version.
+                World::from_world_file(&text)
+                    .map_err(|e| format!("{}: {e}; the file was left as it is", path.display()))
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 let seed = match seed {
@@ -107,7 +109,7 @@ mod cli {
     /// Writes the world next to FILE and renames it over FILE, so a crash never leaves half a file.
     fn save(path: &Path, world: &World) -> Result<(), String> {
         let tmp = path.with_extension("tmp");
-        std::fs::write(&tmp, world.to_json())
+        std::fs::write(&tmp, world.to_world_file())
             .and_then(|_| std::fs::rename(&tmp, path))
             .map_err(|e| format!("{}: {e}", path.display()))
     }

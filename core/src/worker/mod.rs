@@ -75,6 +75,11 @@ pub enum Call {
     PowerCycle { seconds: u64 },
     /// An application uses the partition's keys ([`World::application`]); answered with what it got.
     App { args: Vec<String> },
+    /// The world as a world file ([`World::to_world_file`]); answered with its text.
+    ExportWorld,
+    /// A world file replaces the world, if it is one this simulator reads ([`World::from_world_file`]);
+    /// otherwise it is refused with why, and the world stays.
+    ImportWorld { text: String },
     /// A factory-fresh world, from this seed.
     Reset { seed: u64 },
     /// Lab `lab` starts (again) from its starting state.
@@ -322,6 +327,18 @@ impl Engine {
                 said = world.application(&args, now);
                 (None, Ok(None))
             }
+            Call::ExportWorld => {
+                said = world.to_world_file();
+                (None, Ok(None))
+            }
+            Call::ImportWorld { text } => match World::from_world_file(&text) {
+                Ok(imported) => {
+                    *world = imported;
+                    replaced = true;
+                    (Some(Output::Restart(world.start_session())), Ok(None))
+                }
+                Err(err) => (None, Err(format!("The file was not imported: {err}. The simulator is as it was."))),
+            },
             Call::Reset { seed } => {
                 *world = World::new(seed, now);
                 replaced = true;

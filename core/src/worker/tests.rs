@@ -158,3 +158,23 @@ fn an_application_gets_its_result_and_the_terminal_shows_nothing() {
     assert!(answer.said.starts_with("        app sign refused:"), "{}", answer.said);
     assert!(reply.output.is_none(), "nothing goes to LunaCM's terminal");
 }
+
+#[test]
+fn a_world_file_exports_and_imports_and_a_bad_one_changes_nothing() {
+    let (mut engine, _) = fresh(true);
+    put(&mut engine, 1, "kept.txt", "yes");
+    let exported = engine.handle(ToCore::Call { id: 2, call: Call::ExportWorld }, NOW).answer.unwrap().said;
+    let (mut other, _) = fresh(true);
+    let reply = other.handle(ToCore::Call { id: 3, call: Call::ImportWorld { text: exported } }, NOW);
+    assert_eq!(reply.answer.unwrap().outcome, Ok(None));
+    assert!(matches!(reply.output, Some(Output::Restart(_))), "LunaCM starts again on the imported world");
+    assert_eq!(other.world().files().get("kept.txt"), Some("yes"));
+    assert!(reply.save.is_some_and(|s| s.files.iter().any(|(n, _)| n == "kept.txt")), "saved, files too");
+
+    let before = other.world().to_json();
+    let reply = other.handle(ToCore::Call { id: 4, call: Call::ImportWorld { text: "{}".into() } }, NOW);
+    let err = reply.answer.unwrap().outcome.unwrap_err();
+    assert!(err.starts_with("The file was not imported: this is not a world file"), "{err}");
+    assert!(reply.output.is_none() && reply.save.is_none());
+    assert_eq!(other.world().to_json(), before);
+}

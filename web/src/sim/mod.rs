@@ -468,6 +468,28 @@ impl Sim {
         });
     }
 
+    /// The world as a world file; `done` is given its text.
+    pub fn export_world(&self, done: impl FnOnce(&str) + 'static) {
+        self.call("The world was not exported: export it again.", Call::ExportWorld, move |_, text| done(text));
+    }
+
+    /// Replaces the world with the world file `name` (its `text`), or says why it was refused; the
+    /// world then stays as it was. Another tab's newer state does not matter: it is replaced too.
+    pub fn import_world(&self, name: &str, text: String) {
+        self.known.set_value(persistence::read());
+        let sim = *self;
+        let name = name.to_string();
+        self.call("The file was not imported: import it again.", Call::ImportWorld { text }, move |outcome, _| {
+            sim.notice.set(Some(match outcome {
+                Ok(_) => Notice::info(format!(
+                    "Imported {name}: the simulator is at revision {}, and LunaCM started again.",
+                    sim.revision.get_untracked()
+                )),
+                Err(err) => Notice::error(err),
+            }));
+        });
+    }
+
     /// Replaces the world with a factory-fresh unit and restarts LunaCM. Another tab's newer state does
     /// not matter: it is replaced too.
     pub fn reset(&self) {

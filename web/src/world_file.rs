@@ -1,0 +1,127 @@
+//! "Export world" and "Import world": the whole simulated world (unit, iKeys, host files, lab progress)
+//! as a world file this computer keeps, and such a file brought back, after a confirmation. A file the
+//! simulator cannot read is refused with why, and the world stays as it is.
+
+use leptos::html;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::host_files::object_url;
+use crate::notice::Notice;
+use crate::sim::Sim;
+
+/// The name an exported world gets.
+const EXPORT_NAME: &str = "luna-usb-hsm7-world.json";
+
+/// Saves `text` as a download named `name`, through a link clicked once.
+fn download(text: &str, name: &str) {
+    let Some(url) = object_url(text) else { return };
+    if let Ok(link) = document().create_element("a") {
+        let _ = link.set_attribute("href", &url);
+        let _ = link.set_attribute("download", name);
+        if let Some(link) = link.dyn_ref::<web_sys::HtmlElement>() {
+            link.click();
+        }
+    }
+    // The download has its own copy once started: the URL can go with the next task.
+    set_timeout(move || drop(web_sys::Url::revoke_object_url(&url)), std::time::Duration::from_secs(1));
+}
+
+/// The export and import buttons, and the import's confirmation dialog.
+#[component]
+pub fn WorldFileButtons() -> impl IntoView {
+    let sim = expect_context::<Sim>();
+    let chooser = NodeRef::<html::Input>::new();
+    // The file chosen and its text, while the user confirms.
+    let chosen = RwSignal::new(None::<(String, String)>);
+    let cancel = NodeRef::<html::Button>::new();
+    Effect::new(move |_| {
+        if chosen.with(Option::is_some) {
+            if let Some(cancel) = cancel.get() {
+                let _ = cancel.focus();
+            }
+        }
+    });
+
+    let export = move |_| sim.export_world(|text| download(text, EXPORT_NAME));
+    let on_chosen = move |_| {
+        let Some(input) = chooser.get_untracked() else { return };
+        let Some(file) = input.files().and_then(|list| list.get(0)) else { return };
+        input.set_value("");
+        let name = file.name();
+        leptos::task::spawn_local(async move {
+            match wasm_bindgen_futures::JsFuture::from(file.text()).await.ok().and_then(|v| v.as_string()) {
+                Some(text) => chosen.set(Some((name, text))),
+                None => sim
+                    .notice
+                    .set(Some(Notice::warning(format!("'{name}' could not be read as text: nothing was imported.")))),
+            }
+        });
+    };
+    let confirm = move |_| {
+        if let Some((name, text)) = chosen.get_untracked() {
+            chosen.set(None);
+            sim.import_world(&name, text);
+        }
+    };
+
+    view! {
+        <button class="btn btn-reset" data-testid="world-export" on:click=export title="Save the whole simulator as a file">
+            "Export world"
+        </button>
+        <button
+            class="btn btn-reset"
+            data-testid="world-import"
+            title="Replace the simulator with a world file"
+            on:click=move |_| {
+                if let Some(input) = chooser.get_untracked() {
+                    input.click();
+                }
+            }
+        >
+            "Import world…"
+        </button>
+        <input
+            type="file"
+            accept=".json,application/json"
+            class="visually-hidden"
+            tabindex="-1"
+            aria-hidden="true"
+            data-testid="world-import-file"
+            node_ref=chooser
+            on:change=on_chosen
+        />
+        <Show when=move || chosen.with(Option::is_some)>
+            <div class="dialog-backdrop">
+                <div
+                    class="dialog"
+                    role="dialog"
+                    aria-modal="true"
+                    aria-labelledby="import-title"
+                    data-testid="world-import-dialog"
+                    on:keydown=move |ev| {
+                        if ev.key() == "Escape" {
+                            chosen.set(None);
+                        }
+                    }
+                >
+                    <h2 id="import-title">"Replace the simulator with this file?"</h2>
+                    <p>
+                        {move || chosen.with(|c| c.as_ref().map(|(name, _)| name.clone()).unwrap_or_default())}
+                        " replaces the unit, the iKeys, the host files and the lab in progress. Export the "
+                        "current world first to keep it. A file that is not a world this simulator reads "
+                        "changes nothing."
+                    </p>
+                    <div class="dialog-actions">
+                        <button class="btn" data-testid="world-import-cancel" node_ref=cancel on:click=move |_| chosen.set(None)>
+                            "Cancel"
+                        </button>
+                        <button class="btn btn-danger" data-testid="world-import-confirm" on:click=confirm>
+                            "Replace"
+                        </button>
+                    </div>
+                </div>
+            </div>
+        </Show>
+    }
+}
