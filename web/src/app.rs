@@ -17,6 +17,7 @@ use crate::policies::PoliciesPanel;
 use crate::reset::ResetButton;
 use crate::sim::Sim;
 use crate::terminal::Terminal;
+use crate::update::UpdateBar;
 use crate::world_file::WorldFileButtons;
 
 /// The whole app, on the file store the page opened. Owns the [`Sim`] and hands it to every component
@@ -49,6 +50,7 @@ pub fn App(opened: Opened) -> impl IntoView {
             </div>
         </header>
         <NoticeBar/>
+        <UpdateBar/>
         // The world opens in the simulator's worker: the desk is drawn once it has.
         <Show
             when=move || sim.opened.get()

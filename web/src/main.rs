@@ -21,6 +21,7 @@ mod reset;
 mod sim;
 mod terminal;
 mod transcript;
+mod update;
 mod world_file;
 
 fn main() {

@@ -73,7 +73,7 @@ pub struct Sim {
     /// LunaCM waits for an iKey ceremony on the touchscreen to end ("Please attend to the PED.").
     pub waiting_for_ped: RwSignal<bool>,
     /// A unit runs something that time ends (an iKey ceremony), with or without LunaCM waiting.
-    busy: RwSignal<bool>,
+    pub busy: RwSignal<bool>,
     /// LunaCM waits for a password: mask the input.
     pub masked: RwSignal<bool>,
     /// LunaCM waits for a command (not an answer to a question of its own, nor the PED).
