@@ -15,6 +15,7 @@
 //! - [`World`]: everything that persists, as one serializable value.
 
 mod calendar;
+pub mod demo;
 pub mod crypto;
 pub mod device;
 pub mod host;

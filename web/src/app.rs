@@ -28,6 +28,7 @@ pub fn App(opened: Opened) -> impl IntoView {
     provide_context(sim);
     crate::api::install(sim);
     provide_context(DeskUi::new());
+    provide_context(crate::terminal::TypedLine(RwSignal::new(String::new())));
 
     // Time passes for the device too: an iKey wait times out, the touchscreen changes. Tell it every
     // second.

@@ -11,13 +11,17 @@ use crate::transcript::Transcript;
 /// What the input line says while LunaCM waits for an iKey ceremony on the device.
 const PED_PLACEHOLDER: &str = "Waiting for the PED: use the touchscreen and the iKeys…";
 
+/// What is typed on the terminal's input line, shared with what types for the user (a demo's player).
+#[derive(Clone, Copy)]
+pub struct TypedLine(pub RwSignal<String>);
+
 /// The LunaCM terminal window.
 #[component]
 pub fn Terminal() -> impl IntoView {
     let sim = expect_context::<Sim>();
     let scroller = NodeRef::<html::Div>::new();
     let input = NodeRef::<html::Input>::new();
-    let line = RwSignal::new(String::new());
+    let line = use_context::<TypedLine>().map_or_else(|| RwSignal::new(String::new()), |t| t.0);
     let history = StoredValue::new(History::default());
 
     let focus_input = move || {

@@ -31,8 +31,10 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET" || new URL(request.url).origin !== self.location.origin) return;
   event.respondWith(
     caches.open(CACHE).then(async (cache) => {
-      // Any page of the app is the app's one page.
-      const cached = request.mode === "navigate" ? await cache.match("index.html") : await cache.match(request, { ignoreSearch: true });
+      // A file of the build by its name (the query aside: ?embed&demo=... is the app's page too); any
+      // other page of the app is the app's one page.
+      let cached = await cache.match(request, { ignoreSearch: true });
+      if (!cached && request.mode === "navigate") cached = await cache.match("index.html");
       return cached ?? fetch(request);
     }),
   );

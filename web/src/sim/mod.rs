@@ -60,6 +60,9 @@ pub struct Sim {
     /// Cleared when this tab must not save: the saved world's files could not be read, and saving would
     /// lose them.
     may_save: StoredValue<bool>,
+    /// A world of its own that is never saved, never read from storage and never follows other tabs
+    /// (an embedded demo must not touch the trainee's world), made from this seed, also on reset.
+    own_seed: StoredValue<Option<u64>>,
     /// Set when the worker has opened the world: until then there is nothing to draw.
     pub opened: RwSignal<bool>,
     /// Everything LunaCM printed since it started, ending with the current prompt.
@@ -110,9 +113,19 @@ impl Sim {
     /// from the file store the page opened: opening the page is starting LunaCM. The signals fill when
     /// the worker answers.
     pub fn start(opened: Opened) -> Sim {
-        let mut may_save = true;
+        Sim::start_with(opened, None)
+    }
+
+    /// A simulator of its own (see `own_seed`): a fresh unit from `seed`, never saved.
+    pub fn start_apart(seed: u64) -> Sim {
+        let opened = Opened { db: None, files: BTreeMap::new(), problem: None };
+        Sim::start_with(opened, Some(seed))
+    }
+
+    fn start_with(opened: Opened, own_seed: Option<u64>) -> Sim {
+        let mut may_save = own_seed.is_none();
         let mut notice = None;
-        let saved = persistence::read();
+        let saved = if own_seed.is_none() { persistence::read() } else { None };
         if let (Some(raw), Some(problem)) = (&saved, &opened.problem) {
             if persistence::file_index(raw).is_some() {
                 // The files are in a store this tab cannot read: saving would drop them.
@@ -136,6 +149,7 @@ impl Sim {
             files_pending: StoredValue::new(BTreeMap::new()),
             files_writing: StoredValue::new(false),
             may_save: StoredValue::new(may_save),
+            own_seed: StoredValue::new(own_seed),
             opened: RwSignal::new(false),
             transcript: RwSignal::new(Transcript::default()),
             lines_running: RwSignal::new(0),
@@ -154,7 +168,7 @@ impl Sim {
             lab: RwSignal::new(None),
             environment: RwSignal::new(EnvironmentView::default()),
         };
-        sim.post(ToCore::Open { saved, files: opened.files, file_store, seed: seed() });
+        sim.post(ToCore::Open { saved, files: opened.files, file_store, seed: own_seed.unwrap_or_else(seed) });
         sim.spawn_worker();
         sim
     }
@@ -321,7 +335,7 @@ impl Sim {
                 missing.join(", ")
             ))));
         }
-        if self.notice.with_untracked(Option::is_none) && !persistence::available() {
+        if self.notice.with_untracked(Option::is_none) && !persistence::available() && self.may_save.get_value() {
             self.notice.set(Some(Notice::warning(
                 "This browser gives the page no localStorage: the simulator works, but nothing is saved.",
             )));
@@ -495,10 +509,17 @@ impl Sim {
     pub fn reset(&self) {
         self.known.set_value(persistence::read());
         let sim = *self;
-        self.call("The simulator was not reset: reset it again.", Call::Reset { seed: seed() }, move |_, _| {
+        let seed = self.own_seed.get_value().unwrap_or_else(seed);
+        self.call("The simulator was not reset: reset it again.", Call::Reset { seed }, move |_, _| {
             sim.notice
                 .set(Some(Notice::info("The simulator was reset: a factory-fresh unit, in Secure Transport Mode.")));
         });
+    }
+
+    /// A factory-fresh unit again, quietly (a demo starting over); `done` once LunaCM has started on it.
+    pub fn start_over(&self, done: impl FnOnce() + 'static) {
+        let seed = self.own_seed.get_value().unwrap_or_else(seed);
+        self.call("The demo did not start over: try again.", Call::Reset { seed }, move |_, _| done());
     }
 
     /// Starts lab `id` (or starts it again): the world becomes the lab's starting state and LunaCM

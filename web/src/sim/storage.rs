@@ -9,6 +9,9 @@ use hsm_core::worker::Save;
 impl Sim {
     /// Another tab saved `raw`: take it over, unless it is what this tab already has.
     pub fn adopt_from_other_tab(&self, raw: String) {
+        if self.own_seed.with_value(Option::is_some) {
+            return;
+        }
         if self.known.with_value(|known| known.as_deref() == Some(raw.as_str())) || self.adopting.get_value() {
             return;
         }
@@ -34,6 +37,9 @@ impl Sim {
     /// Stored text that this tab neither loaded nor wrote. A key that disappeared does not count: there
     /// is nothing of anyone's to overwrite.
     pub(super) fn written_elsewhere(&self) -> Option<String> {
+        if self.own_seed.with_value(Option::is_some) {
+            return None;
+        }
         let stored = persistence::read()?;
         let ours = self.known.with_value(|known| known.as_deref() == Some(stored.as_str()));
         (!ours).then_some(stored)
