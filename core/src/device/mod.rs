@@ -151,6 +151,10 @@ pub struct Hsm {
     storage: partition::Storage,
     #[serde(skip)]
     session: Session,
+    /// A failed power-up check of the stored data (a saved world edited by hand) not yet in the audit
+    /// log: the load that found it has no clock, so the next request or tick logs it.
+    #[serde(skip)]
+    unlogged_integrity_failure: bool,
 }
 
 /// The events, or only their count in a world's fingerprint (see [`Hsm`]'s `events`).
@@ -193,6 +197,7 @@ impl Hsm {
             utilization: utilization::Utilization::default(),
             storage: partition::Storage::default(),
             session: Session::default(),
+            unlogged_integrity_failure: false,
         };
         let (mut stm, rus) = Stm::enter(rng);
         let verification = stm.verification_string(&rus, &hsm.state_digest());
@@ -375,6 +380,7 @@ impl Hsm {
 
     /// Lets time pass: an iKey wait that lasted too long fails the ceremony.
     pub fn tick(&mut self, now_ms: u64) {
+        self.log_integrity_failure(now_ms);
         self.recovery_tick(now_ms);
         if let Some(mut running) = self.running.take() {
             match running.ceremony.tick(now_ms) {

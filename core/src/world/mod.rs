@@ -13,6 +13,7 @@ use rand_core::SeedableRng;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+mod integrity;
 mod physical;
 mod saved;
 mod units;
