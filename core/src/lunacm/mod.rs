@@ -262,7 +262,7 @@ impl Console {
 
     /// Lets `hsm monitor` take its next reading if its time has come at `now_ms`: returns its line, and
     /// the command's result after its last (empty when no reading was due or no monitor runs).
-    pub fn poll_monitor(&mut self, now_ms: u64, transport: &mut dyn Transport) -> String {
+    pub fn poll_monitor(&mut self, now_ms: u64, transport: &mut dyn Transport, files: &mut HostFiles) -> String {
         let mut wait = match self.waiting.take() {
             Some(Waiting::Monitor(w)) => w,
             other => {
@@ -270,7 +270,7 @@ impl Console {
                 return String::new();
             }
         };
-        match wait.poll(now_ms, transport) {
+        match wait.poll(now_ms, transport, files) {
             Ok((line, true)) => {
                 self.waiting = Some(Waiting::Monitor(wait));
                 line

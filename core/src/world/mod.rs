@@ -389,9 +389,9 @@ impl World {
             return String::new();
         }
         let now_ms = self.now(host_now_ms);
-        let World { hsm, more, rng, console, .. } = self;
+        let World { hsm, more, rng, console, files, .. } = self;
         let mut transport = Hub::new(units_mut(hsm, more).collect(), Env { now_ms, rng });
-        console.poll_monitor(now_ms, &mut transport)
+        console.poll_monitor(now_ms, &mut transport, files)
     }
 
     fn physical(&mut self, event: PhysicalEvent, host_now_ms: u64) -> Result<(Option<IKey>, String), IKey> {
