@@ -37,7 +37,7 @@ pub use request::{
 pub use roles::{
     Credential, Lockout, Role, RoleInfo, RoleRecord, Verifier, AUDITOR_LOCKOUT_MS, PO_LOGIN_ATTEMPTS, SO_LOGIN_ATTEMPTS,
 };
-pub use session::Session;
+pub use session::{Session, SESSION_TABLE_MAX};
 
 use crate::ikey::IKey;
 use crate::retcode::{self, LunaRet};
@@ -151,6 +151,10 @@ pub struct Hsm {
     storage: partition::Storage,
     #[serde(skip)]
     session: Session,
+    /// Sessions the host's applications hold open in the HSM's session table (volatile: a reset empties
+    /// the table; worlds saved before it have none).
+    #[serde(default)]
+    app_sessions: u32,
     /// A failed power-up check of the stored data (a saved world edited by hand) not yet in the audit
     /// log: the load that found it has no clock, so the next request or tick logs it.
     #[serde(skip)]
@@ -197,6 +201,7 @@ impl Hsm {
             utilization: utilization::Utilization::default(),
             storage: partition::Storage::default(),
             session: Session::default(),
+            app_sessions: 0,
             unlogged_integrity_failure: false,
         };
         let (mut stm, rus) = Stm::enter(rng);
@@ -532,6 +537,7 @@ impl Hsm {
         // Any slot the host names must exist, whatever it asks.
         self.roles(slot)?;
         self.refuse_when_halted(&request)?;
+        self.refuse_when_session_table_full(&request)?;
         self.account(slot, &request, env.now_ms);
         let op = audit::Op::of(&request);
         self.refuse_when_log_full(op)?;

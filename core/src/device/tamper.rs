@@ -272,6 +272,7 @@ impl Hsm {
         self.ped_outcome = None;
         self.admin = None;
         self.end_sessions();
+        self.app_sessions = 0;
         self.deactivate_partition(now_ms);
     }
 
@@ -351,6 +352,8 @@ impl Hsm {
         self.ped_outcome = None;
         self.admin = None;
         self.end_sessions();
+        // The session table is volatile: the applications' sessions (and their session objects) are gone.
+        self.app_sessions = 0;
         self.utilization_restart(now_ms);
         // Power-up erases what a zeroize left of the stored objects before anything else runs.
         self.storage.power_up();

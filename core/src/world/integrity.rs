@@ -22,10 +22,20 @@ const KEY: &[u8] = b"Luna USB HSM 7 simulator: stored data integrity";
 
 /// Parts of a unit's saved object that are not its stored data: the iKey in its port (a physical object),
 /// what lives in its volatile memory (a running ceremony and its outcome, the Admin tab, the message on
-/// the touchscreen, the session generation, the utilization counters) and its surroundings (sensors and
+/// the touchscreen, the session generation, the utilization counters, the applications' session table) and its surroundings (sensors and
 /// the warnings they raise).
-const NOT_STORED: &[&str] =
-    &["port", "running", "ped_outcome", "admin", "flash", "generation", "utilization", "sensors", "warnings"];
+const NOT_STORED: &[&str] = &[
+    "port",
+    "running",
+    "ped_outcome",
+    "admin",
+    "flash",
+    "generation",
+    "utilization",
+    "app_sessions",
+    "sensors",
+    "warnings",
+];
 
 /// The tag of one unit's saved object (`hsm` as saved, in JSON).
 pub(super) fn tag(hsm: &Value) -> String {
