@@ -338,6 +338,8 @@ impl World {
         let World { hsm, more, rng, console, files, .. } = self;
         let mut transport = Hub::new(units_mut(hsm, more).collect(), Env { now_ms: now, rng });
         let reply = console.enter(line, now, &mut transport, files);
+        // The time the command kept LunaCM busy passes before the next line.
+        self.clock_offset_ms = self.clock_offset_ms.saturating_add(self.console.take_took_ms());
         if !self.console.take_restart() {
             return reply;
         }
