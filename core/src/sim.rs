@@ -39,6 +39,9 @@ const HELP: &[(&str, &str)] = &[
     ("sim audit tamper <line>", "Change one character of a record in the newest log file of the unit in front"),
     ("sim firmware list", "List the firmware releases on the support portal"),
     ("sim firmware get <version>", "Put a release's update file (.fuf) and authentication code (.txt) on the host"),
+    ("sim app sessions", "How many sessions the application holds open on the unit in front"),
+    ("sim app sessions open <count>", "The application opens sessions and leaves them open"),
+    ("sim app sessions close [count]", "The application closes sessions (all without a count)"),
     (
         "sim app <sign|verify|encrypt|decrypt> ...",
         "Act as an application using a partition key (-slot= -handle= -data=)",
@@ -193,6 +196,7 @@ pub fn run(world: &mut World, words: &[String], host_now_ms: u64) -> SimOutput {
         }
         ["screen"] => format!("\n{}", front_screen(world, host_now_ms)),
         ["unit", rest @ ..] => unit(world, rest),
+        ["app", "sessions", rest @ ..] => app_sessions(world, rest),
         ["app", ..] => world.app(&words[1..], host_now_ms),
         ["ikeys"] => {
             let mut s = String::from("\n");
@@ -409,6 +413,29 @@ fn load(world: &mut World, operation: &str, count: &str, admin: bool, host_now_m
         ),
         Err(e) => format!("\n{INDENT}{e}\n"),
     }
+}
+
+/// `sim app sessions [open <count> | close [count]]`.
+fn app_sessions(world: &mut World, words: &[&str]) -> String {
+    let max = crate::device::SESSION_TABLE_MAX;
+    let count = |c: &str| c.parse::<u32>().ok().filter(|n| (1..=max).contains(n));
+    let text = match words {
+        [] => format!(
+            "The application holds {} session(s) open on the unit in front; its session table holds {max}.",
+            world.front_hsm().app_sessions()
+        ),
+        ["open", c] => match count(c) {
+            Some(n) => world.application_sessions(true, Some(n)),
+            None => format!("sim app sessions open takes a count from 1 to {max}, not '{c}'."),
+        },
+        ["close"] => world.application_sessions(false, None),
+        ["close", c] => match count(c) {
+            Some(n) => world.application_sessions(false, Some(n)),
+            None => format!("sim app sessions close takes a count from 1 to {max}, not '{c}'."),
+        },
+        _ => return usage(&[&["app", "sessions"], words].concat()).unwrap_or_default(),
+    };
+    format!("\n{INDENT}{text}\n")
 }
 
 /// The unit in front's readings and status, one line.

@@ -215,8 +215,11 @@ fn a_hand_edited_world_the_device_could_not_produce_is_refused() {
     s.enter("sim ikey insert 5");
     let saved: serde_json::Value = serde_json::from_str(&s.world.to_json()).unwrap();
     assert!(hsm_core::World::from_json(&saved.to_string()).is_ok(), "a saved world loads");
+    // The device's data carries its stored-data tags, which any edit fails (the unit comes up halted:
+    // `core/tests/integrity.rs`); these are the checks of a world saved before the tags existed.
     let refused = |edit: &dyn Fn(&mut serde_json::Value)| {
         let mut v = saved.clone();
+        v.as_object_mut().map(|m| m.remove("sdi"));
         edit(&mut v);
         hsm_core::World::from_json(&v.to_string()).unwrap_err().to_string()
     };
@@ -239,6 +242,13 @@ fn a_hand_edited_world_the_device_could_not_produce_is_refused() {
     assert!(err.contains("no HSM SO"), "{err}");
     let err = refused(&|v| v["shipment"]["serial"] = "1".into());
     assert!(err.contains("shipping e-mail"), "{err}");
+    // With the tags, an edit of the device's data halts the unit instead; the desk's are still refused.
+    let mut v = saved.clone();
+    v["hsm"]["lifecycle"]["Initialized"]["label"] = "L".repeat(5000).into();
+    assert!(hsm_core::World::from_json(&v.to_string()).unwrap().hsm().halt().is_some());
+    let mut v = saved.clone();
+    v["tray"]["keys"][3]["id"] = 3.into();
+    assert!(hsm_core::World::from_json(&v.to_string()).is_err());
 }
 
 #[test]

@@ -37,7 +37,7 @@ pub use request::{
 pub use roles::{
     Credential, Lockout, Role, RoleInfo, RoleRecord, Verifier, AUDITOR_LOCKOUT_MS, PO_LOGIN_ATTEMPTS, SO_LOGIN_ATTEMPTS,
 };
-pub use session::Session;
+pub use session::{Session, SESSION_TABLE_MAX};
 
 use crate::ikey::IKey;
 use crate::retcode::{self, LunaRet};
@@ -151,6 +151,14 @@ pub struct Hsm {
     storage: partition::Storage,
     #[serde(skip)]
     session: Session,
+    /// Sessions the host's applications hold open in the HSM's session table (volatile: a reset empties
+    /// the table; worlds saved before it have none).
+    #[serde(default)]
+    app_sessions: u32,
+    /// A failed power-up check of the stored data (a saved world edited by hand) not yet in the audit
+    /// log: the load that found it has no clock, so the next request or tick logs it.
+    #[serde(skip)]
+    unlogged_integrity_failure: bool,
 }
 
 /// The events, or only their count in a world's fingerprint (see [`Hsm`]'s `events`).
@@ -193,6 +201,8 @@ impl Hsm {
             utilization: utilization::Utilization::default(),
             storage: partition::Storage::default(),
             session: Session::default(),
+            app_sessions: 0,
+            unlogged_integrity_failure: false,
         };
         let (mut stm, rus) = Stm::enter(rng);
         let verification = stm.verification_string(&rus, &hsm.state_digest());
@@ -375,6 +385,7 @@ impl Hsm {
 
     /// Lets time pass: an iKey wait that lasted too long fails the ceremony.
     pub fn tick(&mut self, now_ms: u64) {
+        self.log_integrity_failure(now_ms);
         self.recovery_tick(now_ms);
         if let Some(mut running) = self.running.take() {
             match running.ceremony.tick(now_ms) {
@@ -526,6 +537,7 @@ impl Hsm {
         // Any slot the host names must exist, whatever it asks.
         self.roles(slot)?;
         self.refuse_when_halted(&request)?;
+        self.refuse_when_session_table_full(&request)?;
         self.account(slot, &request, env.now_ms);
         let op = audit::Op::of(&request);
         self.refuse_when_log_full(op)?;

@@ -1,6 +1,9 @@
-//! The host session of LunaCM on the device: its logins per slot, and how the device's actions end them.
+//! The host session of LunaCM on the device: its logins per slot, and how the device's actions end them;
+//! and the HSM's session table, which applications on the host fill (chapter 11, troubleshooting,
+//! `LUNA_RET_SM_SESSION_REALLOC_ERROR`).
 
-use super::{Hsm, Role, SlotId};
+use super::{Hsm, Request, Role, SlotId};
+use crate::retcode::{self, LunaRet};
 use std::collections::BTreeMap;
 
 /// The roles this host session has logged in, per slot. A LunaCM session's own state: not saved with the
@@ -27,7 +30,43 @@ impl Session {
     }
 }
 
+/// Most sessions the HSM's session table grows to before its volatile memory runs out: the table is then
+/// full and every new session (each LunaCM command opens one) fails with
+/// `LUNA_RET_SM_SESSION_REALLOC_ERROR`. A simulator choice: the guide gives no figure.
+pub const SESSION_TABLE_MAX: u32 = 1024;
+
 impl Hsm {
+    /// Sessions the host's applications hold open.
+    pub fn app_sessions(&self) -> u32 {
+        self.app_sessions
+    }
+
+    /// An application opens `count` sessions: as many as the table has room for. Returns how many it
+    /// opened, and the error of the first that did not fit.
+    pub fn open_app_sessions(&mut self, count: u32) -> (u32, Result<(), LunaRet>) {
+        let room = SESSION_TABLE_MAX - self.app_sessions.min(SESSION_TABLE_MAX);
+        let opened = count.min(room);
+        self.app_sessions += opened;
+        (opened, if opened < count { Err(retcode::SM_SESSION_REALLOC_ERROR) } else { Ok(()) })
+    }
+
+    /// An application closes `count` of its sessions (all of them with `None`): the housekeeping the guide
+    /// asks of applications. Returns how many it closed.
+    pub fn close_app_sessions(&mut self, count: Option<u32>) -> u32 {
+        let closed = count.unwrap_or(self.app_sessions).min(self.app_sessions);
+        self.app_sessions -= closed;
+        closed
+    }
+
+    /// With the session table full, a command cannot open its session: the HSM answers nothing but the
+    /// polls of what is already under way (a ceremony's outcome).
+    pub(super) fn refuse_when_session_table_full(&self, request: &Request) -> Result<(), LunaRet> {
+        if self.app_sessions >= SESSION_TABLE_MAX && !matches!(request, Request::PedPoll) {
+            return Err(retcode::SM_SESSION_REALLOC_ERROR);
+        }
+        Ok(())
+    }
+
     /// The role this host session has logged in on `slot`, if any.
     pub fn logged_in(&self, slot: SlotId) -> Option<Role> {
         self.session.role(slot)

@@ -272,6 +272,7 @@ impl Hsm {
         self.ped_outcome = None;
         self.admin = None;
         self.end_sessions();
+        self.app_sessions = 0;
         self.deactivate_partition(now_ms);
     }
 
@@ -298,18 +299,43 @@ impl Hsm {
 
     /// The simulation corrupts a memory: the firmware's integrity check fails and the HSM halts.
     pub fn corrupt(&mut self, fault: Fault, now_ms: u64, rng: &mut dyn CryptoRngCore) {
-        let (halt, what) = match fault {
-            Fault::Volatile => (Halt::VolatileCorruption, "volatile memory"),
-            Fault::Flash => (Halt::FlashCorruption, "permanent storage"),
+        let halt = match fault {
+            Fault::Volatile => Halt::VolatileCorruption,
+            Fault::Flash => Halt::FlashCorruption,
         };
         self.halt_now(halt, now_ms);
+        self.log_corruption(fault, now_ms, Some(rng));
+    }
+
+    /// The failed self test of a corrupted memory, in the audit log.
+    fn log_corruption(&mut self, fault: Fault, now_ms: u64, rng: Option<&mut dyn CryptoRngCore>) {
+        let what = match fault {
+            Fault::Volatile => "volatile memory",
+            Fault::Flash => "permanent storage",
+        };
         let p = Pending {
             op: Op::SelfTest,
             slot: ADMIN_SLOT,
             role: None,
             detail: format!("{what} integrity check failed"),
         };
-        self.log(p, Some(retcode::DEVICE_ERROR), now_ms, Some(rng));
+        self.log(p, Some(retcode::DEVICE_ERROR), now_ms, rng);
+    }
+
+    /// The unit powered up with stored data that fails its integrity check (a saved world changed outside
+    /// the simulator): it halts as a corrupted flash does. The load has no clock: the failure is logged
+    /// at the next tick.
+    pub fn stored_data_failed(&mut self) {
+        let at = self.events.last().map_or(0, |e| e.at_ms);
+        self.halt_now(Halt::FlashCorruption, at);
+        self.unlogged_integrity_failure = true;
+    }
+
+    /// Logs the integrity failure [`Hsm::stored_data_failed`] found, once there is a clock.
+    pub(super) fn log_integrity_failure(&mut self, now_ms: u64) {
+        if std::mem::take(&mut self.unlogged_integrity_failure) {
+            self.log_corruption(Fault::Flash, now_ms, None);
+        }
     }
 
     /// The HSM is reset (`lunareset`, `hsm restart`, power restored): volatile state is gone, and a halt
@@ -326,6 +352,8 @@ impl Hsm {
         self.ped_outcome = None;
         self.admin = None;
         self.end_sessions();
+        // The session table is volatile: the applications' sessions (and their session objects) are gone.
+        self.app_sessions = 0;
         self.utilization_restart(now_ms);
         // Power-up erases what a zeroize left of the stored objects before anything else runs.
         self.storage.power_up();

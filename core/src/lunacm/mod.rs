@@ -117,12 +117,16 @@ pub struct Console {
     /// session.
     #[serde(skip)]
     restart: bool,
+    /// How long the last command kept LunaCM busy beyond an instant (a firmware update), until the world
+    /// moves its clock on by it.
+    #[serde(skip)]
+    took_ms: u64,
 }
 
 impl Default for Console {
     fn default() -> Self {
         // LunaCM starts on unit 1's admin slot.
-        Console { slot: crate::hub::admin_slot(0), waiting: None, restart: false }
+        Console { slot: crate::hub::admin_slot(0), waiting: None, restart: false, took_ms: 0 }
     }
 }
 
@@ -145,6 +149,8 @@ pub struct Ctx<'a> {
     transport: &'a mut dyn Transport,
     /// LunaCM restarts once the command succeeds.
     restart: bool,
+    /// How long the command takes on the world's clock (see [`Ctx::takes`]).
+    took_ms: u64,
 }
 
 impl Ctx<'_> {
@@ -208,6 +214,12 @@ impl Ctx<'_> {
         self.restart = true;
     }
 
+    /// The command keeps LunaCM busy for `ms` (an update being written): the world's clock moves on by
+    /// that much once it returns, as the user's would while they wait.
+    pub fn takes(&mut self, ms: u64) {
+        self.took_ms = self.took_ms.saturating_add(ms);
+    }
+
     /// What a command waiting for the PED prints when the ceremony ends.
     pub fn ped_wait(&self, success: Option<&str>) -> PedWait {
         PedWait { verb: self.verb.clone(), success: success.map(str::to_string) }
@@ -262,7 +274,7 @@ impl Console {
 
     /// Lets `hsm monitor` take its next reading if its time has come at `now_ms`: returns its line, and
     /// the command's result after its last (empty when no reading was due or no monitor runs).
-    pub fn poll_monitor(&mut self, now_ms: u64, transport: &mut dyn Transport) -> String {
+    pub fn poll_monitor(&mut self, now_ms: u64, transport: &mut dyn Transport, files: &mut HostFiles) -> String {
         let mut wait = match self.waiting.take() {
             Some(Waiting::Monitor(w)) => w,
             other => {
@@ -270,7 +282,7 @@ impl Console {
                 return String::new();
             }
         };
-        match wait.poll(now_ms, transport) {
+        match wait.poll(now_ms, transport, files) {
             Ok((line, true)) => {
                 self.waiting = Some(Waiting::Monitor(wait));
                 line
@@ -300,6 +312,11 @@ impl Console {
     /// Whether the last command asked for LunaCM to restart; asking clears it.
     pub fn take_restart(&mut self) -> bool {
         std::mem::take(&mut self.restart)
+    }
+
+    /// How long the last command kept LunaCM busy ([`Ctx::takes`]); asking clears it.
+    pub fn take_took_ms(&mut self) -> u64 {
+        std::mem::take(&mut self.took_ms)
     }
 
     /// Drops any command in progress but stays on the current slot.
@@ -337,8 +354,9 @@ impl Console {
         if answers.is_empty() && cmd_line.trim().is_empty() {
             return Reply { echo, text: PROMPT.into() };
         }
-        let (out, stop, restart) = self.run(&cmd_line, &answers, now_ms, transport, files);
+        let (out, stop, restart, took_ms) = self.run(&cmd_line, &answers, now_ms, transport, files);
         self.restart = restart && stop.is_none();
+        self.took_ms = took_ms;
         // A replay prints the same prefix again; show only what is new.
         let fresh = out.get(shown..).unwrap_or_default().to_string();
         let text = match stop {
@@ -378,20 +396,20 @@ impl Console {
         now_ms: u64,
         transport: &mut dyn Transport,
         files: &mut HostFiles,
-    ) -> (String, Option<Stop>, bool) {
+    ) -> (String, Option<Stop>, bool, u64) {
         let words = match tokenize(line) {
             Ok(w) => w,
-            Err(e) => return (String::new(), Some(Stop::Syntax(e)), false),
+            Err(e) => return (String::new(), Some(Stop::Syntax(e)), false, 0),
         };
         let Some((cmd, rest)) = commands::find(&words) else {
             let msg = format!("unknown command '{}'. Type 'help' for the list of commands.", words.join(" "));
-            return (String::new(), Some(Stop::Syntax(msg)), false);
+            return (String::new(), Some(Stop::Syntax(msg)), false, 0);
         };
         let parsed =
             if cmd.keywords() { Args::parse_keywords(rest, cmd.options) } else { Args::parse(rest, cmd.options) };
         let args = match parsed {
             Ok(a) => a,
-            Err(e) => return (String::new(), Some(Stop::Syntax(format!("{e}\n\n{}", commands::usage(cmd)))), false),
+            Err(e) => return (String::new(), Some(Stop::Syntax(format!("{e}\n\n{}", commands::usage(cmd)))), false, 0),
         };
         let verb = cmd_words(line);
         let mut ctx = Ctx {
@@ -405,9 +423,10 @@ impl Console {
             next_answer: 0,
             transport,
             restart: false,
+            took_ms: 0,
         };
         let result = (cmd.run)(&mut ctx);
-        (ctx.out, result.err(), ctx.restart)
+        (ctx.out, result.err(), ctx.restart, ctx.took_ms)
     }
 }
 

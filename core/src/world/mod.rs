@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 mod file;
+mod integrity;
 mod physical;
 mod saved;
 mod units;
@@ -338,6 +339,8 @@ impl World {
         let World { hsm, more, rng, console, files, .. } = self;
         let mut transport = Hub::new(units_mut(hsm, more).collect(), Env { now_ms: now, rng });
         let reply = console.enter(line, now, &mut transport, files);
+        // The time the command kept LunaCM busy passes before the next line.
+        self.clock_offset_ms = self.clock_offset_ms.saturating_add(self.console.take_took_ms());
         if !self.console.take_restart() {
             return reply;
         }
@@ -389,9 +392,9 @@ impl World {
             return String::new();
         }
         let now_ms = self.now(host_now_ms);
-        let World { hsm, more, rng, console, .. } = self;
+        let World { hsm, more, rng, console, files, .. } = self;
         let mut transport = Hub::new(units_mut(hsm, more).collect(), Env { now_ms, rng });
-        console.poll_monitor(now_ms, &mut transport)
+        console.poll_monitor(now_ms, &mut transport, files)
     }
 
     fn physical(&mut self, event: PhysicalEvent, host_now_ms: u64) -> Result<(Option<IKey>, String), IKey> {

@@ -51,6 +51,28 @@ impl World {
         })
     }
 
+    /// An application on the host opens `count` sessions on the unit in front, or closes `count` of them
+    /// (all with `None`) (`sim app sessions`). Returns what happened, in words.
+    pub fn application_sessions(&mut self, open: bool, count: Option<u32>) -> String {
+        let World { hsm, more, front, .. } = self;
+        let unit = unit_mut(hsm, more, *front);
+        self.revision += 1;
+        if !open {
+            let closed = unit.close_app_sessions(count);
+            return format!("The application closed {closed} session(s); it holds {} open.", unit.app_sessions());
+        }
+        match unit.open_app_sessions(count.unwrap_or(1)) {
+            (opened, Ok(())) => {
+                format!("The application opened {opened} session(s); it holds {} open.", unit.app_sessions())
+            }
+            (opened, Err(code)) => format!(
+                "The application opened {opened} session(s); the next failed: the HSM's session table is full \
+                 ({code}). It holds {} open.",
+                unit.app_sessions()
+            ),
+        }
+    }
+
     /// The host's `lunareset` utility, run from the terminal: LunaCM is left (a reset needs the device to
     /// itself), the unit named (the one in front by default: `lunareset 2`) is reset, and LunaCM starts
     /// again. Returns what the terminal shows.

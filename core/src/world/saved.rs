@@ -1,5 +1,6 @@
 //! The world written and read back: the saved form (whole, or with the host files kept apart), the
-//! lighter fingerprint that tells a change from none, and the checks that refuse a hand-edited world.
+//! lighter fingerprint that tells a change from none, and the checks that refuse a hand-edited world (or,
+//! for an edit of a unit's stored data, halt that unit: [`integrity`]).
 
 use super::*;
 
@@ -16,9 +17,15 @@ impl World {
         crate::snapshot::with_form(crate::snapshot::Form::FileIndex, || self.to_json())
     }
 
-    /// The saved form of the world.
+    /// The saved form of the world, with each unit's stored-data tag ([`integrity`]) unless it is the
+    /// fingerprint (a tag is a function of what the fingerprint already holds).
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("a world always serializes")
+        if crate::snapshot::form() == crate::snapshot::Form::Fingerprint {
+            return serde_json::to_string(self).expect("a world always serializes");
+        }
+        let mut value = serde_json::to_value(self).expect("a world always serializes");
+        integrity::seal(&mut value);
+        value.to_string()
     }
 
     /// Reads a saved world, refusing damaged text and other schema versions with a precise error.
@@ -48,8 +55,15 @@ impl World {
         if found > u64::from(SCHEMA_VERSION) {
             return Err(LoadError::Version { found, expected: SCHEMA_VERSION });
         }
+        // The tags cover the units as saved: checked before a migration rewrites them.
+        let failed = integrity::check(&mut value);
         let value = crate::migrate::upgrade(value, found).map_err(LoadError::Corrupt)?;
-        let world: World = serde_json::from_value(value).map_err(|e| LoadError::Corrupt(e.to_string()))?;
+        let mut world: World = serde_json::from_value(value).map_err(|e| LoadError::Corrupt(e.to_string()))?;
+        for (hsm, failed) in world.units_mut().zip(failed) {
+            if failed {
+                hsm.stored_data_failed();
+            }
+        }
         world.validate().map_err(LoadError::Corrupt)?;
         Ok(world)
     }
@@ -94,10 +108,15 @@ impl World {
     }
 }
 
-/// The checks of [`World::validate`] on one unit and its shipping e-mail.
+/// The checks of [`World::validate`] on one unit and its shipping e-mail. A unit halted by corrupted
+/// stored data is only checked against its e-mail: the firmware no longer trusts that data, and its
+/// recovery erases it.
 fn validate_unit(hsm: &Hsm, shipment: &Shipment) -> Result<(), String> {
-    use crate::device::{check_hsm_label, SO_LOGIN_ATTEMPTS};
+    use crate::device::{check_hsm_label, tamper::Halt, SO_LOGIN_ATTEMPTS};
     let info = hsm.info();
+    if matches!(hsm.halt(), Some(Halt::FlashCorruption | Halt::Recovering { .. })) {
+        return same_serial(&info.serial, shipment);
+    }
     let label = &info.label;
     if !label.is_empty() {
         // The device keeps what `check_hsm_label` returns: allowed characters, truncated to the maximum.
@@ -136,11 +155,14 @@ fn validate_unit(hsm: &Hsm, shipment: &Shipment) -> Result<(), String> {
             info.so_failed_logins
         ));
     }
-    if info.serial != shipment.serial {
-        return Err(format!(
-            "the HSM's serial number {} is not the {} of its shipping e-mail",
-            info.serial, shipment.serial
-        ));
+    same_serial(&info.serial, shipment)
+}
+
+/// The serial number on the unit is the one its shipping e-mail names (the label on the case, which no
+/// recovery changes).
+fn same_serial(serial: &str, shipment: &Shipment) -> Result<(), String> {
+    if serial != shipment.serial {
+        return Err(format!("the HSM's serial number {serial} is not the {} of its shipping e-mail", shipment.serial));
     }
     Ok(())
 }

@@ -113,6 +113,12 @@ pub enum Check {
     },
     /// The HSM is (or is not) halted by a tamper.
     Tamper { active: bool },
+    /// The HSM is halted, for whatever reason (a tamper, a corrupted memory, the recovery process), or
+    /// runs with `value = false`.
+    Halted {
+        #[serde(default = "yes")]
+        value: bool,
+    },
     /// The last `audit verify` found the log intact (`failed = false`) or found tampering, at line `line`
     /// of the file if given.
     AuditVerified {
@@ -240,6 +246,7 @@ impl Check {
                 format!("the audit log has a {op} record that mentions \"{c}\"")
             }
             Check::Tamper { active } => format!("the HSM {} halted by a tamper", is(*active)),
+            Check::Halted { value } => format!("the HSM {} halted", is(*value)),
             Check::AuditVerified { failed: false, .. } => "the last audit verify found the log intact".into(),
             Check::AuditVerified { failed: true, line: None } => "the last audit verify found tampering".into(),
             Check::AuditVerified { failed: true, line: Some(l) } => {
@@ -507,6 +514,12 @@ impl Check {
             Check::Tamper { active } => {
                 let tampered = matches!(hsm.halt(), Some(crate::device::tamper::Halt::Tamper(_)));
                 if tampered == *active {
+                    return Ok(());
+                }
+                fail(format!("the HSM Status is {}", hsm.status()))
+            }
+            Check::Halted { value } => {
+                if hsm.halt().is_some() == *value {
                     return Ok(());
                 }
                 fail(format!("the HSM Status is {}", hsm.status()))

@@ -6,6 +6,10 @@ use super::{info, require_admin_slot, Command, FORCE};
 use crate::device::{Action, Request, Response};
 use crate::lunacm::parse::OptSpec;
 use crate::lunacm::{Ctx, Stop, CLIENT_ROOT};
+
+/// How long writing an update and restarting takes: the world's clock moves on by it. A simulator
+/// choice (chapter 12 gives no figure).
+const UPDATE_MS: u64 = 3 * 60 * 1000;
 use crate::retcode::{self, LunaRet};
 
 pub const UPDATEFW: Command = Command {
@@ -121,7 +125,8 @@ fn updatefw(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
         Err(e) => return Err(explained(e, &fuf_name, &code_name, &running)),
     };
     ctx.line("Vendor signature verified; authentication code accepted.");
-    ctx.line(&format!("Writing firmware {now}: 25%... 50%... 75%... 100%"));
+    ctx.line(&format!("Writing firmware {now}: 25%... 50%... 75%... 100% ({} minutes)", UPDATE_MS / 60_000));
+    ctx.takes(UPDATE_MS);
     ctx.line(&format!("The HSM restarted with firmware {now}. Firmware {previous} is kept for rollback."));
     ctx.line("The restart logged every role out.");
     Ok(())

@@ -279,6 +279,9 @@ pub fn explain(code: LunaRet) -> Option<String> {
         c if c == retcode::DEVICE_ERROR => {
             "The HSM is halted and does only what recovers it: 'slot list' and 'hsm tampershow' say why. Resolve the cause, then reset it (exit LunaCM and run lunareset, or 'hsm restart'); a corrupted storage needs 'hsm factoryreset'."
         }
+        c if c == retcode::SM_SESSION_REALLOC_ERROR => {
+            "The HSM cannot expand its session table: applications hold too many sessions open. Have them close the sessions they no longer use ('sim app sessions close'), or reset the HSM (exit LunaCM and run lunareset), which closes every session."
+        }
         c if c == retcode::LOG_FULL => {
             "The HSM's audit log store is full: every operation stops until the Auditor logs in and configures a log path ('audit config path <dir>'), which moves the records to the host."
         }

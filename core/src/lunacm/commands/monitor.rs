@@ -9,6 +9,7 @@
 use super::{require_admin_slot, Command};
 use crate::device::utilization::MonitorReading;
 use crate::device::{Frame, Request, Response, SlotId, Transport};
+use crate::host::HostFiles;
 use crate::lunacm::format::http_date;
 use crate::lunacm::parse::OptSpec;
 use crate::lunacm::{Ctx, Stop, INDENT};
@@ -36,6 +37,12 @@ pub const MONITOR: Command = Command {
             help: "Seconds between readings (at least 5, the default)",
         },
         OptSpec { name: "rounds", short: "r", value: Some("count"), help: "Number of readings (default 1)" },
+        OptSpec {
+            name: "file",
+            short: "f",
+            value: Some("name"),
+            help: "Also append each reading to this host file (time, load, change; comma-separated)",
+        },
     ],
     run: monitor,
 };
@@ -54,6 +61,9 @@ pub struct MonitorWait {
     last: MonitorReading,
     /// The load of the last reading, hundredths of a percent, once there is one.
     last_load: Option<u64>,
+    /// The host file each reading is appended to (`-file`), if any.
+    #[serde(default)]
+    file: Option<String>,
 }
 
 impl MonitorWait {
@@ -63,6 +73,7 @@ impl MonitorWait {
         &mut self,
         now_ms: u64,
         transport: &mut dyn Transport,
+        files: &mut HostFiles,
     ) -> Result<(String, bool), (LunaRet, Option<String>)> {
         if now_ms < self.next_ms {
             return Ok((String::new(), true));
@@ -85,6 +96,13 @@ impl MonitorWait {
             Some(before) => format!("-{}", percent(before - load)),
         };
         let line = format!("{INDENT}{:<32}{:>10}{:>14}\n", http_date(now_ms), percent(load), change);
+        if let Some(file) = &self.file {
+            // A record another tool imports: the figures without their unit, the change without its sign
+            // for the first reading ("-" has no figure).
+            let change = change.strip_prefix('+').unwrap_or(&change).trim_end_matches(" %");
+            let record = format!("{},{},{}\n", http_date(now_ms), percent(load).trim_end_matches(" %"), change);
+            files.append(file, &record).map_err(|e| (retcode::LOG_FILE_WRITE_ERROR, Some(e)))?;
+        }
         self.last = reading;
         self.last_load = Some(load);
         self.rounds_left = self.rounds_left.saturating_sub(1);
@@ -126,6 +144,7 @@ fn monitor(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
     require_admin_slot(ctx)?;
     let interval = number(ctx, "interval", MIN_INTERVAL_S, MIN_INTERVAL_S, MAX_INTERVAL_S)?;
     let rounds = number(ctx, "rounds", 1, 1, MAX_ROUNDS)?;
+    let file = ctx.args.value("file").map(str::to_string);
     let slot = *ctx.slot;
     let first = match ctx.call(Request::MonitorReading)? {
         Response::Monitor(r) => r,
@@ -135,6 +154,13 @@ fn monitor(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
     ctx.line("");
     ctx.line(&format!("HSM Information Monitor: {readings}, {interval} s apart, each against the one before."));
     ctx.line(&format!("First reading at {}.", http_date(ctx.now_ms)));
+    if let Some(file) = &file {
+        // The header once, when the file is new: later runs append their readings under it.
+        if ctx.files.get(file).is_none() {
+            ctx.files.put(file, FILE_HEADER.into()).map_err(|e| Stop::Fail(retcode::LOG_FILE_WRITE_ERROR, Some(e)))?;
+        }
+        ctx.line(&format!("Each reading is also appended to {file}."));
+    }
     ctx.line("");
     ctx.line(&format!("{:<32}{:>10}{:>14}", "Time", "Load", "Change"));
     Err(Stop::AwaitMonitor(MonitorWait {
@@ -144,8 +170,12 @@ fn monitor(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
         next_ms: ctx.now_ms.saturating_add(interval * 1000),
         last: first,
         last_load: None,
+        file,
     }))
 }
+
+/// The first line of a new `-file`: the names of its comma-separated fields.
+const FILE_HEADER: &str = "Time,Load (%),Change (%)\n";
 
 /// The line a typed command gets while the monitor runs.
 pub(crate) fn busy_note() -> String {
@@ -178,6 +208,7 @@ mod tests {
             next_ms: 5000,
             last: MonitorReading { up_us: 0, idle_us: 0 },
             last_load: None,
+            file: Some("load.csv".into()),
         }
     }
 
@@ -186,18 +217,24 @@ mod tests {
         let r = |up_us, idle_us| MonitorReading { up_us, idle_us };
         let mut device = Readings(vec![r(5_000_000, 3_750_000), r(10_000_000, 8_749_000), r(1_000, 0)]);
         let mut w = wait(3);
-        assert_eq!(w.poll(4_999, &mut device).unwrap(), (String::new(), true), "not due yet");
-        let (line, more) = w.poll(5_000, &mut device).unwrap();
+        let files = &mut HostFiles::default();
+        assert_eq!(w.poll(4_999, &mut device, files).unwrap(), (String::new(), true), "not due yet");
+        let (line, more) = w.poll(5_000, &mut device, files).unwrap();
         assert!(line.ends_with("25.00 %             -\n") && more, "{line:?}");
-        let (line, _) = w.poll(10_000, &mut device).unwrap();
+        let (line, _) = w.poll(10_000, &mut device, files).unwrap();
         assert!(line.ends_with("0.02 %      -24.98 %\n"), "{line:?}");
+        assert_eq!(
+            files.get("load.csv"),
+            Some("Thu Jan  1 00:00:05 UTC 1970,25.00,-\nThu Jan  1 00:00:10 UTC 1970,0.02,-24.98\n")
+        );
         // The HSM restarted: its up-time went back.
-        assert!(matches!(w.poll(15_000, &mut device), Err((c, Some(_))) if c == retcode::DEVICE_ERROR));
+        assert!(matches!(w.poll(15_000, &mut device, files), Err((c, Some(_))) if c == retcode::DEVICE_ERROR));
     }
 
     #[test]
     fn a_refused_reading_stops_the_monitor() {
         let mut w = wait(1);
-        assert!(matches!(w.poll(5_000, &mut Readings(Vec::new())), Err((c, _)) if c == retcode::DEVICE_ERROR));
+        let files = &mut HostFiles::default();
+        assert!(matches!(w.poll(5_000, &mut Readings(Vec::new()), files), Err((c, _)) if c == retcode::DEVICE_ERROR));
     }
 }
