@@ -40,8 +40,8 @@ const HELP: &[(&str, &str)] = &[
     ("sim firmware list", "List the firmware releases on the support portal"),
     ("sim firmware get <version>", "Put a release's update file (.fuf) and authentication code (.txt) on the host"),
     (
-        "sim app <sign|verify|encrypt|decrypt> ...",
-        "Act as an application using a partition key (-slot= -handle= -data=)",
+        "sim app <sign|verify|encrypt|decrypt|derive|close> ...",
+        "Act as an application using a partition key (-slot= -handle= -data=); close ends its session",
     ),
     ("sim reset -force", "Start over with a factory-fresh world"),
 ];
