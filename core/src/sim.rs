@@ -43,8 +43,8 @@ const HELP: &[(&str, &str)] = &[
     ("sim app sessions open <count>", "The application opens sessions and leaves them open"),
     ("sim app sessions close [count]", "The application closes sessions (all without a count)"),
     (
-        "sim app <sign|verify|encrypt|decrypt> ...",
-        "Act as an application using a partition key (-slot= -handle= -data=)",
+        "sim app <sign|verify|encrypt|decrypt|derive|close> ...",
+        "Act as an application using a partition key (-slot= -handle= -data=); close ends its session",
     ),
     ("sim reset -force", "Start over with a factory-fresh world"),
 ];

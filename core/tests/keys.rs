@@ -249,3 +249,152 @@ fn a_full_partition_refuses_new_keys() {
     assert!(s.enter("cmu generatekey -slot=3 -keyType=AES -keysize=32 -label=k").contains("Generated secret key"));
     check_golden!("keys_storage_full", &s.transcript);
 }
+
+#[test]
+fn keys_come_back_unwrapped_as_policies_and_roles_allow() {
+    let mut s = Session::new();
+    partition_with_users(&mut s);
+    let co = "-slot=3 -password=copin456";
+    s.enter(&format!("cmu generatekey {co} -keyType=AES -keysize=32 -wrap=1 -unwrap=1 -label=kek"));
+    s.enter(&format!("cmu generatekey {co} -keyType=AES -keysize=16 -encrypt=1 -decrypt=1 -extractable=1 -label=k"));
+    let ct = s.enter(&format!("sim app encrypt {co} -handle=2 -data=secret -out=/tmp/ct"));
+    assert!(ct.contains("app encrypt: "), "{ct}");
+    ok(&format!(
+        "{}Command Result : No Error",
+        s.enter(&format!("cmu export {co} -handle=2 -wraphandle=1 -outputfile=/tmp/k.w"))
+    ));
+    // The key comes back as a new object: not local, the same value (it decrypts what the original
+    // encrypted), counted as a decryption.
+    let out =
+        s.enter(&format!("cmu import {co} -inputfile=/tmp/k.w -wraphandle=1 -keyType=AES -decrypt=1 -label=back"));
+    assert!(out.contains("Imported secret key: handle=3 label=back"), "{out}");
+    let attrs = s.enter(&format!("cmu getattribute {co} -handle=3"));
+    assert!(attrs.contains("CKA_LOCAL=0") && attrs.contains("CKA_VALUE_LEN=16"), "{attrs}");
+    assert!(s.enter(&format!("sim app decrypt {co} -handle=3 -in=/tmp/ct")).contains("plaintext: secret"));
+    // The Crypto User creates nothing; a key without CKA_UNWRAP unwraps nothing; a wrong type, a
+    // damaged file or another wrapping key is refused.
+    fails(
+        &s.enter("cmu import -slot=3 -password=cupin456 -role=cu -inputfile=/tmp/k.w -wraphandle=1 -keyType=AES"),
+        "CKR_USER_NOT_AUTHORIZED",
+    );
+    fails(
+        &s.enter(&format!("cmu import {co} -inputfile=/tmp/k.w -wraphandle=2 -keyType=AES")),
+        "CKR_KEY_FUNCTION_NOT_PERMITTED",
+    );
+    fails(
+        &s.enter(&format!("cmu import {co} -inputfile=/tmp/k.w -wraphandle=9 -keyType=AES")),
+        "CKR_UNWRAPPING_KEY_HANDLE_INVALID",
+    );
+    fails(
+        &s.enter(&format!("cmu import {co} -inputfile=/tmp/k.w -wraphandle=1 -keyType=RSA")),
+        "CKR_WRAPPED_KEY_INVALID",
+    );
+    // A P-384 private key leaves once policy 1 allows it, and comes back.
+    let p384 = format!("cmu generatekeypair {co} -keyType=EC -curvetype=4 -sign=1 -verify=1 -extractable=1 -labelPublic=p384-pub -labelPrivate=p384-priv");
+    assert!(s.enter(&p384).contains("handle=5 label=p384-priv"));
+    assert!(s.enter(&format!("cmu getattribute {co} -handle=4")).contains("CKA_EC_PARAMS=secp384r1"));
+    s.run(&[
+        "role login -name po -password popin123",
+        "partition changepolicy -policy 0 -value 0 -force",
+        "partition changepolicy -policy 1 -value 1 -force",
+        "role logout",
+    ]);
+    s.enter(&format!("cmu generatekey {co} -keyType=AES -keysize=32 -wrap=1 -unwrap=1 -label=kek2"));
+    // Under another wrapping key the integrity check fails.
+    fails(
+        &s.enter(&format!("cmu import {co} -inputfile=/tmp/k.w -wraphandle=6 -keyType=AES")),
+        "CKR_WRAPPED_KEY_INVALID",
+    );
+    s.enter(&format!("cmu generatekeypair {co} -keyType=EC -curvetype=4 -sign=1 -verify=1 -extractable=1 -labelPublic=ec-pub -labelPrivate=ec-priv"));
+    ok(&format!(
+        "{}Command Result : No Error",
+        s.enter(&format!("cmu export {co} -handle=8 -wraphandle=6 -outputfile=/tmp/ec.w"))
+    ));
+    let out =
+        s.enter(&format!("cmu import {co} -inputfile=/tmp/ec.w -wraphandle=6 -keyType=EC -sign=1 -label=ec-back"));
+    assert!(out.contains("Imported private key: handle=9 label=ec-back"), "{out}");
+    assert!(s.enter(&format!("cmu getattribute {co} -handle=9")).contains("CKA_EC_PARAMS=secp384r1"));
+    // The imported key signs (ECDSA SHA-384, 96 bytes) and its original public key verifies.
+    let sig = s.enter(&format!("sim app sign {co} -handle=9 -mech=ecdsa -data=hello -out=/tmp/sig"));
+    let hex = sig.lines().find_map(|l| l.trim().strip_prefix("app sign: ")).unwrap_or_default();
+    assert_eq!(hex.len(), 192, "{sig}");
+    let out = s.enter(&format!("sim app verify {co} -handle=7 -mech=ecdsa -data=hello -signature=/tmp/sig"));
+    assert!(out.contains("signature verified"), "{out}");
+    let out = s.enter(&format!("cmu selfsign {co} -privatehandle=9 -cn=p384.example -outputfile=/tmp/p384.pem"));
+    assert!(out.contains("Certificate written"), "{out}");
+    // The Partition SO turns private key unwrapping (2) and secret key unwrapping (6) off.
+    s.run(&[
+        "role login -name po -password popin123",
+        "partition changepolicy -policy 2 -value 0 -force",
+        "partition changepolicy -policy 6 -value 0 -force",
+        "role logout",
+    ]);
+    fails(
+        &s.enter(&format!("cmu import {co} -inputfile=/tmp/ec.w -wraphandle=6 -keyType=EC -sign=1")),
+        "CKR_KEY_NOT_WRAPPABLE",
+    );
+    fails(
+        &s.enter(&format!("cmu import {co} -inputfile=/tmp/k.w -wraphandle=6 -keyType=AES")),
+        "CKR_KEY_NOT_WRAPPABLE",
+    );
+    check_golden!("keys_unwrapped_by_policy_and_role", &s.transcript);
+}
+
+/// The value line of `cmu getattribute -attribute=value`.
+fn value_of(s: &mut Session, handle: u32) -> String {
+    let out = s.enter(&format!("cmu getattribute -slot=3 -password=copin456 -handle={handle} -attribute=value"));
+    out.lines().find_map(|l| l.strip_prefix("CKA_VALUE=")).unwrap_or_else(|| panic!("{out}")).to_string()
+}
+
+#[test]
+fn ecdh_derives_a_shared_secret_and_session_objects_end_with_the_session() {
+    let mut s = Session::new();
+    partition_with_users(&mut s);
+    let co = "-slot=3 -password=copin456";
+    s.enter(&format!("cmu generatekeypair {co} -keyType=EC -curvetype=3 -derive=1 -labelPublic=a-pub -labelPrivate=a"));
+    s.enter(&format!("cmu generatekeypair {co} -keyType=EC -curvetype=3 -derive=1 -labelPublic=b-pub -labelPrivate=b"));
+    s.enter(&format!("cmu export {co} -handle=1 -outputfile=/tmp/a.pem"));
+    s.enter(&format!("cmu export {co} -handle=3 -outputfile=/tmp/b.pem"));
+    // Each side derives from its private key and the other's public key: the same secret.
+    let out = s.enter(&format!("sim app derive {co} -handle=2 -peer=/tmp/b.pem -sensitive=0 -label=ab"));
+    assert!(out.contains("app derive: derived secret key: handle=5 label=ab"), "{out}");
+    let used = s.world.hsm().partition().map(|p| p.objects().used());
+    let out = s.enter(&format!("sim app derive {co} -handle=4 -peer=/tmp/a.pem -sensitive=0 -session -label=ba"));
+    assert!(out.contains("handle=6 label=ba"), "{out}");
+    assert_eq!(value_of(&mut s, 5), value_of(&mut s, 6));
+    assert_eq!(value_of(&mut s, 5).len(), 64, "the P-256 x coordinate");
+    let attrs = s.enter(&format!("cmu getattribute {co} -handle=6"));
+    assert!(attrs.contains("CKA_TOKEN=0") && attrs.contains("CKA_KEY_TYPE=CKK_GENERIC_SECRET"), "{attrs}");
+    // A session object takes no storage and is not the partition's: cmu lists it, LunaCM does not.
+    assert_eq!(s.world.hsm().partition().map(|p| p.objects().used()), used);
+    assert!(serde_json::to_string(&s.world).unwrap().contains("\"session\":{\"generation\""));
+    assert!(s.enter(&format!("cmu list {co}")).contains("handle=6 label=ba"));
+    s.enter("role login -name co -password copin456");
+    let out = s.enter("partition contents");
+    assert!(!out.contains("label=ba") && out.contains("Object list: 5 objects."), "{out}");
+    // CKA_DERIVE, the key type, the peer and the role are checked.
+    s.enter(&format!("cmu generatekeypair {co} -keyType=EC -sign=1 -verify=1 -labelPublic=c-pub -labelPrivate=c"));
+    fails(&s.enter(&format!("sim app derive {co} -handle=8 -peer=/tmp/a.pem")), "CKR_KEY_FUNCTION_NOT_PERMITTED");
+    fails(&s.enter(&format!("sim app derive {co} -handle=1 -peer=/tmp/a.pem")), "CKR_KEY_TYPE_INCONSISTENT");
+    fails(&s.enter(&format!("sim app derive {co} -handle=2 -peer=04abcdef")), "CKR_MECHANISM_PARAM_INVALID");
+    fails(
+        &s.enter("sim app derive -slot=3 -password=cupin456 -role=cu -handle=2 -peer=/tmp/b.pem"),
+        "CKR_USER_NOT_AUTHORIZED",
+    );
+    // The application closes its session: the session object is gone, the token objects stay.
+    assert!(s.enter("sim app close -slot=3").contains("app close: session closed"));
+    fails(&s.enter(&format!("cmu getattribute {co} -handle=6")), "CKR_OBJECT_HANDLE_INVALID");
+    assert!(s.enter(&format!("cmu getattribute {co} -handle=5")).contains("CKA_LABEL=ab"));
+    // A logout ends the session that shares LunaCM's login; so does a power cycle (lunareset).
+    let out = s.enter("cmu generatekey -slot=3 -keyType=AES -keysize=32 -encrypt=1 -session -label=s1");
+    assert!(out.contains("handle=9 label=s1"), "{out}");
+    s.enter("role logout");
+    fails(&s.enter(&format!("cmu getattribute {co} -handle=9")), "CKR_OBJECT_HANDLE_INVALID");
+    s.enter(&format!("cmu generatekey {co} -keyType=AES -keysize=32 -encrypt=1 -session -label=s2"));
+    assert!(s.enter(&format!("cmu list {co}")).contains("handle=10 label=s2"));
+    s.enter("lunareset");
+    fails(&s.enter(&format!("cmu getattribute {co} -handle=10")), "CKR_OBJECT_HANDLE_INVALID");
+    let saved = serde_json::to_string(&s.world).unwrap();
+    assert!(!saved.contains("\"session\":{\"generation\""), "nothing of the session is kept");
+    check_golden!("keys_derived_and_session_objects", &s.transcript);
+}

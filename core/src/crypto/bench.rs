@@ -46,7 +46,7 @@ pub fn run(mut now_ms: impl FnMut() -> f64, budget_ms: f64) -> Vec<Figure> {
         let _ = rsa_sign_pkcs1(&rsa.private_der, b"message");
     });
     add("RSA-2048 sign", sign, "ops/s");
-    let ec = super::ec_generate(&mut rng).expect("P-256 generates");
+    let ec = super::ec_generate(&mut rng, super::Curve::P256).expect("P-256 generates");
     let sig = ecdsa_sign(&ec.private_der, b"message", EcSignatureFormat::Raw).expect("the key signs");
     let ec_sign = rate(now, budget_ms, 10, || {
         let _ = ecdsa_sign(&ec.private_der, b"message", EcSignatureFormat::Raw);

@@ -16,10 +16,12 @@ mod x509;
 
 pub use self::aes::{aes_gcm_decrypt, aes_gcm_encrypt, aes_kwp_unwrap, aes_kwp_wrap, GCM_IV_LEN, GCM_TAG_LEN};
 pub use self::hmac::{hmac_sha256, hmac_sha256_verify};
-pub use ec::{ec_generate, ec_public_point, ecdh_derive, ecdsa_sign, ecdsa_verify, EcSignatureFormat};
+pub use ec::{
+    ec_generate, ec_private_curve, ec_public_point, ecdh_derive, ecdsa_sign, ecdsa_verify, Curve, EcSignatureFormat,
+};
 pub use rsa::{
-    rsa_decrypt_oaep, rsa_encrypt_oaep, rsa_generate, rsa_public_parts, rsa_sign_pkcs1, rsa_sign_pss, rsa_verify_pkcs1,
-    rsa_verify_pss, RSA_EXPONENT_MAX, RSA_MODULUS_BITS,
+    rsa_decrypt_oaep, rsa_encrypt_oaep, rsa_generate, rsa_private_parts, rsa_public_parts, rsa_sign_pkcs1,
+    rsa_sign_pss, rsa_verify_pkcs1, rsa_verify_pss, RSA_EXPONENT_MAX, RSA_MODULUS_BITS,
 };
 pub use x509::{certificate_request, self_signed_certificate, CertKey};
 
@@ -74,6 +76,28 @@ pub struct KeyPair {
     pub public_der: Vec<u8>,
 }
 
+/// What a private key (PKCS#8 DER) is: the attributes a key unwrapped into the HSM takes from its value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PrivateKeyKind {
+    /// An RSA key.
+    Rsa {
+        /// Modulus length in bits.
+        bits: usize,
+        /// Public exponent.
+        exponent: u64,
+    },
+    /// An EC key on a curve the simulator offers.
+    Ec(Curve),
+}
+
+/// Reads what kind of private key `private_der` holds; anything else is [`Error::KeyInvalid`].
+pub fn private_key_kind(private_der: &[u8]) -> Result<PrivateKeyKind, Error> {
+    if let Ok((bits, exponent)) = rsa_private_parts(private_der) {
+        return Ok(PrivateKeyKind::Rsa { bits, exponent });
+    }
+    ec_private_curve(private_der).map(PrivateKeyKind::Ec)
+}
+
 /// `len` random bytes: an AES key or a generic secret.
 pub fn random_secret(rng: &mut dyn CryptoRngCore, len: usize) -> Vec<u8> {
     let mut v = vec![0u8; len];
@@ -107,12 +131,12 @@ mod tests {
         assert_eq!(rsa_decrypt_oaep(&rsa.private_der, &ct, None).unwrap(), b"secret");
         assert_eq!(rsa_encrypt_oaep(&mut a, &rsa.public_der, &[0; 300], None), Err(Error::DataLen));
 
-        let ec = ec_generate(&mut a).unwrap();
+        let ec = ec_generate(&mut a, Curve::P256).unwrap();
         for format in [EcSignatureFormat::Raw, EcSignatureFormat::Der] {
             let sig = ecdsa_sign(&ec.private_der, b"msg", format).unwrap();
             assert_eq!(ecdsa_verify(&ec.public_der, b"msg", &sig, format), Ok(()));
         }
-        let peer = ec_generate(&mut a).unwrap();
+        let peer = ec_generate(&mut a, Curve::P256).unwrap();
         let shared = ecdh_derive(&ec.private_der, &ec_public_point(&peer.public_der).unwrap()).unwrap();
         assert_eq!(shared, ecdh_derive(&peer.private_der, &ec.public_der).unwrap());
         assert_eq!(ecdh_derive(&ec.private_der, b"not a point"), Err(Error::ParamInvalid));
@@ -131,7 +155,7 @@ mod tests {
     fn certificates_and_requests_are_pem_signed_by_the_key() {
         use der::{DecodePem, Encode};
         let mut rng = ChaCha20Rng::seed_from_u64(2);
-        let ec = ec_generate(&mut rng).unwrap();
+        let ec = ec_generate(&mut rng, Curve::P256).unwrap();
         let pem =
             self_signed_certificate(CertKey::Ec(&ec.private_der), "CN=app,O=Example", 1, 1_764_000_000, 1_795_536_000)
                 .unwrap();

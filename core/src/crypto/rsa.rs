@@ -34,6 +34,18 @@ pub fn rsa_public_parts(public_der: &[u8]) -> Result<(usize, Vec<u8>, Vec<u8>), 
     Ok((key.n().bits(), key.n().to_bytes_be(), key.e().to_bytes_be()))
 }
 
+/// The modulus length in bits and the public exponent of a private key (PKCS#8 DER); an exponent beyond
+/// [`RSA_EXPONENT_MAX`] is [`Error::KeySize`].
+pub fn rsa_private_parts(private_der: &[u8]) -> Result<(usize, u64), Error> {
+    let key = private(private_der)?;
+    let e = key.e().to_bytes_be();
+    let e = if e.len() <= 8 { e.iter().fold(0u64, |v, b| v << 8 | u64::from(*b)) } else { u64::MAX };
+    if e > RSA_EXPONENT_MAX {
+        return Err(Error::KeySize);
+    }
+    Ok((key.n().bits(), e))
+}
+
 fn private(der: &[u8]) -> Result<RsaPrivateKey, Error> {
     RsaPrivateKey::from_pkcs8_der(der).map_err(|_| Error::KeyInvalid)
 }

@@ -1,7 +1,7 @@
 //! Self-signed X.509 certificates and PKCS#10 certificate requests, signed inside the HSM by an RSA
-//! (PKCS#1 v1.5, SHA-256) or P-256 (ECDSA, SHA-256) private key, returned as PEM.
+//! (PKCS#1 v1.5, SHA-256), P-256 (ECDSA, SHA-256) or P-384 (ECDSA, SHA-384) private key, returned as PEM.
 
-use super::Error;
+use super::{Curve, Error};
 use der::asn1::UtcTime;
 use der::{Encode, EncodePem};
 use p256::pkcs8::DecodePrivateKey;
@@ -19,7 +19,7 @@ use x509_cert::time::{Time, Validity};
 pub enum CertKey<'a> {
     /// An RSA private key: sha256WithRSAEncryption.
     Rsa(&'a [u8]),
-    /// A P-256 private key: ecdsa-with-SHA256.
+    /// An EC private key: ecdsa-with-SHA256 on P-256, ecdsa-with-SHA384 on P-384.
     Ec(&'a [u8]),
 }
 
@@ -52,10 +52,16 @@ pub fn self_signed_certificate(
             let signer = rsa::pkcs1v15::SigningKey::<Sha256>::from_pkcs8_der(der).map_err(|_| Error::KeyInvalid)?;
             certificate::<_, rsa::pkcs1v15::Signature>(&signer, serial, validity, subject)
         }
-        CertKey::Ec(der) => {
-            let signer = p256::ecdsa::SigningKey::from_pkcs8_der(der).map_err(|_| Error::KeyInvalid)?;
-            certificate::<_, p256::ecdsa::DerSignature>(&signer, serial, validity, subject)
-        }
+        CertKey::Ec(der) => match super::ec_private_curve(der)? {
+            Curve::P256 => {
+                let signer = p256::ecdsa::SigningKey::from_pkcs8_der(der).map_err(|_| Error::KeyInvalid)?;
+                certificate::<_, p256::ecdsa::DerSignature>(&signer, serial, validity, subject)
+            }
+            Curve::P384 => {
+                let signer = p384::ecdsa::SigningKey::from_pkcs8_der(der).map_err(|_| Error::KeyInvalid)?;
+                certificate::<_, p384::ecdsa::DerSignature>(&signer, serial, validity, subject)
+            }
+        },
     }
 }
 
@@ -80,10 +86,16 @@ pub fn certificate_request(key: CertKey<'_>, subject: &str) -> Result<String, Er
             let signer = rsa::pkcs1v15::SigningKey::<Sha256>::from_pkcs8_der(der).map_err(|_| Error::KeyInvalid)?;
             request::<_, rsa::pkcs1v15::Signature>(&signer, subject)
         }
-        CertKey::Ec(der) => {
-            let signer = p256::ecdsa::SigningKey::from_pkcs8_der(der).map_err(|_| Error::KeyInvalid)?;
-            request::<_, p256::ecdsa::DerSignature>(&signer, subject)
-        }
+        CertKey::Ec(der) => match super::ec_private_curve(der)? {
+            Curve::P256 => {
+                let signer = p256::ecdsa::SigningKey::from_pkcs8_der(der).map_err(|_| Error::KeyInvalid)?;
+                request::<_, p256::ecdsa::DerSignature>(&signer, subject)
+            }
+            Curve::P384 => {
+                let signer = p384::ecdsa::SigningKey::from_pkcs8_der(der).map_err(|_| Error::KeyInvalid)?;
+                request::<_, p384::ecdsa::DerSignature>(&signer, subject)
+            }
+        },
     }
 }
 

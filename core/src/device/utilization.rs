@@ -74,8 +74,14 @@ pub fn bin_of(request: &Request) -> Option<Bin> {
             ObjectOp::Sign { .. } | ObjectOp::SelfSign { .. } | ObjectOp::CertificateRequest { .. } => Some(Bin::Sign),
             ObjectOp::Verify { .. } => Some(Bin::Verify),
             ObjectOp::Encrypt { .. } | ObjectOp::Wrap { .. } => Some(Bin::Encrypt),
-            ObjectOp::Decrypt { .. } => Some(Bin::Decrypt),
-            ObjectOp::List | ObjectOp::Delete { .. } | ObjectOp::Attributes { .. } | ObjectOp::Value { .. } => None,
+            // Unwrapping decrypts the wrapped key under the wrapping key, as wrapping encrypts it.
+            ObjectOp::Decrypt { .. } | ObjectOp::Unwrap { .. } => Some(Bin::Decrypt),
+            ObjectOp::Derive { .. } => Some(Bin::KeyDerive),
+            ObjectOp::List
+            | ObjectOp::Delete { .. }
+            | ObjectOp::Attributes { .. }
+            | ObjectOp::Value { .. }
+            | ObjectOp::CloseSession => None,
         },
         Request::GetInfo
         | Request::Authorize(_)

@@ -7,9 +7,10 @@
 //! writes (`-outputfile`) go to the world's host files.
 
 use super::INDENT;
+use crate::crypto::Curve;
 use crate::device::{
-    AppLogin, Class, Frame, KeyPairSpec, ObjectAnswer, ObjectInfo, ObjectOp, ObjectRequest, Request, Response, Role,
-    SecretSpec, SignMech, Template, Transport, Usage,
+    AppLogin, Class, Frame, KeyPairSpec, KeyType, ObjectAnswer, ObjectInfo, ObjectOp, ObjectRequest, Request, Response,
+    Role, SecretSpec, SignMech, Template, Transport, Usage,
 };
 use crate::host::HostFiles;
 use crate::retcode::LunaRet;
@@ -132,6 +133,7 @@ pub fn run(words: &[String], t: &mut dyn Transport, files: &mut HostFiles, now_m
             .map(|_| format!("Object {} deleted.\n", o.get("handle").unwrap_or_default())),
         "getattribute" => get_attribute(t, &o),
         "export" => export(t, &o, files),
+        "import" => import(t, &o, files),
         "selfsign" | "selfsigncertificate" => certificate(t, &o, files, now_ms, true),
         "requestcertificate" | "requestcert" => certificate(t, &o, files, now_ms, false),
         "help" | "?" => Ok(help()),
@@ -148,14 +150,16 @@ pub fn run(words: &[String], t: &mut dyn Transport, files: &mut HostFiles, now_m
 fn help() -> String {
     [
         "Usage: cmu <command> -slot=<n> [-password=<pw> [-role=co|cu|lco]] [options]",
-        "  generatekeypair -keytype=RSA -modulusbits=2048 [-publicexponent=65537] | -keytype=EC -curvetype=3",
+        "  generatekeypair -keytype=RSA -modulusbits=2048 [-publicexponent=65537] | -keytype=EC -curvetype=3|4",
         "                  [-sign=1 -verify=1 -encrypt=1 -decrypt=1 -wrap=1 -unwrap=1 -derive=1]",
-        "                  [-labelpublic=<l> -labelprivate=<l> -id=<id> -extractable=0|1 -sensitive=0|1]",
+        "                  [-labelpublic=<l> -labelprivate=<l> -id=<id> -extractable=0|1 -sensitive=0|1 -session]",
         "  generatekey     -keytype=AES|GENERIC -keysize=<bytes> [-label=<l>] [usage and attribute flags]",
-        "  list            the objects the role can see",
+        "  list            the objects the role can see (session objects too)",
         "  delete          -handle=<n>",
         "  getattribute    -handle=<n> [-attribute=value]",
         "  export          -handle=<n> -outputfile=<file> [-wraphandle=<n>]",
+        "  import          -inputfile=<file> -wraphandle=<n> -keytype=RSA|EC|AES|GENERIC [-label=<l>]",
+        "                  [usage and attribute flags]",
         "  selfsign        -privatehandle=<n> -cn=<name> [-o= -ou= -l= -s= -c=] [-serialnum=<n>]",
         "                  [-startdate=YYYYMMDD -enddate=YYYYMMDD] -outputfile=<file>",
         "  requestcertificate -privatehandle=<n> -cn=<name> [-o= -ou= -l= -s= -c=] -outputfile=<file>",
@@ -168,7 +172,8 @@ fn template(o: &Opts, label: &str, id_key: &str) -> Result<Template, String> {
     Ok(Template {
         label: o.get(label).unwrap_or_default().to_string(),
         id: o.get(id_key).or(o.get("id")).unwrap_or_default().to_string(),
-        token: true,
+        // `-session`: a session object, gone when the application's session ends.
+        token: !o.flag("session", false)?,
         private: o.flag("private", true)?,
         sensitive: o.flag("sensitive", true)?,
         extractable: o.flag("extractable", false)?,
@@ -183,9 +188,15 @@ fn generate_key_pair(t: &mut dyn Transport, o: &Opts) -> Result<String, Stop> {
             bits: o.number("modulusbits")?,
             exponent: if o.get("publicexponent").is_some() { o.number("publicexponent")? } else { 65537 },
         },
+        // cmu numbers its curves: 3 is P-256, 4 is P-384 (the others it lists are not offered here).
         "EC" | "ECDSA" => match o.get("curvetype").map(str::to_ascii_lowercase).as_deref() {
-            None | Some("3") | Some("p256") | Some("p-256") | Some("prime256v1") | Some("secp256r1") => KeyPairSpec::Ec,
-            Some(c) => return Err(Stop::Usage(format!("-curvetype={c}: the simulator offers P-256 (3) only"))),
+            None | Some("3") | Some("p256") | Some("p-256") | Some("prime256v1") | Some("secp256r1") => {
+                KeyPairSpec::Ec { curve: Curve::P256 }
+            }
+            Some("4") | Some("p384") | Some("p-384") | Some("secp384r1") => KeyPairSpec::Ec { curve: Curve::P384 },
+            Some(c) => {
+                return Err(Stop::Usage(format!("-curvetype={c}: the simulator offers P-256 (3) and P-384 (4)")))
+            }
         },
         k => return Err(Stop::Usage(format!("-keytype={k}: use RSA or EC"))),
     };
@@ -196,7 +207,7 @@ fn generate_key_pair(t: &mut dyn Transport, o: &Opts) -> Result<String, Stop> {
     public.usage = Usage { sign: false, decrypt: false, unwrap: false, derive: false, ..u };
     private.usage = Usage { verify: false, encrypt: false, wrap: false, ..u };
     match ask(t, o, ObjectOp::GenerateKeyPair { spec, public, private })? {
-        ObjectAnswer::Created(objects) => Ok(objects.iter().map(describe).collect()),
+        ObjectAnswer::Created(objects) => Ok(objects.iter().map(|i| describe("Generated", i)).collect()),
         _ => Err(Stop::Device(crate::retcode::SP_RX_ERROR)),
     }
 }
@@ -210,18 +221,19 @@ fn generate_key(t: &mut dyn Transport, o: &Opts) -> Result<String, Stop> {
     };
     let template = template(o, "label", "id")?;
     match ask(t, o, ObjectOp::GenerateKey { spec, template })? {
-        ObjectAnswer::Created(objects) => Ok(objects.iter().map(describe).collect()),
+        ObjectAnswer::Created(objects) => Ok(objects.iter().map(|i| describe("Generated", i)).collect()),
         _ => Err(Stop::Device(crate::retcode::SP_RX_ERROR)),
     }
 }
 
-fn describe(i: &ObjectInfo) -> String {
+/// One line per object created: `verb` says how (generated, imported, derived).
+fn describe(verb: &str, i: &ObjectInfo) -> String {
     let what = match i.attributes.class {
         Class::PublicKey => "public key",
         Class::PrivateKey => "private key",
         Class::SecretKey => "secret key",
     };
-    format!("Generated {what}: handle={} label={}\n", i.handle, i.attributes.template.label)
+    format!("{verb} {what}: handle={} label={}\n", i.handle, i.attributes.template.label)
 }
 
 fn list(t: &mut dyn Transport, o: &Opts) -> Result<String, Stop> {
@@ -318,6 +330,29 @@ fn export(t: &mut dyn Transport, o: &Opts, files: &mut HostFiles) -> Result<Stri
     Ok(format!("Object {handle} exported to file '{file}'.\n"))
 }
 
+/// `import`: a key wrapped by `export -wraphandle` (base64 of the AES-KWP output, in a host file) is
+/// unwrapped into the partition under the AES key `-wraphandle`; `-keytype` says what it is.
+fn import(t: &mut dyn Transport, o: &Opts, files: &HostFiles) -> Result<String, Stop> {
+    let file = o.need("inputfile")?;
+    let wrapping = o.handle("wraphandle")?;
+    let key_type = match o.need("keytype")?.to_ascii_uppercase().as_str() {
+        "RSA" => KeyType::Rsa,
+        "EC" | "ECDSA" => KeyType::Ec,
+        "AES" => KeyType::Aes,
+        "GENERIC" | "GENERIC_SECRET" => KeyType::GenericSecret,
+        k => return Err(Stop::Usage(format!("-keytype={k}: use RSA, EC, AES or GENERIC"))),
+    };
+    let text = files.get(file).ok_or_else(|| format!("there is no host file '{file}'"))?;
+    let wrapped = B64
+        .decode(text.split_whitespace().collect::<String>())
+        .map_err(|_| format!("'{file}' does not hold a wrapped key (base64, as export -wraphandle writes)"))?;
+    let template = template(o, "label", "id")?;
+    match ask(t, o, ObjectOp::Unwrap { wrapping, wrapped, key_type, template })? {
+        ObjectAnswer::Created(objects) => Ok(objects.iter().map(|i| describe("Imported", i)).collect()),
+        _ => Err(Stop::Device(crate::retcode::SP_RX_ERROR)),
+    }
+}
+
 fn pem(label: &str, der: &[u8]) -> String {
     let b64 = B64.encode(der);
     let mut s = format!("-----BEGIN {label}-----\n");
@@ -391,6 +426,21 @@ fn certificate(
     Ok(format!("{what} written to file '{file}'.\n"))
 }
 
+/// The peer's public key for ECDH (`-peer`): hex digits of a SEC1 point, or a host file holding them or a
+/// PEM public key (SubjectPublicKeyInfo, as `cmu export` writes it).
+fn peer_key(o: &Opts, files: &HostFiles) -> Result<Vec<u8>, Stop> {
+    let v = o.need("peer")?;
+    let text = files.get(v).map(str::trim).unwrap_or(v);
+    let bad = || Stop::Usage("-peer: a hex EC point, or a host file holding one or a PEM public key".into());
+    match text.strip_prefix("-----BEGIN PUBLIC KEY-----") {
+        Some(body) => {
+            let b64: String = body.lines().take_while(|l| !l.starts_with("-----END")).collect();
+            B64.decode(b64.split_whitespace().collect::<String>()).map_err(|_| bad())
+        }
+        None => unhex(text).ok_or_else(bad),
+    }
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -402,15 +452,23 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
     (0..s.len()).step_by(2).map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok())).collect()
 }
 
-/// `sim app sign|verify|encrypt|decrypt -slot=<n> -handle=<n> ...`: an application using a key with the
-/// LunaCM session's login on the slot, or its own (`-password`, `-role`). Data is text (`-data`) or, for
-/// signatures and ciphertexts, hex or a host file (`-signature`, `-in`); `-out` saves the result.
+/// `sim app sign|verify|encrypt|decrypt|derive -slot=<n> -handle=<n> ...`: an application using a key
+/// with the LunaCM session's login on the slot, or its own (`-password`, `-role`). Data is text (`-data`)
+/// or, for signatures and ciphertexts, hex or a host file (`-signature`, `-in`); `-out` saves the result.
+/// `derive` takes the peer's public key (`-peer`) as a hex SEC1 point or a host file holding one or the
+/// PEM `cmu export` writes, and the new secret's attributes as `cmu generatekey` does (`-session` for a
+/// session object). `sim app close -slot=<n>` ends the application's session and its session objects.
 pub fn app(words: &[String], t: &mut dyn Transport, files: &mut HostFiles) -> String {
     let Some((what, rest)) = words.split_first() else {
-        return format!("{INDENT}usage: sim app sign|verify|encrypt|decrypt -slot=<n> -handle=<n> ...\n");
+        return format!(
+            "{INDENT}usage: sim app sign|verify|encrypt|decrypt|derive -slot=<n> -handle=<n> ... | close -slot=<n>\n"
+        );
     };
     let what = what.to_ascii_lowercase();
     let result = Opts::parse(rest).map_err(Stop::Usage).and_then(|o| {
+        if what == "close" {
+            return ask(t, &o, ObjectOp::CloseSession).map(|_| "session closed, its session objects destroyed".into());
+        }
         let handle = o.handle("handle")?;
         let mech = match o.get("mech").map(str::to_ascii_lowercase).as_deref() {
             None | Some("pkcs") | Some("rsa_pkcs") => SignMech::RsaPkcs,
@@ -430,12 +488,16 @@ pub fn app(words: &[String], t: &mut dyn Transport, files: &mut HostFiles) -> St
             "verify" => ObjectOp::Verify { handle, mech, data: data()?, signature: bytes_in("signature")? },
             "encrypt" => ObjectOp::Encrypt { handle, data: data()? },
             "decrypt" => ObjectOp::Decrypt { handle, data: bytes_in("in")? },
+            "derive" => ObjectOp::Derive { handle, peer: peer_key(&o, files)?, template: template(&o, "label", "id")? },
             w => return Err(Stop::Usage(format!("unknown app operation '{w}'"))),
         };
         let answer = ask(t, &o, op)?;
         let out = match (&answer, what.as_str()) {
             (ObjectAnswer::Bytes(b), "decrypt") => format!("plaintext: {}", String::from_utf8_lossy(b)),
             (ObjectAnswer::Bytes(b), _) => hex(b),
+            (ObjectAnswer::Created(objects), _) => {
+                objects.iter().map(|i| describe("derived", i)).collect::<String>().trim_end().to_string()
+            }
             _ => "signature verified".to_string(),
         };
         if let (Some(file), ObjectAnswer::Bytes(b)) = (o.get("out"), &answer) {

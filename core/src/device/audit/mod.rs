@@ -226,6 +226,10 @@ pub enum Op {
     DestroyObject,
     /// `LUNA_WRAP_KEY`.
     WrapKey,
+    /// `LUNA_UNWRAP_KEY`: a key unwrapped into the partition (`cmu import`).
+    UnwrapKey,
+    /// `LUNA_DERIVE_KEY`: a key derived (ECDH).
+    DeriveKey,
     /// `LUNA_SIGN`: a signature, certificate or certificate request.
     Sign,
     /// `LUNA_VERIFY`.
@@ -323,6 +327,8 @@ impl Op {
             Op::GenerateKey => "LUNA_GENERATE_KEY",
             Op::DestroyObject => "LUNA_DESTROY_OBJECT",
             Op::WrapKey => "LUNA_WRAP_KEY",
+            Op::UnwrapKey => "LUNA_UNWRAP_KEY",
+            Op::DeriveKey => "LUNA_DERIVE_KEY",
             Op::Sign => "LUNA_SIGN",
             Op::Verify => "LUNA_VERIFY",
             Op::Encrypt => "LUNA_ENCRYPT",
@@ -334,7 +340,13 @@ impl Op {
     pub fn category(self) -> Category {
         match self {
             Op::Login | Op::Logout => Category::Access,
-            Op::GenKcv | Op::GenerateKeyPair | Op::GenerateKey | Op::DestroyObject | Op::WrapKey => Category::KeyManage,
+            Op::GenKcv
+            | Op::GenerateKeyPair
+            | Op::GenerateKey
+            | Op::DestroyObject
+            | Op::WrapKey
+            | Op::UnwrapKey
+            | Op::DeriveKey => Category::KeyManage,
             Op::Sign | Op::Verify | Op::Encrypt | Op::Decrypt => Category::Usage,
             Op::LogExternal => Category::External,
             Op::CreateAuditContainer

@@ -10,7 +10,7 @@ use super::super::policy::NV_STORAGE_BYTES;
 use super::super::request::SlotId;
 use super::super::roles::{Credential, Role};
 use super::super::{CryptoRngCore, Env, Event, Hsm, Response};
-use crate::crypto::{self, CertKey, EcSignatureFormat};
+use crate::crypto::{self, CertKey, Curve, EcSignatureFormat, PrivateKeyKind};
 use crate::retcode::{self, LunaRet};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
@@ -38,7 +38,9 @@ pub const USER_NOT_AUTHORIZED: LunaRet =
 /// Partition policies the objects obey (numbers of the partition's table).
 mod policy {
     pub const PRIVATE_KEY_WRAPPING: u8 = 1;
+    pub const PRIVATE_KEY_UNWRAPPING: u8 = 2;
     pub const SECRET_KEY_WRAPPING: u8 = 5;
+    pub const SECRET_KEY_UNWRAPPING: u8 = 6;
     pub const MULTIPURPOSE_KEYS: u8 = 10;
     pub const KEY_MANAGEMENT: u8 = 28;
     pub const RSA_PKCS: u8 = 33;
@@ -71,7 +73,7 @@ impl Class {
 pub enum KeyType {
     /// `CKK_RSA`.
     Rsa,
-    /// `CKK_EC` (P-256).
+    /// `CKK_EC` (P-256 or P-384).
     Ec,
     /// `CKK_AES`.
     Aes,
@@ -200,8 +202,11 @@ pub enum KeyPairSpec {
         /// Public exponent, odd.
         exponent: u64,
     },
-    /// CKM_EC_KEY_PAIR_GEN on P-256.
-    Ec,
+    /// CKM_EC_KEY_PAIR_GEN.
+    Ec {
+        /// The named curve.
+        curve: Curve,
+    },
 }
 
 /// A secret key to generate.
@@ -226,7 +231,8 @@ pub enum SignMech {
     RsaPkcs,
     /// CKM_SHA256_RSA_PKCS_PSS (salt 32).
     RsaPss,
-    /// CKM_ECDSA_SHA256 (signature `r || s`).
+    /// ECDSA with the key's curve hash: CKM_ECDSA_SHA256 on P-256, CKM_ECDSA_SHA384 on P-384 (signature
+    /// `r || s`).
     Ecdsa,
     /// CKM_SHA256_HMAC.
     Hmac,
@@ -259,6 +265,12 @@ pub enum ObjectOp {
     Value { handle: u32 },
     /// C_WrapKey with CKM_AES_KWP under the AES key `wrapping`.
     Wrap { handle: u32, wrapping: u32 },
+    /// C_UnwrapKey with CKM_AES_KWP under the AES key `wrapping`: the reverse of [`ObjectOp::Wrap`]. RSA
+    /// and EC keys come in as private keys (PKCS#8), AES and generic secrets as secret keys.
+    Unwrap { wrapping: u32, wrapped: Vec<u8>, key_type: KeyType, template: Template },
+    /// C_DeriveKey with CKM_ECDH1_DERIVE (no KDF) from the EC private key `handle` and the peer's public
+    /// key (SEC1 point or SubjectPublicKeyInfo DER): a generic secret holding the shared x coordinate.
+    Derive { handle: u32, peer: Vec<u8>, template: Template },
     /// C_Sign.
     Sign { handle: u32, mech: SignMech, data: Vec<u8> },
     /// C_Verify.
@@ -271,6 +283,8 @@ pub enum ObjectOp {
     SelfSign { private: u32, subject: String, serial: u64, not_before: u64, not_after: u64 },
     /// A PKCS#10 request for the key pair of private key `private` (cmu requestcertificate).
     CertificateRequest { private: u32, subject: String },
+    /// C_CloseSession of the application's session: its session objects are destroyed.
+    CloseSession,
 }
 
 /// An object request: the operation and whose login it runs under.
@@ -308,11 +322,15 @@ impl ObjectOp {
             ObjectOp::GenerateKey { .. } => Op::GenerateKey,
             ObjectOp::Delete { .. } => Op::DestroyObject,
             ObjectOp::Wrap { .. } => Op::WrapKey,
+            ObjectOp::Unwrap { .. } => Op::UnwrapKey,
+            ObjectOp::Derive { .. } => Op::DeriveKey,
             ObjectOp::Sign { .. } | ObjectOp::SelfSign { .. } | ObjectOp::CertificateRequest { .. } => Op::Sign,
             ObjectOp::Verify { .. } => Op::Verify,
             ObjectOp::Encrypt { .. } => Op::Encrypt,
             ObjectOp::Decrypt { .. } => Op::Decrypt,
-            ObjectOp::List | ObjectOp::Attributes { .. } | ObjectOp::Value { .. } => return None,
+            ObjectOp::List | ObjectOp::Attributes { .. } | ObjectOp::Value { .. } | ObjectOp::CloseSession => {
+                return None
+            }
         })
     }
 }
@@ -371,6 +389,27 @@ pub struct Objects {
     /// place), and a line costs the same with thousands of objects as with none.
     #[serde(serialize_with = "sealed_in_form")]
     sealed: BTreeMap<u32, Sealed>,
+    /// The session objects (`CKA_TOKEN` false) of the application's session: in the unit's working
+    /// memory, not its storage, so they take no storage space and are not counted as the partition's
+    /// objects. Sealed like token objects so that the saved world holds no key in clear.
+    #[serde(default, skip_serializing_if = "SessionObjects::is_empty")]
+    session: SessionObjects,
+}
+
+/// The application's session objects and the device generation (`Hsm::generation`) they were made in:
+/// every action that ends sessions (a reset or power cycle, zeroize, initialization, a firmware update)
+/// bumps the generation, which ends them too.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct SessionObjects {
+    generation: u64,
+    #[serde(serialize_with = "sealed_in_form")]
+    sealed: BTreeMap<u32, Sealed>,
+}
+
+impl SessionObjects {
+    fn is_empty(&self) -> bool {
+        self.sealed.is_empty()
+    }
 }
 
 fn sealed_in_form<S: serde::Serializer>(sealed: &BTreeMap<u32, Sealed>, s: S) -> Result<S::Ok, S::Error> {
@@ -394,10 +433,13 @@ impl Objects {
     /// Every object destroyed (partition init, Partition SO lockout).
     pub fn clear(&mut self) {
         self.sealed.clear();
+        self.session.sealed.clear();
     }
 
-    /// Takes every sealed object out (zeroize: they stay behind as blobs).
+    /// Takes every token object out (zeroize: they stay behind as blobs); session objects, in working
+    /// memory, are simply gone.
     pub(in crate::device) fn take(&mut self) -> Vec<Sealed> {
+        self.session.sealed.clear();
         std::mem::take(&mut self.sealed).into_values().collect()
     }
 }
@@ -492,6 +534,12 @@ impl Hsm {
         self.require_partition_slot(slot)?;
         self.refuse_in_stm()?;
         self.require_partition_initialized(slot)?;
+        self.drop_stale_session_objects();
+        if request.op == ObjectOp::CloseSession {
+            // Closing a session needs no login.
+            self.close_app_session(slot, env.now_ms);
+            return Ok(Response::Object(ObjectAnswer::Done));
+        }
         let role = match request.login {
             Some(login) => self.app_login(slot, login, env.now_ms)?,
             None => {
@@ -559,12 +607,12 @@ impl Hsm {
                         let pair = crypto::rsa_generate(env.rng, bits as usize, exponent).map_err(map)?;
                         (pair, KeyType::Rsa, Some(bits), Some(exponent), None)
                     }
-                    KeyPairSpec::Ec => (
-                        crypto::ec_generate(env.rng).map_err(map)?,
+                    KeyPairSpec::Ec { curve } => (
+                        crypto::ec_generate(env.rng, curve).map_err(map)?,
                         KeyType::Ec,
                         None,
                         None,
-                        Some("prime256v1".to_string()),
+                        Some(curve.name().to_string()),
                     ),
                 };
                 let attrs = |class, template| Attributes {
@@ -611,7 +659,12 @@ impl Hsm {
                 Ok(ObjectAnswer::Created(objects))
             }
             ObjectOp::List => {
-                let handles: Vec<u32> = self.objects().map(|o| o.sealed.keys().copied().collect()).unwrap_or_default();
+                // The session's objects with the token's: handles are unique across both.
+                let mut handles: Vec<u32> = self
+                    .objects()
+                    .map(|o| o.sealed.keys().chain(o.session.sealed.keys()).copied().collect())
+                    .unwrap_or_default();
+                handles.sort_unstable();
                 let mut out = Vec::new();
                 for h in handles {
                     out.push(self.object_info(h, &self.open(h)?));
@@ -630,7 +683,9 @@ impl Hsm {
                 let o = self.open(handle)?;
                 self.may_manage(role, &[o.attributes.class])?;
                 let slot_objects = self.objects_mut().ok_or(retcode::SLOT_ID_INVALID)?;
-                slot_objects.sealed.remove(&handle);
+                if slot_objects.sealed.remove(&handle).is_none() {
+                    slot_objects.session.sealed.remove(&handle);
+                }
                 self.emit(env.now_ms, Event::ObjectDestroyed { slot, handle });
                 Ok(ObjectAnswer::Done)
             }
@@ -662,6 +717,94 @@ impl Hsm {
                     return Err(retcode::KEY_UNEXTRACTABLE);
                 }
                 crypto::aes_kwp_wrap(&kek.value(), &key.value()).map(ObjectAnswer::Bytes).map_err(map)
+            }
+            ObjectOp::Unwrap { wrapping, wrapped, key_type, mut template } => {
+                let class = match key_type {
+                    KeyType::Rsa | KeyType::Ec => Class::PrivateKey,
+                    KeyType::Aes | KeyType::GenericSecret => Class::SecretKey,
+                };
+                // Unwrapping creates a key: who may, as for generation.
+                self.may_manage(role, &[class])?;
+                label(&mut template);
+                self.check_usage(&template.usage)?;
+                let kek = self.open(wrapping).map_err(|e| {
+                    if e == retcode::OBJECT_HANDLE_INVALID {
+                        retcode::UNWRAPPING_KEY_HANDLE_INVALID
+                    } else {
+                        e
+                    }
+                })?;
+                if kek.attributes.key_type != KeyType::Aes {
+                    return Err(retcode::UNWRAPPING_KEY_TYPE_INCONSISTENT);
+                }
+                if !kek.attributes.template.usage.unwrap {
+                    return Err(KEY_FUNCTION_NOT_PERMITTED);
+                }
+                // Partition policies 2 and 6 decide whether private and secret keys may come in at all.
+                let policy = match class {
+                    Class::PrivateKey => policy::PRIVATE_KEY_UNWRAPPING,
+                    _ => policy::SECRET_KEY_UNWRAPPING,
+                };
+                if self.partition_policy(policy) == 0 {
+                    return Err(retcode::KEY_NOT_UNWRAPPABLE);
+                }
+                let value = crypto::aes_kwp_unwrap(&kek.value(), &wrapped).map_err(map)?;
+                let mut attrs = Attributes {
+                    class,
+                    key_type,
+                    template,
+                    // Made outside this HSM (or at least not known to be made inside it).
+                    local: false,
+                    modulus_bits: None,
+                    public_exponent: None,
+                    ec_params: None,
+                    value_len: None,
+                };
+                // The value must be a key of the type the template names, of a size the HSM offers.
+                let len = value.len() as u32;
+                match (key_type, crypto::private_key_kind(&value)) {
+                    (KeyType::Rsa, Ok(PrivateKeyKind::Rsa { bits, exponent }))
+                        if crypto::RSA_MODULUS_BITS.contains(&bits) =>
+                    {
+                        attrs.modulus_bits = Some(bits as u32);
+                        attrs.public_exponent = Some(exponent);
+                    }
+                    (KeyType::Ec, Ok(PrivateKeyKind::Ec(curve))) => attrs.ec_params = Some(curve.name().to_string()),
+                    (KeyType::Aes, _) if len == 16 || len == 32 => attrs.value_len = Some(len),
+                    (KeyType::GenericSecret, _) if (1..=GENERIC_SECRET_MAX).contains(&len) => {
+                        attrs.value_len = Some(len)
+                    }
+                    _ => return Err(retcode::WRAPPED_KEY_INVALID),
+                }
+                let objects = self.store(slot, vec![Object::new(attrs, &value)], env)?;
+                Ok(ObjectAnswer::Created(objects))
+            }
+            ObjectOp::Derive { handle, peer, mut template } => {
+                // Deriving creates a secret key: who may, as for generation.
+                self.may_manage(role, &[Class::SecretKey])?;
+                label(&mut template);
+                self.check_usage(&template.usage)?;
+                let key = self.open(handle)?;
+                if key.attributes.class != Class::PrivateKey || key.attributes.key_type != KeyType::Ec {
+                    return Err(retcode::KEY_TYPE_INCONSISTENT);
+                }
+                if !key.attributes.template.usage.derive {
+                    return Err(KEY_FUNCTION_NOT_PERMITTED);
+                }
+                let value = crypto::ecdh_derive(&key.value(), &peer).map_err(map)?;
+                let attrs = Attributes {
+                    class: Class::SecretKey,
+                    key_type: KeyType::GenericSecret,
+                    template,
+                    // PKCS#11: a derived key is not CKA_LOCAL.
+                    local: false,
+                    modulus_bits: None,
+                    public_exponent: None,
+                    ec_params: None,
+                    value_len: Some(value.len() as u32),
+                };
+                let objects = self.store(slot, vec![Object::new(attrs, &value)], env)?;
+                Ok(ObjectAnswer::Created(objects))
             }
             ObjectOp::Sign { handle, mech, data } => {
                 let key = self.open(handle)?;
@@ -721,6 +864,33 @@ impl Hsm {
                 let value = key.value();
                 let signer = cert_key(key.attributes.key_type, &value)?;
                 crypto::certificate_request(signer, &subject).map(ObjectAnswer::Pem).map_err(map)
+            }
+            // Answered before the login check (see `object_request`).
+            ObjectOp::CloseSession => Ok(ObjectAnswer::Done),
+        }
+    }
+
+    /// Ends the application's session on `slot`: its session objects are destroyed (`sim app close`, a
+    /// logout on the partition).
+    pub(in crate::device) fn close_app_session(&mut self, slot: SlotId, now_ms: u64) {
+        if self.partition().map(|p| p.slot()) != Some(slot) {
+            return;
+        }
+        let handles: Vec<u32> = match self.objects_mut() {
+            Some(o) => std::mem::take(&mut o.session.sealed).into_keys().collect(),
+            None => return,
+        };
+        for handle in handles {
+            self.emit(now_ms, Event::ObjectDestroyed { slot, handle });
+        }
+    }
+
+    /// Session objects of an older device generation belong to a session that has ended.
+    fn drop_stale_session_objects(&mut self) {
+        let generation = self.generation;
+        if let Some(o) = self.objects_mut() {
+            if o.session.generation != generation {
+                o.session = SessionObjects { generation, sealed: BTreeMap::new() };
             }
         }
     }
@@ -819,9 +989,12 @@ impl Hsm {
         self.partition_mut().map(|p| &mut p.objects)
     }
 
-    /// Decrypts object `handle` into working memory.
+    /// Decrypts object `handle` (a token or a session object) into working memory.
     fn open(&self, handle: u32) -> Result<Object, LunaRet> {
-        let sealed = self.objects().and_then(|o| o.sealed.get(&handle)).ok_or(retcode::OBJECT_HANDLE_INVALID)?;
+        let sealed = self
+            .objects()
+            .and_then(|o| o.sealed.get(&handle).or_else(|| o.session.sealed.get(&handle)))
+            .ok_or(retcode::OBJECT_HANDLE_INVALID)?;
         self.storage.open(handle, sealed)
     }
 
@@ -829,10 +1002,12 @@ impl Hsm {
         ObjectInfo { handle, attributes: o.attributes.clone(), size: o.size() }
     }
 
-    /// Seals and stores new objects, all or none: the partition's storage must hold them.
+    /// Seals and stores new objects, all or none: the partition's storage must hold the token objects;
+    /// session objects go to the application's session.
     fn store(&mut self, slot: SlotId, objects: Vec<Object>, env: &mut Env<'_>) -> Result<Vec<ObjectInfo>, LunaRet> {
         let used = self.objects().map_or(0, Objects::used);
-        let needed = objects.iter().map(Object::size).fold(0u32, u32::saturating_add);
+        let needed =
+            objects.iter().filter(|o| o.attributes.template.token).map(Object::size).fold(0u32, u32::saturating_add);
         if used.saturating_add(needed) > PARTITION_STORAGE_BYTES {
             return Err(retcode::MM_NOT_ENOUGH_MEMORY);
         }
@@ -841,12 +1016,18 @@ impl Hsm {
         let mut infos = Vec::new();
         for (i, o) in objects.iter().enumerate() {
             let handle = first + i as u32;
-            sealed.push((handle, self.storage.seal(handle, o, env.rng)?));
+            sealed.push((handle, o.attributes.template.token, self.storage.seal(handle, o, env.rng)?));
             infos.push(self.object_info(handle, o));
         }
         let store = self.objects_mut().ok_or(retcode::SLOT_ID_INVALID)?;
         store.next = first + sealed.len() as u32;
-        store.sealed.extend(sealed);
+        for (handle, token, s) in sealed {
+            if token {
+                store.sealed.insert(handle, s);
+            } else {
+                store.session.sealed.insert(handle, s);
+            }
+        }
         for info in &infos {
             self.emit(env.now_ms, Event::ObjectCreated { slot, handle: info.handle, class: info.attributes.class });
         }

@@ -158,6 +158,8 @@ impl Hsm {
         match self.session.logins.remove(&slot) {
             Some(role) => {
                 self.emit(now_ms, Event::LoggedOut { slot, role });
+                // The application's session shares this login: its session objects end with it.
+                self.close_app_session(slot, now_ms);
                 Ok(Response::Done)
             }
             None => Err(retcode::USER_NOT_LOGGED_IN),

@@ -296,9 +296,11 @@ fn contents(ctx: &mut Ctx<'_>) -> Result<(), Stop> {
     ctx.line("");
     ctx.line(&format!("The '{role}' is currently logged in. Looking for objects accessible to the '{role}'."));
     ctx.line("");
-    // The objects themselves, by handle, as the client's cmu lists them.
+    // The partition's (token) objects, by handle, as the client's cmu lists them; an application's
+    // session objects are not the partition's contents.
     let request = Request::Object(ObjectRequest { login: None, op: ObjectOp::List });
-    if let Ok(Response::Object(ObjectAnswer::Listed(objects))) = ctx.call(request) {
+    if let Ok(Response::Object(ObjectAnswer::Listed(mut objects))) = ctx.call(request) {
+        objects.retain(|o| o.attributes.template.token);
         for line in crate::lunacm::cmu::listing(&objects).lines() {
             ctx.line(&format!("        {line}"));
         }
