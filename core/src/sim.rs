@@ -243,10 +243,12 @@ pub fn run(world: &mut World, words: &[String], host_now_ms: u64) -> SimOutput {
                 (Ok(id), Ok(c)) => match world.set_sticker(id, c, &label) {
                     Ok(()) => format!(
                         "\n{INDENT}iKey {id} now has {}.\n",
-                        c.map_or("no sticker colour".to_string(), |c| format!(
-                            "{} sticker \"{label}\"",
-                            c.with_article()
-                        ))
+                        match (c, label.is_empty()) {
+                            (Some(c), _) => format!("{} sticker \"{label}\"", c.with_article()),
+                            (None, true) => "no sticker colour".to_string(),
+                            // Text on an uncoloured sticker is still written on the key.
+                            (None, false) => format!("no sticker colour, and \"{label}\" written on it"),
+                        }
                     ),
                     Err(e) => format!("\n{INDENT}{e}\n"),
                 },

@@ -10,6 +10,7 @@ use crate::environment::EnvironmentPanel;
 use crate::files::FilesPanel;
 use crate::filestore::Opened;
 use crate::ikeys::{DeskUi, IKeyTray};
+use crate::instructor::InstructorPanel;
 use crate::labs::LabsPanel;
 use crate::notice::NoticeBar;
 use crate::persistence::StorageSync;
@@ -68,6 +69,7 @@ pub fn App(opened: Opened) -> impl IntoView {
                     <div class="panels">
                         <LabsPanel/>
                         <ApplicationPanel/>
+                        <InstructorPanel/>
                         <PoliciesPanel/>
                         <FilesPanel/>
                         <AuditPanel/>

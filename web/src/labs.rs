@@ -9,6 +9,7 @@ use leptos::prelude::*;
 
 use crate::confirm::InlineConfirm;
 use crate::model::{paragraphs, Inline};
+use crate::notice::Notice;
 use crate::sim::Sim;
 use hsm_core::view::LabView;
 
@@ -203,6 +204,29 @@ pub fn LabsPanel() -> impl IntoView {
     let labs = catalogue::labs().unwrap_or_default();
     let asking = RwSignal::new(None::<String>);
     let running = move || sim.lab.with(Option::is_some);
+    // A link to a lab (`?lab=ID`, as an instructor shares it) asks to start it, as its Start button
+    // does: starting replaces the trainee's world, so never without a yes.
+    if let Some(id) = crate::embed::param("lab") {
+        match labs.iter().find(|l| l.id == id) {
+            Some(lab) if sim.lab.with_untracked(|r| r.as_ref().is_some_and(|r| r.id == lab.id)) => {}
+            Some(lab) if running() => sim.notice.set(Some(Notice::info(format!(
+                "The link opens the lab \"{}\": leave the lab in progress first, then start it from the catalogue.",
+                lab.title
+            )))),
+            Some(lab) => {
+                asking.set(Some(lab.id.clone()));
+                let selector = format!("[data-testid=\"lab-start-{}\"]", lab.id);
+                request_animation_frame(move || {
+                    if let Ok(Some(el)) = document().query_selector(&selector) {
+                        el.scroll_into_view();
+                    }
+                });
+            }
+            None => sim.notice.set(Some(Notice::warning(format!(
+                "The link names a lab that does not exist here: '{id}'. Nothing was changed."
+            )))),
+        }
+    }
     let current = Signal::derive(move || sim.lab.get().unwrap_or_else(empty_view));
     view! {
         <details class="panel panel-labs" data-testid="labs-panel" open>

@@ -13,6 +13,7 @@ mod filestore;
 mod history;
 mod host_files;
 mod ikeys;
+mod instructor;
 mod labs;
 mod model;
 mod notice;

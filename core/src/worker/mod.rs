@@ -75,6 +75,9 @@ pub enum Call {
     PowerCycle { seconds: u64 },
     /// An application uses the partition's keys ([`World::application`]); answered with what it got.
     App { args: Vec<String> },
+    /// The instructor injects a fault or changes the world ([`World::instructor`]: a `sim` command
+    /// without `sim`); answered with what it said, LunaCM's reaction going to the terminal.
+    Instructor { line: String },
     /// The world as a world file ([`World::to_world_file`]); answered with its text.
     ExportWorld,
     /// A world file replaces the world, if it is one this simulator reads ([`World::from_world_file`]);
@@ -327,6 +330,13 @@ impl Engine {
                 said = world.application(&args, now);
                 (None, Ok(None))
             }
+            Call::Instructor { line } => match world.instructor(&line, now) {
+                Ok((text, lunacm)) => {
+                    said = text;
+                    (Some(Output::Append(lunacm)), Ok(None))
+                }
+                Err(err) => (None, Err(err)),
+            },
             Call::ExportWorld => {
                 said = world.to_world_file();
                 (None, Ok(None))

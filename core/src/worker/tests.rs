@@ -178,3 +178,21 @@ fn a_world_file_exports_and_imports_and_a_bad_one_changes_nothing() {
     assert!(reply.output.is_none() && reply.save.is_none());
     assert_eq!(other.world().to_json(), before);
 }
+
+#[test]
+fn the_instructor_injects_a_fault_that_the_terminal_does_not_show_as_typed() {
+    let (mut engine, _) = fresh(true);
+    let call = |line: &str| Call::Instructor { line: line.into() };
+    let reply = engine.handle(ToCore::Call { id: 1, call: call("ikey lose 2") }, NOW);
+    let answer = reply.answer.unwrap();
+    assert_eq!(answer.outcome, Ok(None));
+    assert!(answer.said.contains("iKey 2"), "{}", answer.said);
+    assert!(engine.world().ikeys().iter().all(|k| k.id != 2), "the key is gone");
+    assert!(reply.output.is_none(), "nothing was typed in the terminal");
+    assert!(reply.save.is_some(), "the fault is saved");
+    let pin = engine.handle(ToCore::Call { id: 2, call: call("ikey sticker 1 none PIN 4321") }, NOW);
+    let said = pin.answer.unwrap().said;
+    assert!(said.contains("no sticker colour, and \"PIN 4321\" written on it"), "{said}");
+    let refused = engine.handle(ToCore::Call { id: 2, call: call("ikey sticker 1 blue \"PIN 1234") }, NOW);
+    assert!(refused.answer.unwrap().outcome.unwrap_err().starts_with("The line does not parse"));
+}

@@ -289,6 +289,20 @@ impl World {
         self.changing(now_ms, |world| world.app(args, now_ms))
     }
 
+    /// The instructor changes the world behind the trainee's back (the page's instructor view): `line` is
+    /// a `sim` command without its `sim` (`ikey lose 3`, `power cycle 10800`, `fault flash`...), run
+    /// beside LunaCM whatever it is doing. Returns what the command said, for the instructor, and what
+    /// LunaCM printed because of it (a ceremony it ended), for the terminal. A line that does not parse
+    /// (an open quote) is refused with why.
+    pub fn instructor(&mut self, line: &str, now_ms: u64) -> Result<(String, String), String> {
+        let words = tokenize(line).map_err(|e| format!("The line does not parse: {e}"))?;
+        Ok(self.changing(now_ms, |world| {
+            let sim::SimOutput { text, lunacm } = sim::run(world, &words, now_ms);
+            let lunacm = lunacm + &world.poll_ped(now_ms) + &world.poll_monitor(now_ms);
+            (text, lunacm)
+        }))
+    }
+
     /// Runs `change`, then what follows every change: the host's logging daemon takes the new audit
     /// records, the lab is judged, and a real change is a new revision (and worth saving): `slot list`
     /// is not.

@@ -482,6 +482,16 @@ impl Sim {
         });
     }
 
+    /// The instructor runs a `sim` command (without `sim`) beside LunaCM; `done` is told what it said, or
+    /// why it was refused. LunaCM's reaction, if any, goes to the terminal.
+    pub fn instructor(&self, command: &str, done: impl FnOnce(&str) + 'static) {
+        let call = Call::Instructor { line: command.to_string() };
+        self.call("The instructor's change was not made: make it again.", call, move |outcome, said| match outcome {
+            Ok(_) => done(said),
+            Err(err) => done(&err),
+        });
+    }
+
     /// The world as a world file; `done` is given its text.
     pub fn export_world(&self, done: impl FnOnce(&str) + 'static) {
         self.call("The world was not exported: export it again.", Call::ExportWorld, move |_, text| done(text));
