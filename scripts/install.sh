@@ -24,6 +24,8 @@ grep -q "wasm_bindgen = \"$WASM_BINDGEN_VERSION\"" Trunk.toml \
   || die "Trunk.toml [tools] wasm_bindgen must equal the Cargo.toml pin $WASM_BINDGEN_VERSION"
 
 command -v cargo >/dev/null || die "cargo not found: install Rust with rustup first"
+# Trunk's post_build hook (scripts/precache.mjs, the service worker's file list) runs on node.
+command -v node >/dev/null || die "node not found: install node (the build's precache hook needs it)"
 command -v rustup >/dev/null || die "rustup not found: the wasm32 target is installed with rustup"
 
 # (Outputs are captured before grep: with pipefail, grep -q closing the pipe early would fail the test.)
