@@ -275,19 +275,6 @@ impl Player {
     }
 }
 
-/// Saves `text` as a download named `name`.
-fn download(text: &str, name: &str) {
-    let Some(url) = crate::host_files::object_url(text) else { return };
-    if let Ok(link) = document().create_element("a") {
-        let _ = link.set_attribute("href", &url);
-        let _ = link.set_attribute("download", name);
-        if let Some(link) = link.dyn_ref::<web_sys::HtmlElement>() {
-            link.click();
-        }
-    }
-    set_timeout(move || drop(web_sys::Url::revoke_object_url(&url)), std::time::Duration::from_secs(1));
-}
-
 /// Listens to the host page's commands (`{command: "play" | "pause" | "step" | "restart" | "run", line}`)
 /// and offers the same on `window.luna`.
 fn listen(p: Player) {
@@ -407,7 +394,7 @@ pub fn EmbedApp() -> impl IntoView {
                     </label>
                     <button class="btn btn-small" data-testid="player-copy-transcript" on:click=move |_| copy(&sim.transcript.with_untracked(|t| t.text()))>"Copy transcript"</button>
                     <button class="btn btn-small" data-testid="player-copy-script" on:click=move |_| copy(&p.script.get_untracked())>"Copy script"</button>
-                    <button class="btn btn-small" data-testid="player-asciicast" on:click=move |_| download(&p.asciicast(), "luna-demo.cast")>"asciicast"</button>
+                    <button class="btn btn-small" data-testid="player-asciicast" on:click=move |_| crate::host_files::download(&p.asciicast(), "luna-demo.cast")>"asciicast"</button>
                     <nav class="player-chapters" aria-label="Chapters">
                         <For each=move || p.markers() key=|(i, _)| *i let((i, title))>
                             <button

@@ -39,12 +39,26 @@ pub fn file_text(files: RwSignal<Vec<HostFile>>, name: StoredValue<String>) -> M
 
 /// An object URL for `text` (as UTF-8 bytes), for a download link. Typed as plain bytes, not text, so that
 /// browsers keep the file's name as it is ("HSMPT", not "HSMPT.txt"), ready to be uploaded again.
-pub fn object_url(text: &str) -> Option<String> {
+fn object_url(text: &str) -> Option<String> {
     let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
     let options = web_sys::BlobPropertyBag::new();
     options.set_type("application/octet-stream");
     let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).ok()?;
     web_sys::Url::create_object_url_with_blob(&blob).ok()
+}
+
+/// Saves `text` as a download named `name`, through a link clicked once.
+pub fn download(text: &str, name: &str) {
+    let Some(url) = object_url(text) else { return };
+    if let Ok(link) = document().create_element("a") {
+        let _ = link.set_attribute("href", &url);
+        let _ = link.set_attribute("download", name);
+        if let Some(link) = link.dyn_ref::<web_sys::HtmlElement>() {
+            link.click();
+        }
+    }
+    // The download has its own copy once started: the URL can go with the next task.
+    set_timeout(move || drop(web_sys::Url::revoke_object_url(&url)), std::time::Duration::from_secs(1));
 }
 
 /// A download link's `href` that always points at `text` as it is now: a new object URL when the text

@@ -4,28 +4,13 @@
 
 use leptos::html;
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 
-use crate::host_files::object_url;
+use crate::host_files::download;
 use crate::notice::Notice;
 use crate::sim::Sim;
 
 /// The name an exported world gets.
 const EXPORT_NAME: &str = "luna-usb-hsm7-world.json";
-
-/// Saves `text` as a download named `name`, through a link clicked once.
-fn download(text: &str, name: &str) {
-    let Some(url) = object_url(text) else { return };
-    if let Ok(link) = document().create_element("a") {
-        let _ = link.set_attribute("href", &url);
-        let _ = link.set_attribute("download", name);
-        if let Some(link) = link.dyn_ref::<web_sys::HtmlElement>() {
-            link.click();
-        }
-    }
-    // The download has its own copy once started: the URL can go with the next task.
-    set_timeout(move || drop(web_sys::Url::revoke_object_url(&url)), std::time::Duration::from_secs(1));
-}
 
 /// The export and import buttons, and the import's confirmation dialog.
 #[component]
