@@ -1,7 +1,8 @@
 // Story: a documentation author pastes the README's iframe snippet into a page: the demo plays to its
 // end and tells the host page; on the sample page (docs/embed-example.html) the reader steps, jumps to a
 // chapter of the iKey demo, takes over and types, copies the transcript and the script, and saves an
-// asciicast. The embedded world is its own: the trainee's saved world is untouched.
+// asciicast. The embedded world is its own: the trainee's saved world is untouched. A link can carry a
+// starting world.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
@@ -108,5 +109,30 @@ test("on the sample page: step, jump to a chapter, take over, copy, asciicast; t
 
   // The trainee's world is as it was.
   assert.equal(await page.evaluate((key) => localStorage.getItem(key), KEY), trainee);
+  await context.close();
+});
+
+test("a link carries a starting world (a world file as a data: URL) and a one-line script", async () => {
+  const context = await env.browser.newContext({ viewport: { width: 1300, height: 900 }, acceptDownloads: true });
+  const page = await context.newPage();
+  await page.goto(env.url);
+  await page.waitForFunction(() => document.querySelector('[data-testid="lunacm-output"]')?.textContent.includes("lunacm:>"));
+  const input = page.getByTestId("lunacm-input");
+  for (const line of ["stm recover -randomuserstring ABCD-EFGH-IJKL-MNOP", "proceed"]) {
+    await input.fill(line);
+    await input.press("Enter");
+  }
+  await page.waitForFunction(() => document.querySelector('[data-testid="lunacm-output"]').textContent.includes("Successfully recovered"));
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("world-export").click()]);
+  const file = await readFile(await download.path());
+  const world = `data:application/json;base64,${file.toString("base64")}`;
+  await page.goto(`${env.url}?embed&world=${encodeURIComponent(world)}&lines=${encodeURIComponent("slot list")}&autoplay`);
+  await page.getByTestId("player-play").filter({ hasText: "Finished" }).waitFor({ timeout: 30_000 });
+  const out = await page.getByTestId("lunacm-output").innerText();
+  assert.match(out, /lunacm:>slot list[\s\S]*HSM Status ->\s+Zeroized\n/, "the carried world is out of Secure Transport Mode");
+
+  await page.goto(`${env.url}?embed&world=${encodeURIComponent("data:application/json,{}")}&lines=slot%20list`);
+  await page.getByTestId("player-problem").waitFor();
+  assert.match(await page.getByTestId("player-problem").innerText(), /was not loaded: The file was not imported: this is not a world file/);
   await context.close();
 });

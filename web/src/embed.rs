@@ -1,6 +1,7 @@
 //! The embed mode (`?embed`): the unit, its iKeys and the terminal without the page's chrome, sized to
 //! an `<iframe>`, with a player for a demo script ([`hsm_core::demo`]) given by name (`demo=NAME`, from
-//! the scripts shipped beside the app in `demos/`), by URL (`script=URL`) or inline (`lines=TEXT`). The
+//! the scripts shipped beside the app in `demos/`), by URL (`script=URL`) or inline (`lines=TEXT`), on a
+//! starting world given as a world file (`world=URL`) or a fresh unit. The
 //! player types each line as a person would, plays, pauses, steps, jumps to a chapter, starts over, and
 //! lets the reader take over the same world; it copies the transcript and the script, exports the
 //! session as an asciicast v2 file, and talks to the host page by `postMessage` and `window.luna`.
@@ -52,6 +53,21 @@ fn copy(text: &str) {
     }
 }
 
+/// The text at `url` (`what` names it in errors).
+async fn fetch_text(url: &str, what: &str) -> Result<String, String> {
+    let response = wasm_bindgen_futures::JsFuture::from(window().fetch_with_str(url))
+        .await
+        .map_err(|_| format!("the {what} {url} could not be fetched"))?;
+    let response: web_sys::Response = response.unchecked_into();
+    if !response.ok() {
+        return Err(format!("the {what} {url} could not be fetched (HTTP {})", response.status()));
+    }
+    let text = wasm_bindgen_futures::JsFuture::from(response.text().map_err(|_| "no text".to_string())?)
+        .await
+        .map_err(|_| format!("the {what} {url} is not text"))?;
+    text.as_string().ok_or_else(|| format!("the {what} {url} is not text"))
+}
+
 /// Reads the script the page names: shipped, by URL or inline. `Err` says why there is none.
 async fn load_script() -> Result<String, String> {
     if let Some(text) = param("lines") {
@@ -63,17 +79,7 @@ async fn load_script() -> Result<String, String> {
         (None, Some(url)) => url,
         (None, None) => return Err(String::new()),
     };
-    let response = wasm_bindgen_futures::JsFuture::from(window().fetch_with_str(&url))
-        .await
-        .map_err(|_| format!("the script {url} could not be fetched"))?;
-    let response: web_sys::Response = response.unchecked_into();
-    if !response.ok() {
-        return Err(format!("the script {url} could not be fetched (HTTP {})", response.status()));
-    }
-    let text = wasm_bindgen_futures::JsFuture::from(response.text().map_err(|_| "no text".to_string())?)
-        .await
-        .map_err(|_| format!("the script {url} is not text"))?;
-    text.as_string().ok_or_else(|| format!("the script {url} is not text"))
+    fetch_text(&url, "script").await
 }
 
 /// The player's state, shared by its controls, the host page's commands and `window.luna`.
@@ -317,6 +323,7 @@ fn listen(p: Player) {
 pub fn EmbedApp() -> impl IntoView {
     let seed = param("seed").and_then(|s| s.parse().ok()).unwrap_or(1);
     let sim = Sim::start_apart(seed);
+    let problem = RwSignal::new(None::<String>);
     provide_context(sim);
     provide_context(DeskUi::new());
     let typed = TypedLine(RwSignal::new(String::new()));
@@ -340,9 +347,27 @@ pub fn EmbedApp() -> impl IntoView {
         cast: StoredValue::new(Vec::new()),
         cast_start: StoredValue::new(js_sys::Date::now() / 1000.0),
     };
-    let problem = RwSignal::new(None::<String>);
     listen(p);
-    // The script loads while the world opens; the player is ready when both are.
+    // The script loads while the world opens; the player is ready when both are. A starting world
+    // (`world=URL`, a world file) replaces the fresh unit first.
+    let world_ready = RwSignal::new(param("world").is_none());
+    if let Some(url) = param("world") {
+        leptos::task::spawn_local(async move {
+            match fetch_text(&url, "world file").await {
+                Ok(text) => sim.import_world(&url.clone(), text, move |imported| {
+                    if !imported {
+                        let why = sim.notice.with_untracked(|n| n.as_ref().map(|n| n.text.clone())).unwrap_or_default();
+                        problem.set(Some(format!("The starting world {url} was not loaded: {why}")));
+                    }
+                    world_ready.set(true);
+                }),
+                Err(why) => {
+                    problem.set(Some(format!("No starting world: {why}.")));
+                    world_ready.set(true);
+                }
+            }
+        });
+    }
     leptos::task::spawn_local(async move {
         match load_script().await {
             Ok(text) => {
@@ -355,7 +380,7 @@ pub fn EmbedApp() -> impl IntoView {
     });
     let announced = StoredValue::new(false);
     Effect::new(move |_| {
-        if sim.opened.get() && !p.steps.with(Vec::is_empty) && !announced.get_value() {
+        if sim.opened.get() && world_ready.get() && !p.steps.with(Vec::is_empty) && !announced.get_value() {
             announced.set_value(true);
             let banner = sim.transcript.with_untracked(|t| t.text());
             p.cast_start.set_value(js_sys::Date::now() / 1000.0);

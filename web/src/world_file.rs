@@ -46,7 +46,7 @@ pub fn WorldFileButtons() -> impl IntoView {
     let confirm = move |_| {
         if let Some((name, text)) = chosen.get_untracked() {
             chosen.set(None);
-            sim.import_world(&name, text);
+            sim.import_world(&name, text, |_| {});
         }
     };
 

@@ -499,11 +499,13 @@ impl Sim {
 
     /// Replaces the world with the world file `name` (its `text`), or says why it was refused; the
     /// world then stays as it was. Another tab's newer state does not matter: it is replaced too.
-    pub fn import_world(&self, name: &str, text: String) {
+    /// `done` is told whether it was imported.
+    pub fn import_world(&self, name: &str, text: String, done: impl FnOnce(bool) + 'static) {
         self.known.set_value(persistence::read());
         let sim = *self;
         let name = name.to_string();
         self.call("The file was not imported: import it again.", Call::ImportWorld { text }, move |outcome, _| {
+            let imported = outcome.is_ok();
             sim.notice.set(Some(match outcome {
                 Ok(_) => Notice::info(format!(
                     "Imported {name}: the simulator is at revision {}, and LunaCM started again.",
@@ -511,6 +513,7 @@ impl Sim {
                 )),
                 Err(err) => Notice::error(err),
             }));
+            done(imported);
         });
     }
 
