@@ -15,8 +15,8 @@
 //! - [`World`]: everything that persists, as one serializable value.
 
 mod calendar;
-pub mod demo;
 pub mod crypto;
+pub mod demo;
 pub mod device;
 pub mod host;
 pub mod hub;

@@ -208,3 +208,33 @@ fn only_events_since_the_lab_began_count() {
     let since = w.hsm().events().len();
     assert!(c.evaluate(Ctx { world: &w, since, now_ms: NOW }).is_err());
 }
+
+#[test]
+fn key_objects_and_what_a_zeroize_leaves() {
+    let co = world(&[RECOVER, INIT, PARTITION]);
+    let changed = "role changepw -name co -oldpw copin123 -newpw copin456 -force";
+    let aes = "cmu generatekey -slot=3 -password=copin456 -keyType=AES -keysize=32 -encrypt=1 -label=k1";
+    let one = world(&[RECOVER, INIT, PARTITION, &[changed, aes]]);
+    assert_eq!(one.hsm().partition().map(|p| p.objects().count()), Some(1), "the key was generated");
+    splits(Check::Objects { count: 1, remains: None }, &co, &one);
+    splits(Check::Objects { count: 0, remains: None }, &one, &co);
+    let e = eval(&Check::Objects { count: 1, remains: None }, &co).unwrap_err();
+    assert!(e.ends_with("the partition holds 0 key object(s)"), "{e}");
+    // A zeroize destroys the partition and leaves its one sealed object in storage until a power-up.
+    let zeroized =
+        world(&[RECOVER, INIT, PARTITION, &[changed, aes, "role logout", "slot set -slot 4", "hsm zeroize -force"]]);
+    splits(Check::Objects { count: 0, remains: Some(1) }, &co, &zeroized);
+    let e = eval(&Check::Objects { count: 0, remains: Some(0) }, &zeroized).unwrap_err();
+    assert!(e.ends_with("storage keeps 1 undecodable object(s)"), "{e}");
+}
+
+#[test]
+fn a_halted_unit_whatever_the_reason() {
+    let running = world(&[RECOVER, INIT]);
+    let halted = world(&[RECOVER, INIT, &["sim fault volatile"]]);
+    assert!(running.hsm().halt().is_none() && halted.hsm().halt().is_some());
+    splits(Check::Halted { value: true }, &running, &halted);
+    splits(Check::Halted { value: false }, &halted, &running);
+    let e = eval(&Check::Halted { value: true }, &running).unwrap_err();
+    assert!(e.contains("the HSM Status is"), "{e}");
+}
