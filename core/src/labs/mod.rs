@@ -200,8 +200,12 @@ pub struct LabRun {
     pub solution_viewed: Vec<bool>,
     /// When each step was completed (host clock, milliseconds).
     pub completed_at_ms: Vec<Option<u64>>,
-    /// The length of the device's event log when the lab began: checks count events after it.
-    pub since_event: usize,
+    /// The device's count of events emitted ([`crate::device::Hsm::emitted`]) when the lab began: checks
+    /// count the events emitted after it. An index into the event log would drift once the log drops its
+    /// oldest events. Runs saved before kept such an index (`since_event`): loading a world converts it
+    /// to the mark of the event it pointed at (`crate::migrate`), so they count what they counted before.
+    #[serde(default)]
+    pub since_emitted: u64,
 }
 
 impl LabRun {
@@ -214,7 +218,7 @@ impl LabRun {
             hints_revealed: vec![0; n],
             solution_viewed: vec![false; n],
             completed_at_ms: vec![None; n],
-            since_event: world.hsm().events().len(),
+            since_emitted: world.hsm().emitted(),
         }
     }
 
@@ -249,7 +253,7 @@ impl LabRun {
 
     /// The results of step `index`'s checks on `world`.
     pub fn check_step(&self, index: usize, world: &World, now_ms: u64) -> Vec<CheckResult> {
-        let ctx = Ctx { world, since: self.since_event, now_ms };
+        let ctx = Ctx { world, since: self.since_emitted, now_ms };
         let Some(step) = self.lab.steps.get(index) else { return Vec::new() };
         step.checks.iter().map(|c| CheckResult { description: c.describe(), failure: c.evaluate(ctx).err() }).collect()
     }
