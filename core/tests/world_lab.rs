@@ -160,3 +160,16 @@ fn a_lab_saved_with_an_event_index_counts_what_it_counted_before() {
     let again = World::from_json(&loaded.to_json()).unwrap();
     assert_eq!(again.lab(), loaded.lab());
 }
+
+#[test]
+fn sim_reset_says_that_it_ended_the_lab() {
+    let mut world = World::new(1, NOW);
+    world.start_lab(LAB).unwrap();
+    let title = world.lab().unwrap().lab.title.clone();
+    let text = world.enter("sim reset -force", NOW).text;
+    assert!(world.lab().is_none());
+    assert!(text.contains(&format!("The lab '{title}' ended: the world was reset.")), "{text}");
+    // Without a lab, a reset says nothing of one.
+    let text = world.enter("sim reset -force", NOW).text;
+    assert!(!text.contains("The lab"), "{text}");
+}
