@@ -11,7 +11,38 @@ pub fn upgrade(mut world: Value, found: u64) -> Result<Value, String> {
         world = v1_to_v2(world)?;
     }
     stm_recovered_with_outcome(&mut world);
+    lab_marks_in_the_emitted_count(&mut world);
     Ok(world)
+}
+
+/// Worlds saved before a unit counted the events it ever emitted (`emitted`) start the count from the
+/// events they kept, so that it is never less than the log's length. A lab run saved with an index into
+/// unit 1's event log (`since_event`) gets instead the count at the event that index pointed to, so it
+/// counts exactly the events it counted before; a run that already has the count is left as it is.
+fn lab_marks_in_the_emitted_count(world: &mut Value) {
+    let before_kept = world.get_mut("hsm").and_then(Value::as_object_mut).map_or(0, settle_emitted);
+    for unit in world.get_mut("more").and_then(Value::as_array_mut).into_iter().flatten() {
+        if let Some(hsm) = unit.get_mut("hsm").and_then(Value::as_object_mut) {
+            settle_emitted(hsm);
+        }
+    }
+    let Some(lab) = world.get_mut("lab").and_then(Value::as_object_mut) else { return };
+    if lab.contains_key("since_emitted") {
+        return;
+    }
+    if let Some(index) = lab.get("since_event").and_then(Value::as_u64) {
+        lab.remove("since_event");
+        lab.insert("since_emitted".into(), json!(before_kept.saturating_add(index)));
+    }
+}
+
+/// Raises a unit's `emitted` to the number of events it keeps; returns how many it emitted before the
+/// oldest one kept.
+fn settle_emitted(hsm: &mut Map<String, Value>) -> u64 {
+    let kept = hsm.get("events").and_then(Value::as_array).map_or(0, |e| e.len() as u64);
+    let emitted = hsm.get("emitted").and_then(Value::as_u64).unwrap_or(0).max(kept);
+    hsm.insert("emitted".into(), json!(emitted));
+    emitted - kept
 }
 
 /// Earlier version 2 worlds logged `StmRecovered` without saying whether the verification string

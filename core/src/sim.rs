@@ -375,10 +375,13 @@ pub fn run(world: &mut World, words: &[String], host_now_ms: u64) -> SimOutput {
         ),
         ["reset", "-force"] | ["reset", "-f"] => {
             let seed = rand_core::RngCore::next_u64(&mut world.rng);
-            world.reset(seed, host_now_ms);
+            let ended = match world.reset(seed, host_now_ms) {
+                Some(title) => format!("{INDENT}The lab '{title}' ended: the world was reset.\n"),
+                None => String::new(),
+            };
             let banner = world.start_session();
             format!(
-                "\n{INDENT}The simulator was reset: a new unit has arrived, in Secure Transport Mode.\n\n{}",
+                "\n{INDENT}The simulator was reset: a new unit has arrived, in Secure Transport Mode.\n{ended}\n{}",
                 banner.trim_end_matches(crate::lunacm::PROMPT)
             )
         }

@@ -120,3 +120,56 @@ fn a_world_saved_without_a_lab_field_loads() {
     assert!(loaded.lab().is_none());
     assert_eq!(loaded.hsm().serial(), world.hsm().serial());
 }
+
+/// `world` saved as a version that kept the lab's start as an index into the event log (`since_event`)
+/// and, with `emitted` `None`, before the HSM counted the events it emitted.
+fn saved_with_an_index(world: &World, since_event: usize, emitted: Option<u64>) -> String {
+    let mut value: serde_json::Value = serde_json::from_str(&world.to_json()).unwrap();
+    let object = value.as_object_mut().unwrap();
+    object.remove("sdi");
+    let lab = object["lab"].as_object_mut().unwrap();
+    assert!(lab.remove("since_emitted").is_some(), "the field is saved");
+    lab.insert("since_event".into(), since_event.into());
+    let hsm = object["hsm"].as_object_mut().unwrap();
+    match emitted {
+        Some(n) => hsm.insert("emitted".into(), n.into()),
+        None => hsm.remove("emitted"),
+    };
+    value.to_string()
+}
+
+#[test]
+fn a_lab_saved_with_an_event_index_counts_what_it_counted_before() {
+    let mut world = World::new(1, NOW);
+    world.start_lab(LAB).unwrap();
+    let kept_at_start = world.hsm().events().len();
+    enter_solution(&mut world, 0);
+    let kept = world.hsm().events().len() as u64;
+    let checks = world.lab_checks(NOW);
+    // Saved before `emitted` existed: the count starts from the events kept, and the index stays a mark.
+    let loaded = World::from_json(&saved_with_an_index(&world, kept_at_start, None)).unwrap();
+    assert_eq!(loaded.hsm().emitted(), kept);
+    assert_eq!(loaded.lab().unwrap().since_emitted, kept_at_start as u64);
+    assert_eq!(loaded.lab_checks(NOW), checks);
+    assert!(loaded.hsm().halt().is_none(), "a world saved without tags is trusted");
+    // Saved after the log had dropped 500 events: the index pointed at the event emitted 500 later.
+    let loaded = World::from_json(&saved_with_an_index(&world, kept_at_start, Some(kept + 500))).unwrap();
+    assert_eq!(loaded.lab().unwrap().since_emitted, kept_at_start as u64 + 500);
+    assert_eq!(loaded.lab_checks(NOW), checks);
+    // A world saved now keeps its mark through saving and loading.
+    let again = World::from_json(&loaded.to_json()).unwrap();
+    assert_eq!(again.lab(), loaded.lab());
+}
+
+#[test]
+fn sim_reset_says_that_it_ended_the_lab() {
+    let mut world = World::new(1, NOW);
+    world.start_lab(LAB).unwrap();
+    let title = world.lab().unwrap().lab.title.clone();
+    let text = world.enter("sim reset -force", NOW).text;
+    assert!(world.lab().is_none());
+    assert!(text.contains(&format!("The lab '{title}' ended: the world was reset.")), "{text}");
+    // Without a lab, a reset says nothing of one.
+    let text = world.enter("sim reset -force", NOW).text;
+    assert!(!text.contains("The lab"), "{text}");
+}

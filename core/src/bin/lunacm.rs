@@ -254,7 +254,9 @@ mod cli {
 
     impl LabProgress {
         fn new(lab: Lab, world: &World) -> LabProgress {
-            let run = LabRun::new(lab, world);
+            let mut run = LabRun::new(lab, world);
+            // The trainee begins now, not at the first line's evaluation.
+            run.began = labs::Began::At(now_ms());
             let seen = passed(&run.check_step(0, world, now_ms()));
             LabProgress { run, seen }
         }

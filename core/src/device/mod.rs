@@ -52,7 +52,7 @@ pub const MODEL: &str = "Luna G7";
 /// Bootloader a new unit ships with.
 pub const BOOTLOADER: &str = "1.6.0";
 /// Events kept in the device's event log; the oldest go first.
-const EVENTS_KEPT: usize = 1000;
+pub const EVENTS_KEPT: usize = 1000;
 
 /// What a running ceremony is for: decides what its keysets become.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,7 +113,8 @@ pub struct Hsm {
     #[serde(serialize_with = "events_in_form")]
     events: Vec<Stamped>,
     /// Events emitted since the unit was made (or since this count was saved: worlds saved before it
-    /// start from 0).
+    /// start from the number of events they kept, see `crate::migrate`). Never less than the events
+    /// kept, so the oldest kept event is the `emitted - events.len()`th ever emitted.
     #[serde(default)]
     emitted: u64,
     /// The iKey in the iKey port.
@@ -275,6 +276,20 @@ impl Hsm {
     /// The security-relevant events so far, oldest first.
     pub fn events(&self) -> &[Stamped] {
         &self.events
+    }
+
+    /// How many events the unit has emitted, counting those the log no longer keeps: a stable mark in
+    /// the event stream, where an index into [`Hsm::events`] shifts once the oldest are dropped.
+    pub fn emitted(&self) -> u64 {
+        self.emitted
+    }
+
+    /// The events kept that were emitted after the first `mark` ones ([`Hsm::emitted`] at some earlier
+    /// moment): all kept events emitted since then, however many the log dropped meanwhile.
+    pub fn events_since(&self, mark: u64) -> &[Stamped] {
+        let first_kept = self.emitted.saturating_sub(self.events.len() as u64);
+        let skip = usize::try_from(mark.saturating_sub(first_kept)).unwrap_or(usize::MAX);
+        &self.events[skip.min(self.events.len())..]
     }
 
     /// Records a security-relevant change: the one place the audit log and the trainer's checks read.

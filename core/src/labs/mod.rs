@@ -5,6 +5,7 @@
 
 pub mod catalogue;
 mod check;
+pub mod report;
 mod terms;
 
 pub use check::{Check, Ctx};
@@ -188,6 +189,19 @@ impl CheckResult {
     }
 }
 
+/// When a lab run began, on the host clock.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Began {
+    /// Just started, not yet evaluated: [`World::start_lab`] takes no clock, so the run's first
+    /// evaluation stamps the time (front ends evaluate right after starting a lab).
+    Pending,
+    /// At this time, in milliseconds since the Unix epoch.
+    At(u64),
+    /// Not known: the run was saved before its start was kept.
+    #[default]
+    Unknown,
+}
+
 /// A trainee's progress through a lab.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LabRun {
@@ -200,8 +214,15 @@ pub struct LabRun {
     pub solution_viewed: Vec<bool>,
     /// When each step was completed (host clock, milliseconds).
     pub completed_at_ms: Vec<Option<u64>>,
-    /// The length of the device's event log when the lab began: checks count events after it.
-    pub since_event: usize,
+    /// The device's count of events emitted ([`crate::device::Hsm::emitted`]) when the lab began: checks
+    /// count the events emitted after it. An index into the event log would drift once the log drops its
+    /// oldest events. Runs saved before kept such an index (`since_event`): loading a world converts it
+    /// to the mark of the event it pointed at (`crate::migrate`), so they count what they counted before.
+    #[serde(default)]
+    pub since_emitted: u64,
+    /// When the trainee began: with the completion times, how long each step took.
+    #[serde(default)]
+    pub began: Began,
 }
 
 impl LabRun {
@@ -214,7 +235,16 @@ impl LabRun {
             hints_revealed: vec![0; n],
             solution_viewed: vec![false; n],
             completed_at_ms: vec![None; n],
-            since_event: world.hsm().events().len(),
+            since_emitted: world.hsm().emitted(),
+            began: Began::Pending,
+        }
+    }
+
+    /// When the trainee began (host clock, milliseconds), if known.
+    pub fn started_at_ms(&self) -> Option<u64> {
+        match self.began {
+            Began::At(ms) => Some(ms),
+            Began::Pending | Began::Unknown => None,
         }
     }
 
@@ -249,7 +279,7 @@ impl LabRun {
 
     /// The results of step `index`'s checks on `world`.
     pub fn check_step(&self, index: usize, world: &World, now_ms: u64) -> Vec<CheckResult> {
-        let ctx = Ctx { world, since: self.since_event, now_ms };
+        let ctx = Ctx { world, since: self.since_emitted, now_ms };
         let Some(step) = self.lab.steps.get(index) else { return Vec::new() };
         step.checks.iter().map(|c| CheckResult { description: c.describe(), failure: c.evaluate(ctx).err() }).collect()
     }
@@ -257,6 +287,9 @@ impl LabRun {
     /// Evaluates the current step's checks; when all pass the step is complete and the next begins.
     /// Returns the results for the step that was current.
     pub fn evaluate(&mut self, world: &World, now_ms: u64) -> Vec<CheckResult> {
+        if self.began == Began::Pending {
+            self.began = Began::At(now_ms);
+        }
         let results = self.check_step(self.step, world, now_ms);
         if !results.is_empty() && results.iter().all(CheckResult::passed) {
             self.completed_at_ms[self.step] = Some(now_ms);
@@ -296,7 +329,9 @@ solution = ["stm recover -randomuserstring ${random_user_string}", "proceed"]
         let mut world = lab.start().unwrap();
         let mut run = LabRun::new(lab.clone(), &world);
         assert_eq!(run.reveal_hint(), Some("sim email"));
+        assert_eq!((run.began, run.started_at_ms()), (Began::Pending, None));
         assert!(!run.evaluate(&world, NOW)[0].passed());
+        assert_eq!(run.started_at_ms(), Some(NOW), "the first evaluation stamps the start");
         assert_eq!(run.step, 0);
         for line in &lab.steps[0].solution {
             world.enter(&expand(line, &world), NOW);

@@ -637,10 +637,14 @@ impl World {
     }
 
     /// Replaces the world with a factory-fresh one (the `sim reset` command), with the same settings.
-    pub(crate) fn reset(&mut self, seed: u64, now_ms: u64) {
+    /// Returns the title of the lab this ended, if one was running: the new world has none, and the
+    /// trainee must be told rather than find the lab gone.
+    pub(crate) fn reset(&mut self, seed: u64, now_ms: u64) -> Option<String> {
         let revision = self.revision;
+        let ended = self.lab.take().map(|run| run.lab.title);
         *self = World::with_settings(seed, now_ms, self.settings.clone());
         self.revision = revision;
+        ended
     }
 }
 

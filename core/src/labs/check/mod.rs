@@ -138,16 +138,16 @@ pub enum Check {
 #[derive(Clone, Copy)]
 pub struct Ctx<'a> {
     pub world: &'a World,
-    /// Events before this index in the device's log happened before the lab began.
-    pub since: usize,
+    /// The device's count of events emitted ([`crate::device::Hsm::emitted`]) when the lab began: only
+    /// events emitted after it count.
+    pub since: u64,
     /// The host clock (the world adds its own offset).
     pub now_ms: u64,
 }
 
 impl Ctx<'_> {
     fn events(&self) -> impl Iterator<Item = &Event> {
-        let all = self.world.hsm().events();
-        all[self.since.min(all.len())..].iter().map(|s| &s.event)
+        self.world.hsm().events_since(self.since).iter().map(|s| &s.event)
     }
 }
 

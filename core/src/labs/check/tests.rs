@@ -205,6 +205,67 @@ fn firmware_version_and_rollback_target() {
 fn only_events_since_the_lab_began_count() {
     let w = world(&[RECOVER, INIT]);
     let c = Check::Event { name: EventName::HsmInitialized, count_at_least: 1, role: None };
-    let since = w.hsm().events().len();
+    let since = w.hsm().emitted();
     assert!(c.evaluate(Ctx { world: &w, since, now_ms: NOW }).is_err());
+}
+
+#[test]
+fn key_objects_and_what_a_zeroize_leaves() {
+    let co = world(&[RECOVER, INIT, PARTITION]);
+    let changed = "role changepw -name co -oldpw copin123 -newpw copin456 -force";
+    let aes = "cmu generatekey -slot=3 -password=copin456 -keyType=AES -keysize=32 -encrypt=1 -label=k1";
+    let one = world(&[RECOVER, INIT, PARTITION, &[changed, aes]]);
+    assert_eq!(one.hsm().partition().map(|p| p.objects().count()), Some(1), "the key was generated");
+    splits(Check::Objects { count: 1, remains: None }, &co, &one);
+    splits(Check::Objects { count: 0, remains: None }, &one, &co);
+    let e = eval(&Check::Objects { count: 1, remains: None }, &co).unwrap_err();
+    assert!(e.ends_with("the partition holds 0 key object(s)"), "{e}");
+    // A zeroize destroys the partition and leaves its one sealed object in storage until a power-up.
+    let zeroized =
+        world(&[RECOVER, INIT, PARTITION, &[changed, aes, "role logout", "slot set -slot 4", "hsm zeroize -force"]]);
+    splits(Check::Objects { count: 0, remains: Some(1) }, &co, &zeroized);
+    let e = eval(&Check::Objects { count: 0, remains: Some(0) }, &zeroized).unwrap_err();
+    assert!(e.ends_with("storage keeps 1 undecodable object(s)"), "{e}");
+}
+
+#[test]
+fn a_halted_unit_whatever_the_reason() {
+    let running = world(&[RECOVER, INIT]);
+    let halted = world(&[RECOVER, INIT, &["sim fault volatile"]]);
+    assert!(running.hsm().halt().is_none() && halted.hsm().halt().is_some());
+    splits(Check::Halted { value: true }, &running, &halted);
+    splits(Check::Halted { value: false }, &halted, &running);
+    let e = eval(&Check::Halted { value: true }, &running).unwrap_err();
+    assert!(e.contains("the HSM Status is"), "{e}");
+}
+
+#[test]
+fn events_since_the_lab_began_count_after_the_log_drops_its_oldest() {
+    const KEPT: usize = crate::device::EVENTS_KEPT;
+    let login_logout = |w: &mut World, times: usize| {
+        for _ in 0..times {
+            w.enter("role login -name so -password userpin1", NOW);
+            w.enter("role logout", NOW);
+        }
+    };
+    let logins =
+        |n: usize| Check::Event { name: EventName::LoginSucceeded, count_at_least: n as u32, role: Some(role("so")) };
+    // Before the lab, the log fills up nearly to its limit with logins the lab must not count.
+    let mut w = world(&[RECOVER, INIT]);
+    login_logout(&mut w, KEPT * 9 / 20);
+    let since = w.hsm().emitted();
+    // A hundred logins into the lab, the log has dropped its oldest events; the lab's are all kept.
+    login_logout(&mut w, 100);
+    assert_eq!(w.hsm().events().len(), KEPT);
+    let ctx = Ctx { world: &w, since, now_ms: NOW };
+    logins(100).evaluate(ctx).unwrap_or_else(|e| panic!("{e}"));
+    let e = logins(101).evaluate(ctx).unwrap_err();
+    assert!(e.ends_with("the device logged 100 since the lab began"), "{e}");
+    // More events than the log keeps during the lab: every event kept is the lab's (half of them logins).
+    login_logout(&mut w, KEPT / 2);
+    assert!(w.hsm().emitted() - since > KEPT as u64);
+    let ctx = Ctx { world: &w, since, now_ms: NOW };
+    logins(KEPT / 2).evaluate(ctx).unwrap_or_else(|e| panic!("{e}"));
+    let e = logins(KEPT / 2 + 1).evaluate(ctx).unwrap_err();
+    assert!(e.ends_with(&format!("the device logged {} since the lab began", KEPT / 2)), "{e}");
 }
