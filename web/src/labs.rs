@@ -79,6 +79,12 @@ fn LabRunView(lab: Signal<LabView>) -> impl IntoView {
     let sim = expect_context::<Sim>();
     let restarting = RwSignal::new(false);
     let finished = move || lab.with(LabView::finished);
+    // The completion report so far, with the terminal's transcript, downloaded as a file.
+    let report = move |html: bool| {
+        let name =
+            format!("lab-report-{}.{}", lab.with_untracked(|l| l.id.clone()), if html { "html" } else { "json" });
+        sim.lab_report(html, move |text| crate::host_files::download(text, &name));
+    };
     let progress = move || {
         lab.with(|l| {
             if l.finished() {
@@ -180,6 +186,12 @@ fn LabRunView(lab: Signal<LabView>) -> impl IntoView {
                     "Leave the lab"
                 </button>
             </div>
+            <p class="panel-note lab-report">
+                "Your report (a practice record made in this browser, not a certification): "
+                <button class="btn btn-small" data-testid="lab-report-html" on:click=move |_| report(true)>"HTML"</button>
+                " "
+                <button class="btn btn-small" data-testid="lab-report-json" on:click=move |_| report(false)>"JSON"</button>
+            </p>
             <Show when=move || restarting.get()>
                 <InlineConfirm
                     id="lab-restart"

@@ -78,6 +78,9 @@ pub enum Call {
     /// The instructor injects a fault or changes the world ([`World::instructor`]: a `sim` command
     /// without `sim`); answered with what it said, LunaCM's reaction going to the terminal.
     Instructor { line: String },
+    /// The lab's completion report ([`crate::labs::report::report`]) with this transcript, as HTML or
+    /// JSON; answered with its text, or refused without a lab.
+    LabReport { transcript: String, html: bool },
     /// The world as a world file ([`World::to_world_file`]); answered with its text.
     ExportWorld,
     /// A world file replaces the world, if it is one this simulator reads ([`World::from_world_file`]);
@@ -336,6 +339,13 @@ impl Engine {
                     (Some(Output::Append(lunacm)), Ok(None))
                 }
                 Err(err) => (None, Err(err)),
+            },
+            Call::LabReport { transcript, html } => match crate::labs::report::report(world, &transcript, now) {
+                Some(report) => {
+                    said = if html { report.html } else { report.json };
+                    (None, Ok(None))
+                }
+                None => (None, Err("There is no lab in progress to report on.".to_string())),
             },
             Call::ExportWorld => {
                 said = world.to_world_file();

@@ -196,3 +196,18 @@ fn the_instructor_injects_a_fault_that_the_terminal_does_not_show_as_typed() {
     let refused = engine.handle(ToCore::Call { id: 2, call: call("ikey sticker 1 blue \"PIN 1234") }, NOW);
     assert!(refused.answer.unwrap().outcome.unwrap_err().starts_with("The line does not parse"));
 }
+
+#[test]
+fn a_lab_report_comes_as_html_or_json_and_only_with_a_lab() {
+    let (mut engine, _) = fresh(true);
+    let report = |engine: &mut Engine, html| {
+        let call = Call::LabReport { transcript: "lunacm:>slot list".into(), html };
+        engine.handle(ToCore::Call { id: 1, call }, NOW).answer.unwrap()
+    };
+    assert_eq!(report(&mut engine, true).outcome, Err("There is no lab in progress to report on.".into()));
+    engine.handle(ToCore::Call { id: 2, call: Call::StartLab { lab: "receive-new-unit".into() } }, NOW);
+    let html = report(&mut engine, true);
+    assert!(html.said.contains("<html") && html.said.contains("lunacm:&gt;slot list"), "{}", html.said);
+    let json = report(&mut engine, false).said;
+    assert_eq!(crate::labs::report::read(&json).unwrap().lab.id, "receive-new-unit");
+}

@@ -492,6 +492,18 @@ impl Sim {
         });
     }
 
+    /// The lab's completion report (HTML or JSON) with this tab's transcript; `done` is given its text.
+    pub fn lab_report(&self, html: bool, done: impl FnOnce(&str) + 'static) {
+        let transcript = self.transcript.with_untracked(|t| t.text());
+        let sim = *self;
+        self.call("The report was not made: ask again.", Call::LabReport { transcript, html }, move |outcome, said| {
+            match outcome {
+                Ok(_) => done(said),
+                Err(err) => sim.notice.set(Some(Notice::warning(err))),
+            }
+        });
+    }
+
     /// The world as a world file; `done` is given its text.
     pub fn export_world(&self, done: impl FnOnce(&str) + 'static) {
         self.call("The world was not exported: export it again.", Call::ExportWorld, move |_, text| done(text));
