@@ -516,11 +516,17 @@ impl Sim {
         self.known.set_value(persistence::read());
         let sim = *self;
         let name = name.to_string();
+        let ended = self.lab_ending();
         self.call("The file was not imported: import it again.", Call::ImportWorld { text }, move |outcome, _| {
             let imported = outcome.is_ok();
             sim.notice.set(Some(match outcome {
+                // The file's own lab run, if it has one, is the one shown now.
+                Ok(_) if sim.lab.with_untracked(Option::is_some) => Notice::info(format!(
+                    "Imported {name}: the simulator is at revision {}, LunaCM started again, and the file's lab continues.",
+                    sim.revision.get_untracked()
+                )),
                 Ok(_) => Notice::info(format!(
-                    "Imported {name}: the simulator is at revision {}, and LunaCM started again.",
+                    "Imported {name}: the simulator is at revision {}, and LunaCM started again.{ended}",
                     sim.revision.get_untracked()
                 )),
                 Err(err) => Notice::error(err),
@@ -535,10 +541,17 @@ impl Sim {
         self.known.set_value(persistence::read());
         let sim = *self;
         let seed = self.own_seed.get_value().unwrap_or_else(seed);
+        let ended = self.lab_ending();
         self.call("The simulator was not reset: reset it again.", Call::Reset { seed }, move |_, _| {
-            sim.notice
-                .set(Some(Notice::info("The simulator was reset: a factory-fresh unit, in Secure Transport Mode.")));
+            sim.notice.set(Some(Notice::info(format!(
+                "The simulator was reset: a factory-fresh unit, in Secure Transport Mode.{ended}"
+            ))));
         });
+    }
+
+    /// " The lab \"T\" ended." when a lab runs (replacing the world ends it), otherwise nothing.
+    fn lab_ending(&self) -> String {
+        self.lab.with_untracked(|l| l.as_ref().map(|l| format!(" The lab \"{}\" ended.", l.title))).unwrap_or_default()
     }
 
     /// A factory-fresh unit again, quietly (a demo starting over); `done` once LunaCM has started on it.
