@@ -16,6 +16,16 @@ after(() => env?.close());
 
 const KEY = "luna-usb-hsm7-sim/world";
 
+/** The clipboard's text once it matches `pattern` (writing to it is asynchronous), or as it is after 5 s. */
+async function clipboard(page, pattern) {
+  let text = "";
+  for (let i = 0; i < 50 && !pattern.test(text); i++) {
+    if (i) await page.waitForTimeout(100);
+    text = await page.evaluate(() => navigator.clipboard.readText());
+  }
+  return text;
+}
+
 /** The iframe snippet from README.md, pointed at this server. */
 async function snippet(url) {
   const readme = await readFile(new URL("../README.md", import.meta.url), "utf8");
@@ -98,9 +108,9 @@ test("on the sample page: step, jump to a chapter, take over, copy, asciicast; t
 
   // Copy the transcript and the script; save the session as asciicast.
   await ikeys.getByTestId("player-copy-transcript").click();
-  assert.match(await page.evaluate(() => navigator.clipboard.readText()), /lunacm:>hsm showinfo/);
+  assert.match(await clipboard(page, /lunacm:>hsm showinfo/), /lunacm:>hsm showinfo/);
   await ikeys.getByTestId("player-copy-script").click();
-  assert.match(await page.evaluate(() => navigator.clipboard.readText()), /^# Demo: initialize the HSM with iKeys/);
+  assert.match(await clipboard(page, /^# Demo/), /^# Demo: initialize the HSM with iKeys/);
   const [download] = await Promise.all([page.waitForEvent("download"), ikeys.getByTestId("player-asciicast").click()]);
   const cast = (await readFile(await download.path(), "utf8")).trim().split("\n").map((l) => JSON.parse(l));
   assert.equal(cast[0].version, 2);
