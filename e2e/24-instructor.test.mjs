@@ -1,9 +1,11 @@
 // Story: an instructor shares a lab as a link (`?lab=ID`): the trainee is asked before the lab replaces
 // their world, and a link to a lab that does not exist changes nothing. During the session the
 // instructor injects faults from the instructor view (a lost iKey, a wrong PIN on a sticker, a tamper,
-// any sim command): the unit and the desk change, and nothing is typed in the trainee's terminal.
+// any sim command): the unit and the desk change, and nothing is typed in the trainee's terminal. A lab
+// shared as a file starts after a confirmation; a file that is not a lab changes nothing.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
 import { ikey, openApp, setup, transcript, waitForPrompt } from "./lib/harness.mjs";
 
 let env;
@@ -69,5 +71,25 @@ test("the instructor injects faults; the trainee's terminal shows nothing typed"
   await page.waitForFunction(() => document.querySelector('[data-testid="instructor-result"]').textContent.includes("Simulated time"));
 
   assert.equal(await transcript(page), shown, "nothing was typed in the terminal");
+  assert.deepEqual(page.errors, []);
+});
+
+test("a lab shared as a file starts after a confirmation; a file that is not a lab changes nothing", async () => {
+  const page = await openApp(env);
+  const choose = (name, text) =>
+    page.getByTestId("lab-file").setInputFiles({ name, mimeType: "application/toml", buffer: Buffer.from(text) });
+  await choose("notes.toml", 'id = "x"\ntitle = "no steps"\n');
+  await page.getByTestId("lab-file-confirm").click();
+  const notice = page.getByTestId("notice").filter({ hasText: "The lab file was not opened" });
+  await notice.waitFor();
+  assert.match(await notice.innerText(), /invalid lab/);
+  assert.equal(await page.getByTestId("lab-run").count(), 0, "nothing changed");
+
+  const lab = await readFile(new URL("../labs/02-hard-init-password.toml", import.meta.url), "utf8");
+  await choose("shared.toml", lab.replace('id = "hard-init-password"', 'id = "shared-by-instructor"'));
+  await page.getByTestId("lab-file-dialog").waitFor();
+  await page.getByTestId("lab-file-confirm").click();
+  await page.getByTestId("lab-run").waitFor();
+  assert.match(await page.getByTestId("notice").innerText(), /Lab started from shared\.toml/);
   assert.deepEqual(page.errors, []);
 });

@@ -209,6 +209,54 @@ fn LabRunView(lab: Signal<LabView>) -> impl IntoView {
     }
 }
 
+/// "Open a lab file…": a lab an instructor shared as a file (TOML, as in `labs/`), started after a
+/// confirmation, since it replaces the world. A file that is not a lab this simulator reads is refused
+/// with why.
+#[component]
+fn LabFile() -> impl IntoView {
+    let sim = expect_context::<Sim>();
+    let chooser = NodeRef::<leptos::html::Input>::new();
+    let chosen = RwSignal::new(None::<(String, String)>);
+    let on_chosen = move |_| {
+        let Some(input) = chooser.get_untracked() else { return };
+        crate::host_files::read_chosen_file(&input, sim, move |name, text| chosen.set(Some((name, text))));
+    };
+    view! {
+        <p class="panel-note">
+            "A lab shared as a file: "
+            <button
+                class="btn btn-small"
+                data-testid="lab-file-open"
+                on:click=move |_| {
+                    if let Some(input) = chooser.get_untracked() {
+                        input.click();
+                    }
+                }
+            >
+                "Open a lab file…"
+            </button>
+            <input type="file" accept=".toml" class="visually-hidden" tabindex="-1" aria-hidden="true" data-testid="lab-file" node_ref=chooser on:change=on_chosen/>
+        </p>
+        <Show when=move || chosen.with(Option::is_some)>
+            <InlineConfirm
+                id="lab-file"
+                text=chosen.with_untracked(|c| c.as_ref().map(|(name, _)| format!(
+                    "Start the lab in {name}? The HSM, its iKeys and host files are replaced by the lab's starting state; what you did here is lost."
+                ))).unwrap_or_default()
+                confirm_label="Start the lab"
+                confirm_class="btn-primary"
+                on_cancel=Callback::new(move |()| chosen.set(None))
+                on_confirm=Callback::new(move |()| {
+                    if let Some((name, text)) = chosen.get_untracked() {
+                        chosen.set(None);
+                        sim.start_lab_file(&name, text);
+                    }
+                })
+            />
+        </Show>
+    }
+}
+
 /// The labs panel.
 #[component]
 pub fn LabsPanel() -> impl IntoView {
@@ -257,6 +305,7 @@ pub fn LabsPanel() -> impl IntoView {
                             <ul class="lab-list" aria-label="Labs">
                                 {labs.into_iter().map(|lab| view! { <LabItem lab=lab asking=asking/> }).collect::<Vec<_>>()}
                             </ul>
+                            <LabFile/>
                         }
                     }
                 >

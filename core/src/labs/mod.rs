@@ -92,7 +92,6 @@ impl std::error::Error for LabError {}
 
 /// Reads a lab file, refusing a malformed one, an unknown check kind or field, or a newer format, with
 /// the field and line at fault.
-#[cfg(not(target_arch = "wasm32"))]
 pub fn parse(text: &str) -> Result<Lab, LabError> {
     let table: toml::Table = toml::from_str(text).map_err(|e| LabError(format!("malformed lab file: {e}")))?;
     match table.get("format") {

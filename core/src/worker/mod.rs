@@ -90,6 +90,9 @@ pub enum Call {
     Reset { seed: u64 },
     /// Lab `lab` starts (again) from its starting state.
     StartLab { lab: String },
+    /// The lab in a lab file (TOML, as in `labs/`) starts from its starting state; a file that is not a
+    /// lab this simulator reads is refused with why, and nothing changes.
+    StartLabFile { text: String },
     /// The lab is left; the world stays.
     StopLab,
     /// The current step's next hint is revealed.
@@ -371,6 +374,15 @@ impl Engine {
                 }
                 Err(err) => (None, Err(err)),
             },
+            Call::StartLabFile { text } => {
+                match crate::labs::parse(&text).map_err(|e| e.to_string()).and_then(|lab| world.start_lab_from(lab)) {
+                    Ok(()) => {
+                        replaced = true;
+                        (Some(Output::Restart(world.start_session())), Ok(None))
+                    }
+                    Err(err) => (None, Err(format!("The lab file was not opened: {err}. Nothing was changed."))),
+                }
+            }
             Call::StopLab => {
                 world.stop_lab();
                 (None, Ok(None))

@@ -211,3 +211,23 @@ fn a_lab_report_comes_as_html_or_json_and_only_with_a_lab() {
     let json = report(&mut engine, false).said;
     assert_eq!(crate::labs::report::read(&json).unwrap().lab.id, "receive-new-unit");
 }
+
+#[test]
+fn a_lab_shared_as_a_file_starts_and_a_bad_one_changes_nothing() {
+    let (mut engine, _) = fresh(true);
+    let text = include_str!("../../../labs/02-hard-init-password.toml").to_string();
+    let reply = engine.handle(ToCore::Call { id: 1, call: Call::StartLabFile { text } }, NOW);
+    assert_eq!(reply.answer.unwrap().outcome, Ok(None));
+    assert_eq!(engine.world().lab().map(|r| r.lab.id.as_str()), Some("hard-init-password"));
+    let before = engine.world().to_json();
+    for (text, why) in [
+        ("not = [toml", "malformed lab file"),
+        ("format = 9\nid = \"x\"", "newer simulator"),
+        ("id = \"x\"\ntitle = \"t\"", "invalid lab"),
+    ] {
+        let reply = engine.handle(ToCore::Call { id: 2, call: Call::StartLabFile { text: text.into() } }, NOW);
+        let err = reply.answer.unwrap().outcome.unwrap_err();
+        assert!(err.starts_with("The lab file was not opened: ") && err.contains(why), "{err}");
+        assert_eq!(engine.world().to_json(), before, "nothing changed");
+    }
+}

@@ -181,6 +181,11 @@ impl World {
     /// world. The revision keeps counting up, so that other tabs see a newer world.
     pub fn start_lab(&mut self, id: &str) -> Result<(), String> {
         let lab = crate::labs::catalogue::find(id).ok_or_else(|| format!("There is no lab \"{id}\"."))?;
+        self.start_lab_from(lab)
+    }
+
+    /// Starts a lab read from a lab file (one shared by an instructor), as [`World::start_lab`] does.
+    pub fn start_lab_from(&mut self, lab: crate::labs::Lab) -> Result<(), String> {
         let mut world = lab.start()?;
         world.start_session();
         world.lab = Some(LabRun::new(lab, &world));

@@ -579,6 +579,21 @@ impl Sim {
         );
     }
 
+    /// Starts the lab in the lab file `name` (its `text`), or says why it was refused (nothing changes).
+    pub fn start_lab_file(&self, name: &str, text: String) {
+        let sim = *self;
+        let name = name.to_string();
+        self.call("The lab did not start: open the file again.", Call::StartLabFile { text }, move |outcome, _| {
+            sim.notice.set(Some(match outcome {
+                Ok(_) => {
+                    let title = sim.lab.with_untracked(|l| l.as_ref().map(|l| l.title.clone())).unwrap_or_default();
+                    Notice::info(format!("Lab started from {name}: {title}. The HSM is in the lab's starting state."))
+                }
+                Err(err) => Notice::error(err),
+            }));
+        });
+    }
+
     /// Leaves the lab; the world stays as it is.
     pub fn stop_lab(&self) {
         self.call("The lab was not left: leave it again.", Call::StopLab, |_, _| {});
