@@ -145,14 +145,6 @@ pub struct HostFile {
     pub text: Arc<str>,
 }
 
-/// Whether `files` already holds exactly the world's files: the same names and the same texts (a
-/// changed file has a new text, so comparing where the texts live is enough, and costs nothing).
-pub fn same_files(files: &[HostFile], world: &World) -> bool {
-    let mut theirs = world.files().shared();
-    files.iter().all(|f| theirs.next().is_some_and(|(n, t)| n == f.name && Arc::ptr_eq(t, &f.text)))
-        && theirs.next().is_none()
-}
-
 /// The world's files, by name.
 pub fn files_of(world: &World) -> Vec<HostFile> {
     world.files().shared().map(|(n, t)| HostFile { name: n.to_string(), text: Arc::clone(t) }).collect()

@@ -358,19 +358,19 @@ impl Engine {
                 Ok(imported) => {
                     *world = imported;
                     replaced = true;
-                    (Some(Output::Restart(world.start_session())), Ok(None))
+                    (None, Ok(None))
                 }
                 Err(err) => (None, Err(format!("The file was not imported: {err}. The simulator is as it was."))),
             },
             Call::Reset { seed } => {
                 *world = World::new(seed, now);
                 replaced = true;
-                (Some(Output::Restart(world.start_session())), Ok(None))
+                (None, Ok(None))
             }
             Call::StartLab { lab } => match world.start_lab(&lab) {
                 Ok(()) => {
                     replaced = true;
-                    (Some(Output::Restart(world.start_session())), Ok(None))
+                    (None, Ok(None))
                 }
                 Err(err) => (None, Err(err)),
             },
@@ -378,7 +378,7 @@ impl Engine {
                 match crate::labs::parse(&text).map_err(|e| e.to_string()).and_then(|lab| world.start_lab_from(lab)) {
                     Ok(()) => {
                         replaced = true;
-                        (Some(Output::Restart(world.start_session())), Ok(None))
+                        (None, Ok(None))
                     }
                     Err(err) => (None, Err(format!("The lab file was not opened: {err}. Nothing was changed."))),
                 }
@@ -400,10 +400,14 @@ impl Engine {
                 (None, Ok(None))
             }
         };
-        if replaced {
-            // No file in the store is known to match a new world.
+        // A new world (reset, import, a lab) starts a new LunaCM session, and no file in the store is
+        // known to match it.
+        let output = if replaced {
             self.stored.values_mut().for_each(|stamp| *stamp = UNKNOWN);
-        }
+            Some(Output::Restart(self.world.start_session()))
+        } else {
+            output
+        };
         // The core judges the lab after every change.
         self.world.evaluate_lab(now);
         let output = output.filter(|o| !matches!(o, Output::Append(text) if text.is_empty()));
