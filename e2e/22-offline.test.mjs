@@ -9,7 +9,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { initialize, launch, recoverFromStm, run, waitForPrompt } from "./lib/harness.mjs";
+import { initialize, launch, openApp, recoverFromStm, run, waitForPrompt } from "./lib/harness.mjs";
 import { serve } from "./lib/server.mjs";
 
 const dist = join(fileURLToPath(new URL(".", import.meta.url)), "..", "dist");
@@ -19,17 +19,17 @@ before(async () => {
 });
 after(() => browser?.close());
 
+/** The app from `url` in a fresh context, once the service worker has cached every file and controls it. */
+async function openControlled(url) {
+  const page = await openApp({ browser, url });
+  await page.waitForFunction(async () => (await navigator.serviceWorker.ready) && navigator.serviceWorker.controller !== null);
+  return page;
+}
+
 test("after one visit the trainer opens and works with the server stopped", async () => {
   // A server of its own, to stop.
   const server = await serve(dist);
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-  const page = await context.newPage();
-  page.errors = [];
-  page.on("pageerror", (err) => page.errors.push(err));
-  await page.goto(server.url);
-  await waitForPrompt(page);
-  // The service worker has cached every file and controls the page.
-  await page.waitForFunction(async () => (await navigator.serviceWorker.ready) && navigator.serviceWorker.controller !== null);
+  const page = await openControlled(server.url);
   const cached = await page.evaluate(async () => {
     const names = await caches.keys();
     const cache = await caches.open(names.find((n) => n.startsWith("luna-usb-hsm7-sim-")));
@@ -62,7 +62,7 @@ test("after one visit the trainer opens and works with the server stopped", asyn
   const keys = await run(page, "cmu generatekeypair -slot=3 -keyType=EC -curvetype=3 -sign=1 -verify=1 -labelPublic=p -labelPrivate=q");
   assert.match(keys, /Generated private key: handle=2 label=q/);
   assert.deepEqual(page.errors, []);
-  await context.close();
+  await page.context().close();
 });
 
 test("a new version is announced, waits for the ceremony, and is applied when the user accepts", async () => {
@@ -70,13 +70,7 @@ test("a new version is announced, waits for the ceremony, and is applied when th
   const dir = await mkdtemp(join(tmpdir(), "luna-dist-"));
   await cp(dist, dir, { recursive: true });
   const server = await serve(dir);
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-  const page = await context.newPage();
-  page.errors = [];
-  page.on("pageerror", (err) => page.errors.push(err));
-  await page.goto(server.url);
-  await waitForPrompt(page);
-  await page.waitForFunction(async () => (await navigator.serviceWorker.ready) && navigator.serviceWorker.controller !== null);
+  const page = await openControlled(server.url);
   const before = await page.evaluate(() => caches.keys());
 
   await recoverFromStm(page);
@@ -100,7 +94,7 @@ test("a new version is announced, waits for the ceremony, and is applied when th
   const after = await page.evaluate(() => caches.keys());
   assert.ok(after.some((k) => k.endsWith("-next")) && !after.some((k) => before.includes(k)), `${before} -> ${after}`);
   assert.deepEqual(page.errors, []);
-  await context.close();
+  await page.context().close();
   await server.close();
   await rm(dir, { recursive: true });
 });
