@@ -5,6 +5,7 @@
 use leptos::html;
 use leptos::prelude::*;
 
+use crate::confirm::ConfirmDialog;
 use crate::host_files::download;
 use crate::notice::Notice;
 use crate::sim::Sim;
@@ -19,14 +20,6 @@ pub fn WorldFileButtons() -> impl IntoView {
     let chooser = NodeRef::<html::Input>::new();
     // The file chosen and its text, while the user confirms.
     let chosen = RwSignal::new(None::<(String, String)>);
-    let cancel = NodeRef::<html::Button>::new();
-    Effect::new(move |_| {
-        if chosen.with(Option::is_some) {
-            if let Some(cancel) = cancel.get() {
-                let _ = cancel.focus();
-            }
-        }
-    });
 
     let export = move |_| sim.export_world(|text| download(text, EXPORT_NAME));
     let on_chosen = move |_| {
@@ -43,7 +36,7 @@ pub fn WorldFileButtons() -> impl IntoView {
             }
         });
     };
-    let confirm = move |_| {
+    let confirm = move |()| {
         if let Some((name, text)) = chosen.get_untracked() {
             chosen.set(None);
             sim.import_world(&name, text, |_| {});
@@ -77,36 +70,18 @@ pub fn WorldFileButtons() -> impl IntoView {
             on:change=on_chosen
         />
         <Show when=move || chosen.with(Option::is_some)>
-            <div class="dialog-backdrop">
-                <div
-                    class="dialog"
-                    role="dialog"
-                    aria-modal="true"
-                    aria-labelledby="import-title"
-                    data-testid="world-import-dialog"
-                    on:keydown=move |ev| {
-                        if ev.key() == "Escape" {
-                            chosen.set(None);
-                        }
-                    }
-                >
-                    <h2 id="import-title">"Replace the simulator with this file?"</h2>
-                    <p>
-                        {move || chosen.with(|c| c.as_ref().map(|(name, _)| name.clone()).unwrap_or_default())}
-                        " replaces the unit, the iKeys, the host files and the lab in progress. Export the "
-                        "current world first to keep it. A file that is not a world this simulator reads "
-                        "changes nothing."
-                    </p>
-                    <div class="dialog-actions">
-                        <button class="btn" data-testid="world-import-cancel" node_ref=cancel on:click=move |_| chosen.set(None)>
-                            "Cancel"
-                        </button>
-                        <button class="btn btn-danger" data-testid="world-import-confirm" on:click=confirm>
-                            "Replace"
-                        </button>
-                    </div>
-                </div>
-            </div>
+            <ConfirmDialog
+                id="world-import"
+                title="Replace the simulator with this file?"
+                confirm_label="Replace"
+                on_cancel=Callback::new(move |()| chosen.set(None))
+                on_confirm=Callback::new(confirm)
+            >
+                {move || chosen.with(|c| c.as_ref().map(|(name, _)| name.clone()).unwrap_or_default())}
+                " replaces the unit, the iKeys, the host files and the lab in progress. Export the "
+                "current world first to keep it. A file that is not a world this simulator reads "
+                "changes nothing."
+            </ConfirmDialog>
         </Show>
     }
 }
