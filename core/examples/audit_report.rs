@@ -11,7 +11,7 @@ fn main() {
     let target: u64 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(100_000);
     let now = 1_764_000_000_000;
     let mut world = World::new(1, now);
-    world.start_session();
+    world.start_session(now);
     let rus = world.shipment().random_user_string.clone();
     for line in [
         format!("stm recover -randomuserstring {rus}"),

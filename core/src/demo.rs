@@ -57,8 +57,9 @@ mod tests {
             ("stm-recovery", include_str!("../../web/static/demos/stm-recovery.txt")),
             ("ikey-init-2-of-3", include_str!("../../web/static/demos/ikey-init-2-of-3.txt")),
         ] {
-            let mut world = crate::World::new(1, 1_764_000_000_000);
-            world.start_session();
+            let now = 1_764_000_000_000;
+            let mut world = crate::World::new(1, now);
+            world.start_session(now);
             let mut transcript = String::new();
             for step in parse(script) {
                 if let Step::Line(line) = step {

@@ -379,7 +379,7 @@ pub fn run(world: &mut World, words: &[String], host_now_ms: u64) -> SimOutput {
                 Some(title) => format!("{INDENT}The lab '{title}' ended: the world was reset.\n"),
                 None => String::new(),
             };
-            let banner = world.start_session();
+            let banner = world.start_session(host_now_ms);
             format!(
                 "\n{INDENT}The simulator was reset: a new unit has arrived, in Secure Transport Mode.\n{ended}\n{}",
                 banner.trim_end_matches(crate::lunacm::PROMPT)

@@ -280,7 +280,7 @@ fn worlds_saved_by_the_first_format_load_and_work() {
     assert_eq!(world.hsm().info().so_failed_logins, 1);
     assert_eq!(world.hsm().auth(), Some(AuthMethod::Password));
     assert!(world.ikeys().iter().any(|k| k.id == 2 && k.label == "spare"));
-    world.start_session();
+    world.start_session(NOW);
     assert!(world.enter("role login -name so -password userpin1", NOW).text.contains("No Error"));
     assert!(world.enter("partition create", NOW).text.contains("No Error"));
     // A multifactor unit saved in the middle of a credential change, with an iKey in the port and an RPV.

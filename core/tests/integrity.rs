@@ -39,7 +39,7 @@ fn edited(saved: &str, edit: impl FnOnce(&mut Value)) -> String {
 /// Loads a saved world into a new LunaCM session.
 fn load(text: &str) -> Session {
     let mut world = World::from_json(text).expect("the world loads");
-    let transcript = world.start_session();
+    let transcript = world.start_session(common::NOW);
     Session { world, transcript, last: String::new() }
 }
 

@@ -280,7 +280,7 @@ fn a_second_tab_adopting_a_change_keeps_its_login_unless_the_change_ended_it() {
     common::ok(&first.enter("role login -name so -password userpin1"));
     // The second tab loads what the first saved: a new LunaCM session, logged out.
     let mut second = hsm_core::World::from_json(&first.world.to_json()).unwrap();
-    second.start_session();
+    second.start_session(common::NOW);
     // A line that changes nothing does not change the saved world.
     let before = second.to_json();
     second.enter("slot list", common::NOW);

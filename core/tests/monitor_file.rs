@@ -23,7 +23,7 @@ fn the_monitor_appends_each_reading_to_the_file_it_names() {
     s.enter("sim clock advance 10");
     ok(&s.enter("sim clock advance 10"));
     let header = "Time,Load (%),Change (%)\n";
-    let first = "Mon Nov 24 16:00:10 UTC 2025,24.06,-\nMon Nov 24 16:00:20 UTC 2025,0.00,-24.06\n";
+    let first = "Mon Nov 24 16:00:10 UTC 2025,24.07,-\nMon Nov 24 16:00:20 UTC 2025,0.00,-24.07\n";
     assert_eq!(s.world.files().get("load.csv").unwrap(), format!("{header}{first}"));
     // A second run appends under the same header.
     s.enter("hsm mon -f load.csv");

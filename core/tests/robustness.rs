@@ -105,7 +105,7 @@ proptest! {
     #[test]
     fn no_session_panics(seed: u64, lines in proptest::collection::vec(line(), 1..40), taps in proptest::collection::vec(0usize..20, 0..10)) {
         let mut world = World::new(seed, 1_764_000_000_000);
-        world.start_session();
+        world.start_session(1_764_000_000_000);
         let mut now = 1_764_000_000_000u64;
         for (i, l) in lines.iter().enumerate() {
             now += 1_000;
@@ -160,7 +160,7 @@ proptest! {
     #[test]
     fn no_ceremony_input_panics(seed: u64, events in proptest::collection::vec(physical(), 1..80)) {
         let mut world = World::new(seed, 1_764_000_000_000);
-        world.start_session();
+        world.start_session(1_764_000_000_000);
         let now = 1_764_000_000_000u64;
         let rus = world.shipment().random_user_string.clone();
         for l in [format!("stm recover -randomuserstring {rus}"), "proceed".into(), "hsm init -label p -iped".into(), "proceed".into()] {

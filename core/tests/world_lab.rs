@@ -74,7 +74,7 @@ fn progress_hints_and_solutions_survive_saving_and_loading() {
     assert_eq!(run.hints_revealed[1], 1);
     assert!(run.solution_viewed[1]);
     // The loaded world goes on from there, in a new LunaCM session.
-    loaded.start_session();
+    loaded.start_session(NOW);
     for step in 1..catalogue::find(LAB).unwrap().steps.len() {
         enter_solution(&mut loaded, step);
         assert_eq!(loaded.lab().unwrap().step, step + 1);

@@ -151,7 +151,7 @@ mod cli {
         if let Some(lab) = &lab {
             let _ = write!(out, "{}", lab.introduction());
         }
-        let _ = write!(out, "{}", world.start_session());
+        let _ = write!(out, "{}", world.start_session(now_ms()));
         let _ = out.flush();
         let mut stdin = io::stdin().lock();
         let (mut line_no, mut failed) = (0u64, false);

@@ -580,6 +580,10 @@ impl Hsm {
                 Ok(Response::Info(info))
             }
             Request::PedPoll => self.ped_poll(),
+            Request::CloseSession => {
+                self.close_session();
+                Ok(Response::Done)
+            }
             Request::Authorize(action) => self.authorize(slot, action).map(|_| Response::Done),
             Request::Login { role, password } => self.login(slot, role, password, env),
             Request::Logout => self.logout(slot, env.now_ms),

@@ -74,6 +74,9 @@ pub enum Request {
     InitRpv,
     /// Ask how the ceremony started by the last request stands.
     PedPoll,
+    /// The host closes its session, as LunaCM does when it starts or quits and a USB link does when it
+    /// drops: every role it logged in is logged out and a ceremony it was waiting for is abandoned.
+    CloseSession,
     /// Destroy all contents; keep policies, Auditor and RPV.
     Zeroize,
     /// Destroy all contents and return roles and policies to the factory defaults.

@@ -61,7 +61,7 @@ impl Hsm {
     /// With the session table full, a command cannot open its session: the HSM answers nothing but the
     /// polls of what is already under way (a ceremony's outcome).
     pub(super) fn refuse_when_session_table_full(&self, request: &Request) -> Result<(), LunaRet> {
-        if self.app_sessions >= SESSION_TABLE_MAX && !matches!(request, Request::PedPoll) {
+        if self.app_sessions >= SESSION_TABLE_MAX && !matches!(request, Request::PedPoll | Request::CloseSession) {
             return Err(retcode::SM_SESSION_REALLOC_ERROR);
         }
         Ok(())

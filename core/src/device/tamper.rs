@@ -419,7 +419,7 @@ impl Hsm {
         use super::Request as R;
         let Some(halt) = &self.halt else { return Ok(()) };
         let allowed = match request {
-            R::GetInfo | R::TamperShow | R::Authorize(_) => true,
+            R::GetInfo | R::TamperShow | R::Authorize(_) | R::CloseSession => true,
             R::Restart => !matches!(halt, Halt::Recovering { .. }),
             R::FactoryReset => matches!(halt, Halt::FlashCorruption),
             _ => false,

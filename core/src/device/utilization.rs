@@ -98,6 +98,7 @@ pub fn bin_of(request: &Request) -> Option<Bin> {
         | Request::ListRoles
         | Request::InitRpv
         | Request::PedPoll
+        | Request::CloseSession
         | Request::Zeroize
         | Request::FactoryReset
         | Request::StmTransport

@@ -150,7 +150,7 @@ impl Lab {
     /// session (no one logged in). Fails when the script leaves LunaCM waiting for an answer.
     pub fn start(&self) -> Result<World, String> {
         let mut world = World::new(self.start.seed, NOW);
-        world.start_session();
+        world.start_session(NOW);
         for (i, line) in self.start.script.iter().enumerate() {
             world.enter(&expand(line, &world), NOW);
             if world.waiting_for_ped() {
@@ -163,7 +163,7 @@ impl Lab {
         if world.waiting_for_ped() {
             return Err("the start script ends with LunaCM waiting for an iKey ceremony".into());
         }
-        world.start_session();
+        world.start_session(NOW);
         Ok(world)
     }
 }

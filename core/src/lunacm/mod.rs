@@ -1,6 +1,8 @@
 //! The host's LunaCM: text in, [`Request`]s to the device, text out.
 //!
-//! LunaCM never touches device state; it only talks through a [`Transport`]. Interactive prompts
+//! LunaCM never touches device state; it only talks through a [`Transport`], and it does no I/O of its
+//! own: every piece of host work is a [`Job`] that yields the requests it needs answered ([`exchange`]
+//! says how), so the same code drives a device in process and one at the end of a USB cable. Interactive prompts
 //! (passwords, `proceed`) are handled by replay: a command that needs an answer it does not have yet
 //! stops with [`Stop::Ask`]; the console remembers the line and the answers so far, and runs the command
 //! again from the start when the next answer arrives. Commands are written so that everything before
@@ -8,10 +10,12 @@
 
 pub mod cmu;
 mod commands;
+mod exchange;
 mod format;
 mod parse;
 
 pub use commands::monitor::MonitorWait;
+pub use exchange::{Job, Output, Replay, Step};
 pub use format::{banner, http_date};
 pub use parse::{tokenize, Args, OptSpec};
 
@@ -121,12 +125,16 @@ pub struct Console {
     /// moves its clock on by it.
     #[serde(skip)]
     took_ms: u64,
+    /// A job waiting for the device's answer ([`Console::begin`]). Not saved: a world is saved between
+    /// jobs, and an answer that arrives after a reload has no job to go to.
+    #[serde(skip)]
+    in_flight: Option<exchange::InFlight>,
 }
 
 impl Default for Console {
     fn default() -> Self {
         // LunaCM starts on unit 1's admin slot.
-        Console { slot: crate::hub::admin_slot(0), waiting: None, restart: false, took_ms: 0 }
+        Console { slot: crate::hub::admin_slot(0), waiting: None, restart: false, took_ms: 0, in_flight: None }
     }
 }
 
@@ -274,7 +282,7 @@ impl Console {
 
     /// Lets `hsm monitor` take its next reading if its time has come at `now_ms`: returns its line, and
     /// the command's result after its last (empty when no reading was due or no monitor runs).
-    pub fn poll_monitor(&mut self, now_ms: u64, transport: &mut dyn Transport, files: &mut HostFiles) -> String {
+    fn poll_monitor(&mut self, now_ms: u64, transport: &mut dyn Transport, files: &mut HostFiles) -> String {
         let mut wait = match self.waiting.take() {
             Some(Waiting::Monitor(w)) => w,
             other => {
@@ -330,7 +338,7 @@ impl Console {
     }
 
     /// Handles one line typed at the current prompt.
-    pub fn enter(&mut self, line: &str, now_ms: u64, transport: &mut dyn Transport, files: &mut HostFiles) -> Reply {
+    fn enter(&mut self, line: &str, now_ms: u64, transport: &mut dyn Transport, files: &mut HostFiles) -> Reply {
         let prompt = self.prompt();
         let echo = if prompt.masked { "*".repeat(line.chars().count()) } else { line.to_string() };
         let (cmd_line, answers, shown) = match self.waiting.take() {

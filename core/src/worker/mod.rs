@@ -255,7 +255,7 @@ impl Engine {
             }
             None => World::new(seed, now),
         };
-        let banner = world.start_session();
+        let banner = world.start_session(now);
         let shown = View::of(&world, now);
         let mut engine = Engine {
             world,
@@ -404,7 +404,7 @@ impl Engine {
         // known to match it.
         let output = if replaced {
             self.stored.values_mut().for_each(|stamp| *stamp = UNKNOWN);
-            Some(Output::Restart(self.world.start_session()))
+            Some(Output::Restart(self.world.start_session(now)))
         } else {
             output
         };

@@ -1,12 +1,12 @@
 //! The whole simulated world as one serializable value: the HSM, the LunaCM session, the clock and the RNG.
 
 use crate::device::audit::parse_log_file_name;
-use crate::device::{Env, Frame, Hsm, PedStatus, PhysicalEvent, Request, Response, Screen, SlotId};
+use crate::device::{Env, Hsm, PhysicalEvent, Screen, SlotId};
 use crate::host::HostFiles;
 use crate::hub::{self, Hub};
 use crate::ikey::{Color, IKey, Tray, STICKER_MAX};
 use crate::labs::{CheckResult, LabRun};
-use crate::lunacm::{self, tokenize, Console, Reply, INDENT, PROMPT};
+use crate::lunacm::{self, tokenize, Console, Job, Reply, INDENT, PROMPT};
 use crate::sim;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
@@ -186,8 +186,8 @@ impl World {
 
     /// Starts a lab read from a lab file (one shared by an instructor), as [`World::start_lab`] does.
     pub fn start_lab_from(&mut self, lab: crate::labs::Lab) -> Result<(), String> {
+        // The lab's world comes with a new LunaCM session started.
         let mut world = lab.start()?;
-        world.start_session();
         world.lab = Some(LabRun::new(lab, &world));
         world.revision = self.revision + 1;
         *self = world;
@@ -239,12 +239,8 @@ impl World {
 
     /// Starts a new LunaCM session: drops any command in progress, closes the HSM session (logging the
     /// role out, as quitting LunaCM does) and returns the banner and the first prompt.
-    pub fn start_session(&mut self) -> String {
-        self.console.reset();
-        self.units_mut().for_each(Hsm::close_session);
-        let infos: Vec<_> =
-            self.units().enumerate().map(|(i, hsm)| (hub::admin_slot(i), hub::info_to_host(i, hsm.info()))).collect();
-        format!("{}{PROMPT}", lunacm::banner(self.console.slot(), &infos))
+    pub fn start_session(&mut self, host_now_ms: u64) -> String {
+        self.run_job(Job::OpenSession, host_now_ms).into_text()
     }
 
     /// Takes over `newer`, a later state of this world that another tab saved, keeping this tab's
@@ -323,7 +319,6 @@ impl World {
     }
 
     fn enter_now(&mut self, line: &str, now_ms: u64) -> Reply {
-        let now = self.now(now_ms);
         if !self.console.waiting() || self.console.waiting_for_ped() || self.console.monitoring() {
             let words = tokenize(line).unwrap_or_default();
             let first = words.first().map(|w| w.to_ascii_lowercase());
@@ -341,7 +336,7 @@ impl World {
                     return Reply { echo: line.to_string(), text };
                 }
                 Some("exit") | Some("quit") if words.len() == 1 => {
-                    let text = format!("\n{}", self.start_session());
+                    let text = format!("\n{}", self.start_session(now_ms));
                     return Reply { echo: line.to_string(), text };
                 }
                 Some("cmu") => {
@@ -355,9 +350,7 @@ impl World {
                 _ => {}
             }
         }
-        let World { hsm, more, rng, console, files, .. } = self;
-        let mut transport = Hub::new(units_mut(hsm, more).collect(), Env { now_ms: now, rng });
-        let reply = console.enter(line, now, &mut transport, files);
+        let reply = self.run_job(Job::Line(line.to_string()), now_ms).into_reply();
         // The time the command kept LunaCM busy passes before the next line.
         self.clock_offset_ms = self.clock_offset_ms.saturating_add(self.console.take_took_ms());
         if !self.console.take_restart() {
@@ -365,44 +358,25 @@ impl World {
         }
         // The command restarted LunaCM (a firmware rollback): its result, then a new session's banner.
         let text = reply.text.strip_suffix(PROMPT).unwrap_or(&reply.text);
-        Reply { text: format!("{text}{}", self.start_session()), echo: reply.echo }
+        Reply { text: format!("{text}{}", self.start_session(now_ms)), echo: reply.echo }
     }
 
     /// Runs the client's `cmu` utility (a separate program beside LunaCM) against the plugged-in units.
     fn cmu(&mut self, words: &[String], host_now_ms: u64) -> String {
-        let now_ms = self.now(host_now_ms);
-        let World { hsm, more, rng, files, .. } = self;
-        let mut transport = Hub::new(units_mut(hsm, more).collect(), Env { now_ms, rng });
-        lunacm::cmu::run(words, &mut transport, files, now_ms)
+        self.run_job(Job::Cmu(words.to_vec()), host_now_ms).into_text()
     }
 
     /// `sim app ...`: a script acts as an application using the partition's keys.
     pub(crate) fn app(&mut self, words: &[String], host_now_ms: u64) -> String {
-        let now_ms = self.now(host_now_ms);
-        let World { hsm, more, rng, files, .. } = self;
-        let mut transport = Hub::new(units_mut(hsm, more).collect(), Env { now_ms, rng });
-        lunacm::cmu::app(words, &mut transport, files)
+        self.run_job(Job::App(words.to_vec()), host_now_ms).into_text()
     }
 
     /// When LunaCM waits for a ceremony that has ended, its result: the text to add to the terminal.
-    ///
-    /// The ceremony runs on the unit of LunaCM's current slot: the command that started it addressed that
-    /// slot, and while LunaCM waits it takes no command that could change the slot (`slot set` included),
-    /// so the current slot still names the unit the ceremony runs on.
     fn poll_ped(&mut self, host_now_ms: u64) -> String {
         if !self.console.waiting_for_ped() {
             return String::new();
         }
-        let now_ms = self.now(host_now_ms);
-        let slot = hub::admin_slot_of(self.console.slot());
-        let World { hsm, more, rng, .. } = self;
-        let mut transport = Hub::new(units_mut(hsm, more).collect(), Env { now_ms, rng });
-        match crate::device::Transport::transact(&mut transport, Frame { slot, request: Request::PedPoll }) {
-            Ok(Response::Ped(PedStatus::Pending)) => String::new(),
-            Ok(Response::Ped(PedStatus::Done(error))) => self.console.ped_done(error),
-            // The ceremony vanished (the HSM was zeroized under it): report it as cancelled.
-            _ => self.console.ped_done(Some(crate::retcode::CANCEL)),
-        }
+        self.run_job(Job::PedPoll, host_now_ms).into_text()
     }
 
     /// When `hsm monitor` waits for a reading that is due, the reading: the text to add to the terminal.
@@ -410,10 +384,15 @@ impl World {
         if !self.console.monitoring() {
             return String::new();
         }
+        self.run_job(Job::MonitorPoll, host_now_ms).into_text()
+    }
+
+    /// Runs a host job against the plugged-in units, at the world's time for `host_now_ms`.
+    fn run_job(&mut self, job: Job, host_now_ms: u64) -> lunacm::Output {
         let now_ms = self.now(host_now_ms);
         let World { hsm, more, rng, console, files, .. } = self;
         let mut transport = Hub::new(units_mut(hsm, more).collect(), Env { now_ms, rng });
-        console.poll_monitor(now_ms, &mut transport, files)
+        console.run_job(job, now_ms, &mut transport, files)
     }
 
     fn physical(&mut self, event: PhysicalEvent, host_now_ms: u64) -> Result<(Option<IKey>, String), IKey> {

@@ -105,7 +105,7 @@ impl World {
         };
         format!(
             "\n{INDENT}(LunaCM exits: lunareset needs the device to itself.)\n{INDENT}lunareset: {outcome}\n\n{}",
-            self.start_session()
+            self.start_session(host_now_ms)
         )
     }
 

@@ -20,7 +20,7 @@ pub struct Session {
 impl Session {
     pub fn new() -> Session {
         let mut world = World::new(SEED, NOW);
-        let transcript = world.start_session();
+        let transcript = world.start_session(NOW);
         Session { world, transcript, last: String::new() }
     }
 

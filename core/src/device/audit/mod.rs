@@ -274,6 +274,7 @@ impl Op {
             Request::GetInfo
             | Request::Authorize(_)
             | Request::PedPoll
+            | Request::CloseSession
             | Request::Deactivate { .. }
             | Request::RoleStatus { .. }
             | Request::ListRoles

@@ -20,7 +20,7 @@ const PARTITION: &[&str] = &[
 
 fn world(parts: &[&[&str]]) -> World {
     let mut w = World::new(7, NOW);
-    w.start_session();
+    w.start_session(NOW);
     for line in parts.iter().flat_map(|p| p.iter()) {
         let line = expand(line, &w);
         w.enter(&line, NOW);
