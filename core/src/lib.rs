@@ -12,6 +12,7 @@
 //! - [`host`]: the host computer's files (policy templates), which LunaCM reads and writes.
 //! - [`hub`]: the host's link to every unit plugged in, numbering their slots in one sequence.
 //! - [`portal`]: the vendor's support portal, where signed firmware releases come from.
+//! - [`wire`]: the host/device boundary framed for a byte pipe (a socket, USB), both ends.
 //! - [`World`]: everything that persists, as one serializable value.
 
 mod calendar;
@@ -29,6 +30,7 @@ pub mod retcode;
 pub mod sim;
 pub mod snapshot;
 pub mod view;
+pub mod wire;
 pub mod worker;
 mod world;
 
