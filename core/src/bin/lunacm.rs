@@ -9,6 +9,11 @@
 //! after each line the checks that changed and each completed step are announced.
 //! `lunacm --check-lab FILE`: runs the lab's starting state and every step's solution, evaluating the
 //! checks after each step; exits 1 if any fails.
+//!
+//! `lunacm --connect SOCKET`: LunaCM on a unit at the other end of a Unix socket (`hsm-device --listen`),
+//! through the byte-pipe protocol (`docs/PROTOCOL.md`): the same commands and output, the unit's state
+//! kept by the unit. `sim` commands, which act on the simulated world, are not available; host files the
+//! commands write are kept in memory for the run.
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() -> std::process::ExitCode {
@@ -39,14 +44,17 @@ mod cli {
         seed: Option<u64>,
         /// Blank iKeys on the desk of a new world.
         blank_ikeys: Option<u32>,
+        /// `--connect`: the Unix socket a unit listens on.
+        connect: Option<PathBuf>,
     }
 
-    const USAGE: &str =
-        "usage: lunacm --state FILE [--seed N] [--blank-ikeys N]\n       lunacm --lab ID|FILE\n       lunacm --check-lab FILE";
+    const USAGE: &str = "usage: lunacm --state FILE [--seed N] [--blank-ikeys N]\n       lunacm --lab ID|FILE\n       \
+                         lunacm --check-lab FILE\n       lunacm --connect SOCKET";
 
     fn parse_args() -> Result<Options, String> {
         let mut args = std::env::args().skip(1);
         let (mut state, mut seed, mut blank_ikeys, mut lab, mut check_lab) = (None, None, None, None, None);
+        let mut connect = None;
         while let Some(a) = args.next() {
             match a.as_str() {
                 "--state" => state = Some(PathBuf::from(args.next().ok_or("--state needs a file")?)),
@@ -61,9 +69,16 @@ mod cli {
                 }
                 "--lab" => lab = Some(args.next().ok_or("--lab needs a lab id or file")?),
                 "--check-lab" => check_lab = Some(args.next().ok_or("--check-lab needs a lab file")?),
+                "--connect" => connect = Some(PathBuf::from(args.next().ok_or("--connect needs a socket path")?)),
                 "-h" | "--help" => return Err(USAGE.into()),
                 other => return Err(format!("unknown argument '{other}'\n{USAGE}")),
             }
+        }
+        if connect.is_some() {
+            if state.is_some() || seed.is_some() || blank_ikeys.is_some() || lab.is_some() || check_lab.is_some() {
+                return Err(format!("--connect drives a unit that keeps its own state: use it alone\n{USAGE}"));
+            }
+            return Ok(Options { state, lab, check_lab, seed, blank_ikeys, connect });
         }
         if lab.is_some() || check_lab.is_some() {
             if lab.is_some() && check_lab.is_some() {
@@ -74,9 +89,9 @@ mod cli {
                     "a lab runs in memory from its own starting state: drop --state, --seed and --blank-ikeys\n{USAGE}"
                 ));
             }
-            return Ok(Options { state: None, lab, check_lab, seed, blank_ikeys });
+            return Ok(Options { state: None, lab, check_lab, seed, blank_ikeys, connect });
         }
-        Ok(Options { state: Some(state.ok_or(USAGE)?), lab, check_lab, seed, blank_ikeys })
+        Ok(Options { state: Some(state.ok_or(USAGE)?), lab, check_lab, seed, blank_ikeys, connect })
     }
 
     fn now_ms() -> u64 {
@@ -125,6 +140,9 @@ mod cli {
         if let Some(file) = &opts.check_lab {
             return check_lab(file);
         }
+        if let Some(socket) = &opts.connect {
+            return connect(socket);
+        }
         let mut settings = Settings::default();
         if let Some(n) = opts.blank_ikeys {
             settings.blank_ikeys = n;
@@ -157,32 +175,21 @@ mod cli {
         let (mut line_no, mut failed) = (0u64, false);
         loop {
             line_no += 1;
-            let line = if interactive && world.input_masked() {
-                match rpassword::read_password() {
-                    Ok(l) => l,
-                    Err(e) => {
-                        eprintln!("lunacm: could not read the password: {e}");
-                        failed = true;
-                        break;
-                    }
+            let line = match read_input(&mut stdin, interactive && world.input_masked()) {
+                Input::Line(l) => l,
+                Input::NotUtf8 => {
+                    // Commands and prompt answers alike: say so, go on, and fail at the end.
+                    let answer = world.prompt() != hsm_core::lunacm::PROMPT && !world.waiting_for_ped();
+                    let what = if answer { " (an answer to a prompt)" } else { "" };
+                    eprintln!("lunacm: line {line_no}{what} is not valid UTF-8; skipped");
+                    failed = true;
+                    continue;
                 }
-            } else {
-                match read_line(&mut stdin) {
-                    Ok(Some(Ok(l))) => l,
-                    Ok(Some(Err(_))) => {
-                        // Commands and prompt answers alike: say so, go on, and fail at the end.
-                        let answer = world.prompt() != hsm_core::lunacm::PROMPT && !world.waiting_for_ped();
-                        let what = if answer { " (an answer to a prompt)" } else { "" };
-                        eprintln!("lunacm: line {line_no}{what} is not valid UTF-8; skipped");
-                        failed = true;
-                        continue;
-                    }
-                    Ok(None) => break,
-                    Err(e) => {
-                        eprintln!("lunacm: could not read line {line_no}: {e}");
-                        failed = true;
-                        break;
-                    }
+                Input::End => break,
+                Input::Failed(e) => {
+                    eprintln!("lunacm: line {line_no}: {e}");
+                    failed = true;
+                    break;
                 }
             };
             let cmd = line.trim().to_ascii_lowercase();
@@ -226,6 +233,144 @@ mod cli {
             ExitCode::from(1)
         } else {
             ExitCode::SUCCESS
+        }
+    }
+
+    /// `--connect`: LunaCM on the unit listening on `socket`, until the input ends or `exit`.
+    #[cfg(unix)]
+    fn connect(socket: &Path) -> ExitCode {
+        use hsm_core::device::{Frame, Request, Transport, ADMIN_SLOT};
+        use hsm_core::host::HostFiles;
+        use hsm_core::lunacm::{tokenize, Console, Job};
+        use hsm_core::wire::host::PipeTransport;
+
+        let mut unit = match PipeTransport::connect_unix(socket) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("lunacm: {}: {e}", socket.display());
+                return ExitCode::from(2);
+            }
+        };
+        let mut console = Console::default();
+        let mut files = HostFiles::default();
+        let interactive = io::stdin().is_terminal();
+        let mut out = io::stdout().lock();
+        let w = unit.welcome();
+        let connected = format!(
+            "Connected to {} on {} (serial {}, firmware {}, protocol {}).\n\n",
+            w.product,
+            socket.display(),
+            w.serial,
+            w.firmware,
+            w.protocol
+        );
+        let banner = console.run_job(Job::OpenSession, now_ms(), &mut unit, &mut files).into_text();
+        let _ = write!(out, "{connected}{banner}");
+        let _ = out.flush();
+        let mut stdin = io::stdin().lock();
+        let mut failed = false;
+        loop {
+            let line = match read_input(&mut stdin, interactive && console.prompt().masked) {
+                Input::Line(l) => l,
+                Input::NotUtf8 => {
+                    eprintln!("lunacm: a line is not valid UTF-8; skipped");
+                    failed = true;
+                    continue;
+                }
+                Input::End => break,
+                Input::Failed(e) => {
+                    eprintln!("lunacm: {e}");
+                    failed = true;
+                    break;
+                }
+            };
+            let words = tokenize(&line).unwrap_or_default();
+            let first = words.first().map(|w| w.to_ascii_lowercase());
+            let at_prompt = !console.waiting();
+            let echo = if interactive { String::new() } else { format!("{}\n", console_echo(&console, &line)) };
+            let job = match first.as_deref() {
+                Some("exit" | "quit") if at_prompt && words.len() == 1 => {
+                    let _ = write!(out, "{echo}");
+                    break;
+                }
+                Some("sim") if at_prompt => {
+                    let _ = write!(
+                        out,
+                        "{echo}        'sim' commands act on the simulated world; this LunaCM is connected to a unit.\n\n{PROMPT}"
+                    );
+                    let _ = out.flush();
+                    continue;
+                }
+                Some("cmu") if at_prompt => Job::Cmu(words[1..].to_vec()),
+                _ => Job::Line(line.clone()),
+            };
+            let is_line = matches!(job, Job::Line(_));
+            let output = console.run_job(job, now_ms(), &mut unit, &mut files);
+            let text = if is_line { output.into_reply().text } else { format!("{}\n{PROMPT}", output.into_text()) };
+            let _ = write!(out, "{echo}{text}");
+            let _ = out.flush();
+            // LunaCM waits for an iKey ceremony on the unit's touchscreen: it asks the unit how it stands.
+            while console.waiting_for_ped() && !unit.is_gone() {
+                std::thread::sleep(std::time::Duration::from_millis(500));
+                let _ = write!(out, "{}", console.run_job(Job::PedPoll, now_ms(), &mut unit, &mut files).into_text());
+                let _ = out.flush();
+            }
+            if unit.is_gone() {
+                eprintln!("lunacm: the unit on {} is gone", socket.display());
+                failed = true;
+                break;
+            }
+        }
+        let _ = writeln!(out);
+        // LunaCM quits: the unit closes this host's session, logging its roles out.
+        let _ = unit.transact(Frame { slot: ADMIN_SLOT, request: Request::CloseSession });
+        if failed {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        }
+    }
+
+    #[cfg(not(unix))]
+    fn connect(_: &Path) -> ExitCode {
+        eprintln!("lunacm: --connect needs Unix sockets, which this system does not have");
+        ExitCode::from(2)
+    }
+
+    /// The line as the transcript shows it after the prompt: asterisks for a password.
+    #[cfg(unix)]
+    fn console_echo(console: &hsm_core::lunacm::Console, line: &str) -> String {
+        if console.prompt().masked {
+            "*".repeat(line.chars().count())
+        } else {
+            line.to_string()
+        }
+    }
+
+    /// One line of input.
+    enum Input {
+        Line(String),
+        /// A line that is not valid UTF-8.
+        NotUtf8,
+        /// The input ended.
+        End,
+        /// The input could not be read.
+        Failed(String),
+    }
+
+    /// Reads one line: without echo when `masked` (a password on a terminal).
+    fn read_input(stdin: &mut impl BufRead, masked: bool) -> Input {
+        if masked {
+            return match rpassword::read_password() {
+                Ok(l) => Input::Line(l),
+                Err(e) => Input::Failed(format!("could not read the password: {e}")),
+            };
+        }
+        match read_line(stdin) {
+            Ok(Some(Ok(l))) => Input::Line(l),
+            Ok(Some(Err(_))) => Input::NotUtf8,
+            Ok(None) => Input::End,
+            Err(e) => Input::Failed(format!("could not read a line: {e}")),
         }
     }
 

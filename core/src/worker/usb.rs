@@ -1,0 +1,315 @@
+//! A training unit on a USB cable: the host side of the byte-pipe protocol ([`crate::wire`]), with the
+//! page as the pipe. The page owns the WebUSB device (only a page can ask the user to choose one); it
+//! writes the bytes this side gives it to the unit's bulk OUT endpoint and passes back what it reads from
+//! the bulk IN endpoint. Everything else happens here: the handshake, framing, LunaCM (its own
+//! [`Console`], so the simulated unit's session is untouched while a unit is attached), and what to print
+//! when the unit goes away.
+
+use serde::{Deserialize, Serialize};
+
+use crate::device::Frame;
+use crate::host::HostFiles;
+use crate::lunacm::{self, tokenize, Console, Job, Output as JobOutput, Step, INDENT, PROMPT};
+use crate::retcode::LunaRet;
+use crate::wire::host::{Link, DISCONNECTED, LINK_ERROR};
+use crate::wire::{Message, WireError};
+
+/// What a USB device's descriptors say about it, as the page read them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsbUnit {
+    /// `idVendor`.
+    pub vendor_id: u16,
+    /// `idProduct`.
+    pub product_id: u16,
+    /// The manufacturer string, if the device has one.
+    pub manufacturer: String,
+    /// The product string.
+    pub product: String,
+    /// The serial number string.
+    pub serial: String,
+    /// `bcdDevice`, as `major.minor.subminor`.
+    pub version: String,
+}
+
+/// What the page tells this side about the cable.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UsbEvent {
+    /// A training unit was opened and its interface claimed: the handshake starts.
+    Opened { unit: UsbUnit },
+    /// Bytes read from the unit's bulk IN endpoint.
+    Received { bytes: Vec<u8> },
+    /// The link is gone: the user disconnected (`why` is `None`), the unit was unplugged, or a transfer
+    /// failed (`why` says which).
+    Closed { why: Option<String> },
+}
+
+/// What this side asks the page to do with the cable.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UsbOut {
+    /// Write these bytes to the bulk OUT endpoint, then read from the bulk IN endpoint.
+    Transfer { bytes: Vec<u8> },
+    /// Read again from the bulk IN endpoint: the answer is not complete yet.
+    Read,
+    /// Release and close the device: the link failed (the terminal says why).
+    Close,
+}
+
+/// The attached unit as the page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachedView {
+    /// What its descriptors say.
+    pub unit: UsbUnit,
+    /// What the unit said of itself in the handshake, once it has: program, serial, model, firmware.
+    pub welcome: Option<crate::wire::Welcome>,
+    /// LunaCM waits for the unit's answer.
+    pub busy: bool,
+}
+
+/// What a job in flight was started for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Purpose {
+    /// LunaCM starting on the unit, just connected.
+    Open,
+    /// A line typed in the terminal: the page's call `id`, and the line as echoed.
+    Line { id: u32, echo: String },
+    /// A poll of the PED while LunaCM waits for a ceremony on the unit.
+    PedPoll,
+}
+
+/// What happened, for the engine to tell the page.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Outcome {
+    /// Text for the terminal.
+    pub text: String,
+    /// A new LunaCM session's banner (the terminal starts over with it).
+    pub banner: Option<String>,
+    /// The page's call this answers, if a line was finished.
+    pub answered: Option<u32>,
+    /// What to do with the cable.
+    pub usb: Option<UsbOut>,
+    /// The link is over: the engine drops it and returns to the simulated unit.
+    pub closed: bool,
+}
+
+/// LunaCM talking to a unit over the page's USB link.
+pub struct Attached {
+    unit: UsbUnit,
+    link: Link,
+    console: Console,
+    /// The id of the request whose answer the job in flight waits for.
+    awaiting: Option<u32>,
+    job: Option<Purpose>,
+}
+
+impl Attached {
+    /// A unit just opened: the link starts with the Hello, which the page is to send.
+    pub fn open(unit: UsbUnit) -> (Attached, Outcome) {
+        let mut link = Link::new();
+        let hello = link.hello(crate::wire::host::PRODUCT);
+        let text = format!(
+            "\n{INDENT}Connecting to {} (serial {}) over USB...\n",
+            name_of(&unit),
+            if unit.serial.is_empty() { "unknown" } else { &unit.serial }
+        );
+        let attached = Attached { unit, link, console: Console::default(), awaiting: None, job: Some(Purpose::Open) };
+        (attached, Outcome { text, usb: Some(UsbOut::Transfer { bytes: hello }), ..Outcome::default() })
+    }
+
+    /// What the page shows of the link.
+    pub fn view(&self) -> AttachedView {
+        AttachedView { unit: self.unit.clone(), welcome: self.link.welcome().cloned(), busy: self.job.is_some() }
+    }
+
+    /// LunaCM's prompt on the unit.
+    pub fn prompt(&self) -> lunacm::Prompt {
+        self.console.prompt()
+    }
+
+    /// LunaCM waits for an iKey ceremony on the unit.
+    pub fn waiting_for_ped(&self) -> bool {
+        self.console.waiting_for_ped()
+    }
+
+    /// A line typed in the terminal (page call `id`). Refused while LunaCM waits for the unit's answer.
+    pub fn enter(&mut self, id: u32, line: &str, now: u64, files: &mut HostFiles) -> Result<Outcome, String> {
+        if self.job.is_some() {
+            return Err("LunaCM is waiting for the unit's answer.".into());
+        }
+        let prompt = self.console.prompt();
+        let echo = if prompt.masked { "*".repeat(line.chars().count()) } else { line.to_string() };
+        let words = tokenize(line).unwrap_or_default();
+        let first = words.first().map(|w| w.to_ascii_lowercase());
+        let at_prompt = !self.console.waiting();
+        let job = match first.as_deref() {
+            Some("sim") if at_prompt => {
+                let text = format!(
+                    "{echo}\n{INDENT}'sim' commands act on the simulated unit; this terminal drives the unit on the USB \
+                     cable. Disconnect it to go back to the simulator.\n\n{PROMPT}"
+                );
+                return Ok(Outcome { text, answered: Some(id), ..Outcome::default() });
+            }
+            Some("cmu") if at_prompt => Job::Cmu(words[1..].to_vec()),
+            Some("exit" | "quit") if at_prompt && words.len() == 1 => Job::OpenSession,
+            _ => Job::Line(line.to_string()),
+        };
+        let purpose = if job == Job::OpenSession { Purpose::Open } else { Purpose::Line { id, echo } };
+        self.job = Some(purpose);
+        let step = self.console.begin(job, now, files);
+        Ok(self.step(step, files))
+    }
+
+    /// Time passes: while LunaCM waits for a ceremony on the unit, it asks the unit how it stands.
+    pub fn tick(&mut self, now: u64, files: &mut HostFiles) -> Option<Outcome> {
+        if self.job.is_some() || !self.console.waiting_for_ped() {
+            return None;
+        }
+        self.job = Some(Purpose::PedPoll);
+        let step = self.console.begin(Job::PedPoll, now, files);
+        Some(self.step(step, files))
+    }
+
+    /// What the page says about the cable.
+    pub fn event(&mut self, event: UsbEvent, now: u64, files: &mut HostFiles) -> Outcome {
+        match event {
+            // A second open is the page's business; it closes the first before.
+            UsbEvent::Opened { .. } => Outcome::default(),
+            UsbEvent::Received { bytes } => {
+                self.link.push(&bytes);
+                self.received(now, files)
+            }
+            UsbEvent::Closed { why } => self.gone(why, files),
+        }
+    }
+
+    /// Reads what the bytes received complete.
+    fn received(&mut self, now: u64, files: &mut HostFiles) -> Outcome {
+        loop {
+            return match self.link.next_message() {
+                None => Outcome { usb: Some(UsbOut::Read), ..Outcome::default() },
+                Some(Ok(Message::Welcome(_))) if self.job == Some(Purpose::Open) && self.awaiting.is_none() => {
+                    let step = self.console.begin(Job::OpenSession, now, files);
+                    self.step(step, files)
+                }
+                Some(Ok(Message::Response { id, result })) if Some(id) == self.awaiting => {
+                    self.awaiting = None;
+                    let step = self.console.resume(result, files);
+                    self.step(step, files)
+                }
+                // The answer to a request given up on (the link was reopened): too late to matter.
+                Some(Ok(Message::Response { .. })) => continue,
+                Some(Ok(Message::Error(e))) => {
+                    let why = format!("The unit could not take LunaCM's request: {}.", e.message);
+                    self.failed(why, LINK_ERROR, files)
+                }
+                Some(Ok(other)) => {
+                    let why = format!("The unit sent a {:?} frame LunaCM did not expect.", other.kind());
+                    self.failed(why, LINK_ERROR, files)
+                }
+                Some(Err(WireError::UnsupportedVersion { offered, min, max })) => {
+                    let why = format!(
+                        "The unit speaks protocol version {offered}; this page speaks {min} to {max}. Update the \
+                         unit's software or this page."
+                    );
+                    self.failed(why, LINK_ERROR, files)
+                }
+                Some(Err(e)) => self.failed(format!("The unit's answer could not be read: {e}."), LINK_ERROR, files),
+            };
+        }
+    }
+
+    /// Where a job stands: send its next request, or print what it printed.
+    fn step(&mut self, step: Step, files: &mut HostFiles) -> Outcome {
+        match step {
+            Step::Device(frame) => self.send(frame, files),
+            Step::Done(out) => self.done(out),
+        }
+    }
+
+    fn send(&mut self, frame: Frame, files: &mut HostFiles) -> Outcome {
+        match self.link.request(frame) {
+            Ok((id, bytes)) => {
+                self.awaiting = Some(id);
+                Outcome { usb: Some(UsbOut::Transfer { bytes }), ..Outcome::default() }
+            }
+            // Too large to send: the command fails as the device would fail it, and the link stays.
+            Err(e) => {
+                let step = self.console.resume(Err(crate::wire::host::TOO_LARGE), files);
+                let mut out = self.step(step, files);
+                out.text = format!("{INDENT}The request could not be sent: {e}.\n{}", out.text);
+                out
+            }
+        }
+    }
+
+    fn done(&mut self, out: JobOutput) -> Outcome {
+        match self.job.take() {
+            Some(Purpose::Open) => {
+                let welcome = self.link.welcome();
+                let preface = match welcome {
+                    Some(w) => format!(
+                        "Connected over USB to {} (serial {}, firmware {}, protocol {}).\n\n",
+                        w.product, w.serial, w.firmware, w.protocol
+                    ),
+                    None => String::new(),
+                };
+                Outcome { banner: Some(format!("{preface}{}", out.into_text())), ..Outcome::default() }
+            }
+            Some(Purpose::Line { id, echo }) => {
+                let text = format!("{echo}\n{}", out.into_reply().text);
+                Outcome { text, answered: Some(id), ..Outcome::default() }
+            }
+            Some(Purpose::PedPoll) | None => Outcome { text: out.into_text(), ..Outcome::default() },
+        }
+    }
+
+    /// The link failed: the command in progress fails with `code`, the page closes the device.
+    fn failed(&mut self, why: String, code: LunaRet, files: &mut HostFiles) -> Outcome {
+        let mut out = self.end(&why, code, files);
+        out.usb = Some(UsbOut::Close);
+        out
+    }
+
+    /// The page says the link is gone.
+    fn gone(&mut self, why: Option<String>, files: &mut HostFiles) -> Outcome {
+        let why = why.unwrap_or_else(|| "The unit was disconnected.".to_string());
+        self.end(&why, DISCONNECTED, files)
+    }
+
+    /// Ends the link: a command waiting for the unit, or for its PED, fails with `code`; the terminal
+    /// says why and that the simulated unit is back.
+    fn end(&mut self, why: &str, code: LunaRet, files: &mut HostFiles) -> Outcome {
+        let mut text = String::new();
+        let mut answered = None;
+        if self.awaiting.take().is_some() || self.console.awaiting_device() {
+            let out = match self.console.resume(Err(code), files) {
+                Step::Done(out) => self.done(out),
+                // The command wants the unit again: it is gone, so the command is dropped.
+                Step::Device(_) => {
+                    self.console.reset();
+                    self.done(JobOutput::Text(String::new()))
+                }
+            };
+            answered = out.answered;
+            text.push_str(&out.text);
+            text.push_str(&out.banner.unwrap_or_default());
+        } else if self.console.waiting_for_ped() {
+            text.push_str(&self.console.ped_done(Some(code)));
+        }
+        text.push_str(&format!("\n\n{INDENT}{why}\n{INDENT}Back to the simulated unit.\n"));
+        Outcome { text, answered, closed: true, ..Outcome::default() }
+    }
+
+    /// The answer the page's call gets if the link is dropped under it.
+    pub fn pending_call(&self) -> Option<u32> {
+        match &self.job {
+            Some(Purpose::Line { id, .. }) => Some(*id),
+            _ => None,
+        }
+    }
+}
+
+/// "Luna trainer (1209:0007)": the product string and the ids, as a person recognises the device.
+fn name_of(unit: &UsbUnit) -> String {
+    let name = if unit.product.is_empty() { "a USB device" } else { unit.product.as_str() };
+    format!("{name} ({:04x}:{:04x})", unit.vendor_id, unit.product_id)
+}
