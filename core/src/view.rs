@@ -354,6 +354,9 @@ pub struct View {
     pub lab: Option<LabView>,
     /// The unit in front's temperature, rail and status.
     pub environment: EnvironmentView,
+    /// A training unit on a USB cable that the terminal drives instead of the simulated unit (set by the
+    /// worker, which holds the link; the world knows nothing of it).
+    pub attached: Option<crate::worker::usb::AttachedView>,
 }
 
 impl View {
@@ -373,6 +376,7 @@ impl View {
             audit: AuditView::of(world),
             lab: LabView::of(world, now),
             environment: EnvironmentView::of(world),
+            attached: None,
         }
     }
 
@@ -395,6 +399,7 @@ impl View {
             audit: changed(&self.audit, &next.audit),
             lab: changed(&self.lab, &next.lab),
             environment: changed(&self.environment, &next.environment),
+            attached: changed(&self.attached, &next.attached),
         }
     }
 
@@ -414,6 +419,7 @@ impl View {
             audit: Some(self.audit.clone()),
             lab: Some(self.lab.clone()),
             environment: Some(self.environment.clone()),
+            attached: Some(self.attached.clone()),
         }
     }
 }
@@ -461,6 +467,9 @@ pub struct ViewChange {
     pub lab: Option<Option<LabView>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub environment: Option<EnvironmentView>,
+    /// `Some(None)`: the unit on the cable is gone.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "present")]
+    pub attached: Option<Option<crate::worker::usb::AttachedView>>,
 }
 
 impl ViewChange {

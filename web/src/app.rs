@@ -19,6 +19,7 @@ use crate::reset::ResetButton;
 use crate::sim::Sim;
 use crate::terminal::Terminal;
 use crate::update::UpdateBar;
+use crate::usb::UsbControls;
 use crate::world_file::WorldFileButtons;
 
 /// The whole app, on the file store the page opened. Owns the [`Sim`] and hands it to every component
@@ -65,6 +66,7 @@ pub fn App(opened: Opened) -> impl IntoView {
                     <IKeyTray/>
                 </section>
                 <section class="host" aria-label="Host computer">
+                    <UsbControls/>
                     <Terminal/>
                     <div class="panels">
                         <LabsPanel/>

@@ -24,6 +24,7 @@ mod sim;
 mod terminal;
 mod transcript;
 mod update;
+mod usb;
 mod world_file;
 
 fn main() {

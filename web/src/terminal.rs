@@ -37,7 +37,7 @@ pub fn Terminal() -> impl IntoView {
         sim.transcript.track();
         sim.masked.track();
         if let Some(el) = scroller.get() {
-            el.set_scroll_top(el.scroll_height());
+            el.set_scroll_top(f64::from(el.scroll_height()));
         }
         let busy_elsewhere = document().active_element().is_some_and(|el| {
             let ours = input.get_untracked().is_some_and(|input| input.is_same_node(Some(&el)));
@@ -56,7 +56,7 @@ pub fn Terminal() -> impl IntoView {
         sim.notice.track();
         request_animation_frame(move || {
             if let Some(el) = scroller.get_untracked() {
-                el.set_scroll_top(el.scroll_height());
+                el.set_scroll_top(f64::from(el.scroll_height()));
             }
         });
     });

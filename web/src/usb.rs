@@ -87,12 +87,13 @@ pub fn UsbControls() -> impl IntoView {
         sim.usb(UsbEvent::Closed { why: None });
     };
     view! {
-        <div class="usb" role="group" aria-label="USB device">
+        <div class="usb" class:usb-attached=move || sim.attached.get().is_some() role="group" aria-label="A unit on a USB cable">
             <Show
                 when=move || sim.attached.get().is_some()
                 fallback=move || view! {
                     <button
                         type="button"
+                        class="btn"
                         data-testid="usb-connect"
                         disabled=move || connecting.get()
                         on:click=connect
@@ -101,7 +102,7 @@ pub fn UsbControls() -> impl IntoView {
                     </button>
                 }
             >
-                <button type="button" data-testid="usb-disconnect" on:click=disconnect>"Disconnect"</button>
+                <button type="button" class="btn" data-testid="usb-disconnect" on:click=disconnect>"Disconnect"</button>
             </Show>
             <p class="usb-status" role="status" data-testid="usb-status">
                 {move || sim.attached.get().map(|a| {

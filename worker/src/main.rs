@@ -3,11 +3,18 @@
 //! says "ready" first (the page holds its messages until then: a worker drops what comes before its
 //! handler is set). The message "bench" measures the mechanisms instead (`hsm_core::crypto::bench`,
 //! for `e2e/report-crypto.mjs`), answered with `{"bench": [figures]}`.
+//!
+//! The same worker can instead be a training unit at the far end of a USB cable (the device side of
+//! [`hsm_core::wire`]), for a page that stands in for WebUSB in tests: `{"device_open": {"seed", "now"}}`
+//! makes a factory-fresh unit, `{"device_feed": {"bytes", "now"}}` gives it bytes from the host and is
+//! answered with `{"device_out": [bytes]}`, `"device_unplug"` drops the host's session.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use hsm_core::wire::device::Endpoint;
 use hsm_core::worker::{Engine, Message, ToCore};
+use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
@@ -16,9 +23,16 @@ fn main() {
     console_error_panic_hook::set_once();
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     let engine: Rc<RefCell<Option<Engine>>> = Rc::default();
+    let unit: Rc<RefCell<Option<Endpoint>>> = Rc::default();
     let reply_to = scope.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
         let Some(text) = ev.data().as_string() else { return };
+        if text.starts_with("{\"device_") || text == "\"device_unplug\"" {
+            if let Some(out) = device(&mut unit.borrow_mut(), &text) {
+                let _ = reply_to.post_message(&out.into());
+            }
+            return;
+        }
         if text == "bench" {
             let figures = hsm_core::crypto::bench::run(js_sys::Date::now, 1000.0);
             let text = serde_json::json!({ "bench": figures }).to_string();
@@ -47,4 +61,24 @@ fn main() {
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
     let _ = scope.post_message(&"ready".into());
+}
+
+/// One message to the worker as a training unit; the answer to send back, if any.
+fn device(unit: &mut Option<Endpoint>, text: &str) -> Option<String> {
+    let msg: Value = serde_json::from_str(text).ok()?;
+    let now = |v: &Value| v.get("now").and_then(Value::as_u64).unwrap_or(0);
+    if let Some(open) = msg.get("device_open") {
+        let seed = open.get("seed").and_then(Value::as_u64).unwrap_or(1);
+        *unit = Some(Endpoint::new(seed, now(open)));
+        return None;
+    }
+    if let Some(feed) = msg.get("device_feed") {
+        let bytes: Vec<u8> = serde_json::from_value(feed.get("bytes")?.clone()).ok()?;
+        let out = unit.as_mut()?.feed(&bytes, now(feed));
+        return Some(serde_json::json!({ "device_out": out }).to_string());
+    }
+    if msg.as_str() == Some("device_unplug") {
+        unit.as_mut()?.disconnect();
+    }
+    None
 }

@@ -21,6 +21,11 @@ use crate::World;
 
 #[cfg(test)]
 mod tests;
+pub mod usb;
+#[cfg(test)]
+mod usb_tests;
+
+use usb::{Attached, Outcome, UsbEvent, UsbOut};
 
 /// A message from the page, with the page's clock when it was sent (milliseconds since the epoch): the
 /// page's clock is the world's, so that a test that moves the page's clock moves the simulator's.
@@ -46,6 +51,8 @@ pub enum ToCore {
     Adopt { raw: String, files: BTreeMap<String, String> },
     /// The page could not write these host files to its file store: send them again with the next save.
     FilesUnsaved { names: Vec<String> },
+    /// Something happened on the USB link to a training unit ([`usb`]).
+    Usb(UsbEvent),
 }
 
 /// Something the user did on the page.
@@ -156,6 +163,9 @@ pub struct ToPage {
     pub save: Option<Save>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event: Option<Event>,
+    /// What to do with the USB link to a training unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usb: Option<UsbOut>,
 }
 
 impl ToPage {
@@ -222,6 +232,8 @@ pub struct Engine {
     file_store: bool,
     /// Each host file's change stamp ([`crate::host::HostFiles::stamp`]) as last sent to the file store.
     stored: BTreeMap<String, u64>,
+    /// A training unit on a USB cable, which the terminal drives while it is there.
+    attached: Option<Attached>,
 }
 
 impl Engine {
@@ -265,6 +277,7 @@ impl Engine {
             // What the store holds is what was loaded (stamp 0: unchanged since); a world saved whole by
             // an earlier version has its files moved into the store by the first save.
             stored: files.keys().map(|n| (n.clone(), 0)).collect(),
+            attached: None,
         };
         let reply = ToPage {
             output: Some(Output::Restart(banner)),
@@ -295,10 +308,64 @@ impl Engine {
                 }
                 ToPage::default()
             }
+            ToCore::Usb(event) => self.usb(event, now),
+        }
+    }
+
+    /// Something happened on the USB link.
+    fn usb(&mut self, event: UsbEvent, now: u64) -> ToPage {
+        let outcome = match (event, self.attached.as_mut()) {
+            (UsbEvent::Opened { unit }, _) => {
+                let (attached, outcome) = Attached::open(unit);
+                self.attached = Some(attached);
+                outcome
+            }
+            (event, Some(attached)) => attached.event(event, now, self.world.files_mut()),
+            // Bytes or a close for a link that is already over.
+            (_, None) => return ToPage::default(),
+        };
+        self.usb_outcome(outcome, now)
+    }
+
+    /// A line typed while a unit is attached goes to it.
+    fn usb_enter(&mut self, id: u32, line: &str, now: u64) -> ToPage {
+        let Some(attached) = self.attached.as_mut() else { return ToPage::default() };
+        match attached.enter(id, line, now, self.world.files_mut()) {
+            Ok(outcome) => self.usb_outcome(outcome, now),
+            Err(why) => {
+                let answer = Answer { id, outcome: Err(why), said: String::new() };
+                ToPage { answer: Some(answer), ..ToPage::default() }
+            }
+        }
+    }
+
+    /// Tells the page what the link did: the terminal's text (a new session's banner when LunaCM started
+    /// on the unit; the simulated unit's prompt when the link is over), the call answered, what to do
+    /// with the cable.
+    fn usb_outcome(&mut self, outcome: Outcome, now: u64) -> ToPage {
+        let Outcome { mut text, banner, answered, usb, closed } = outcome;
+        if closed {
+            self.attached = None;
+            text.push_str(&format!("\n{}", self.world.prompt()));
+        }
+        let output = match banner {
+            Some(banner) => Some(Output::Restart(format!("{text}{banner}"))),
+            None => (!text.is_empty()).then_some(Output::Append(text)),
+        };
+        ToPage {
+            answer: answered.map(|id| Answer { id, outcome: Ok(None), said: String::new() }),
+            output,
+            view: self.refresh(now),
+            save: self.save(),
+            event: None,
+            usb,
         }
     }
 
     fn call(&mut self, id: u32, call: Call, now: u64) -> ToPage {
+        if let (Call::Enter { line }, true) = (&call, self.attached.is_some()) {
+            return self.usb_enter(id, line, now);
+        }
         let world = &mut self.world;
         let text_only = |text: String| (Some(Output::Append(text)), Ok(None));
         let refusable = |r: Result<String, String>| match r {
@@ -417,6 +484,7 @@ impl Engine {
             view: self.refresh(now),
             save: self.save(),
             event: None,
+            usb: None,
         }
     }
 
@@ -424,6 +492,11 @@ impl Engine {
     /// and what that ends is printed and saved, and `hsm monitor` takes its readings; otherwise only the
     /// touchscreen is read again.
     fn tick(&mut self, now: u64) -> ToPage {
+        if let Some(attached) = self.attached.as_mut() {
+            if let Some(outcome) = attached.tick(now, self.world.files_mut()) {
+                return self.usb_outcome(outcome, now);
+            }
+        }
         let running = self.world.busy();
         if !running && !self.shown.waiting_for_ped && !self.world.monitoring() {
             let screen = self.world.screen(now);
@@ -474,7 +547,15 @@ impl Engine {
 
     /// The parts of the view that changed since the page was last told.
     fn refresh(&mut self, now: u64) -> ViewChange {
-        let view = View::of(&self.world, now);
+        let mut view = View::of(&self.world, now);
+        // The terminal shows LunaCM on the attached unit: its prompt and its waits.
+        if let Some(attached) = &self.attached {
+            let prompt = attached.prompt();
+            view.masked = prompt.masked;
+            view.at_command_prompt = prompt.text == crate::lunacm::PROMPT;
+            view.waiting_for_ped = attached.waiting_for_ped();
+            view.attached = Some(attached.view());
+        }
         let change = self.shown.change_to(&view);
         self.shown = view;
         change

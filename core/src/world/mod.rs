@@ -599,6 +599,12 @@ impl World {
         &self.files
     }
 
+    /// The host computer's files, for host programs that write them (LunaCM driving a unit on a USB
+    /// cable writes the same host's files).
+    pub(crate) fn files_mut(&mut self) -> &mut HostFiles {
+        &mut self.files
+    }
+
     /// Writes a file on the host (an upload, or an edit in the files panel).
     pub fn put_file(&mut self, name: &str, text: String) -> Result<(), String> {
         self.files.put(name, text)?;

@@ -6,6 +6,7 @@
 use hsm_core::device::Screen;
 use hsm_core::ikey::Color;
 use hsm_core::view::{AuditView, EnvironmentView, HostFile, LabView, PolicyTables, SlotStatus, ViewChange};
+use hsm_core::worker::usb::{AttachedView, UsbEvent};
 use hsm_core::worker::{Adopted, Call, Event, Message, Output, ToCore, ToPage};
 use hsm_core::IKeyView;
 use leptos::prelude::*;
@@ -98,6 +99,8 @@ pub struct Sim {
     pub lab: RwSignal<Option<LabView>>,
     /// The unit in front's temperature, rail and status, for the environment control.
     pub environment: RwSignal<EnvironmentView>,
+    /// A training unit on a USB cable that the terminal drives instead of the simulated unit.
+    pub attached: RwSignal<Option<AttachedView>>,
 }
 
 /// Eight bytes from the browser's CSPRNG: the seed of a factory-fresh unit.
@@ -167,6 +170,7 @@ impl Sim {
             audit: RwSignal::new(AuditView::default()),
             lab: RwSignal::new(None),
             environment: RwSignal::new(EnvironmentView::default()),
+            attached: RwSignal::new(None),
         };
         sim.post(ToCore::Open { saved, files: opened.files, file_store, seed: own_seed.unwrap_or_else(seed) });
         sim.spawn_worker();
@@ -265,6 +269,9 @@ impl Sim {
         if let Some(save) = msg.save {
             self.save(save);
         }
+        if let Some(out) = msg.usb {
+            crate::usb::perform(*self, out);
+        }
         if let Some(answer) = msg.answer {
             if let Some(done) = self.waiting.try_update_value(|w| w.remove(&answer.id)).flatten() {
                 // A call that is no LunaCM line (an application's) is told what it got back.
@@ -297,6 +304,12 @@ impl Sim {
         set(self.audit, change.audit);
         set(self.lab, change.lab);
         set(self.environment, change.environment);
+        set(self.attached, change.attached);
+    }
+
+    /// Tells the worker what happened on the USB link.
+    pub fn usb(&self, event: UsbEvent) {
+        self.post(ToCore::Usb(event));
     }
 
     /// What the worker tells besides the view: how opening went, how taking over another tab went.
