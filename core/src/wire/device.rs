@@ -1,6 +1,6 @@
 //! The device side of the byte pipe: one unit answering a host's frames.
 
-use super::{encode, Decoder, ErrorCode, ErrorFrame, Hello, Message, Welcome, WireError, MIN_PROTOCOL, PROTOCOL};
+use super::{encode, Decoder, ErrorCode, ErrorFrame, Hello, Kind, Message, Welcome, WireError, MIN_PROTOCOL, PROTOCOL};
 use crate::device::{Env, Frame, Hsm, MODEL};
 use crate::retcode::LunaRet;
 use crate::{LoadError, Shipment, World};
@@ -26,7 +26,8 @@ pub const PRODUCT: &str = concat!("hsm-device ", env!("CARGO_PKG_VERSION"));
 ///   [`ADMIN_SLOT`](crate::device::ADMIN_SLOT); the host maps its numbering to them, as
 ///   [`crate::hub`] does for units in process; any other slot answers `CKR_SLOT_ID_INVALID`;
 /// - bytes that are not frames are answered with one [`ErrorCode::BadFrame`] error per run and skipped
-///   up to the next frame; the link stays open and the handshake stays valid.
+///   up to the next frame; the link stays open and the handshake stays valid;
+/// - error frames from the host are not answered.
 pub struct Endpoint {
     world: World,
     decoder: Decoder,
@@ -149,6 +150,8 @@ impl Endpoint {
             let answer = match item {
                 Ok(Message::Hello(hello)) => self.hello(hello),
                 Ok(Message::Request { id, frame }) => self.request(id, frame, now_ms),
+                // An error frame is never answered, readable or not, so that two peers never trade errors.
+                Ok(Message::Error(_)) | Err(WireError::BadBody { kind: Kind::Error, .. }) => continue,
                 Ok(other) => Message::Error(ErrorFrame::new(
                     ErrorCode::Unexpected,
                     format!("a device does not take {:?} frames", other.kind()),
