@@ -28,6 +28,9 @@ pub const PRODUCT: &str = concat!("hsm-device ", env!("CARGO_PKG_VERSION"));
 /// - bytes that are not frames are answered with one [`ErrorCode::BadFrame`] error per run and skipped
 ///   up to the next frame; the link stays open and the handshake stays valid;
 /// - error frames from the host are not answered.
+///
+/// Version 1 does not carry the audit log's delivery to the host's logging daemon: the unit keeps its
+/// records until its log store is full, as a real unit whose host runs no daemon does.
 pub struct Endpoint {
     world: World,
     decoder: Decoder,
