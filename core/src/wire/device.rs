@@ -36,6 +36,8 @@ pub struct Endpoint {
     decoder: Decoder,
     /// The protocol version agreed with the host, once a Hello was accepted.
     protocol: Option<u16>,
+    /// The accepted Hello.
+    host: Option<Hello>,
     capabilities: Vec<String>,
     /// Whether the unit's state changed since [`Endpoint::take_changed`] last said so.
     changed: bool,
@@ -82,7 +84,14 @@ impl Endpoint {
     pub fn from_world(mut world: World) -> Endpoint {
         // A world loaded from a file may carry a LunaCM session's logins: a device starts with none.
         world.hsm.close_session();
-        Endpoint { world, decoder: Decoder::new(), protocol: None, capabilities: Vec::new(), changed: false }
+        Endpoint {
+            world,
+            decoder: Decoder::new(),
+            protocol: None,
+            host: None,
+            capabilities: Vec::new(),
+            changed: false,
+        }
     }
 
     /// Announces `capability` in the [`Welcome`] (such as [`super::CAP_PERSISTENT`]).
@@ -129,6 +138,11 @@ impl Endpoint {
         self.protocol
     }
 
+    /// The Hello of the host on the link, once accepted: its program and capabilities.
+    pub fn host(&self) -> Option<&Hello> {
+        self.host.as_ref()
+    }
+
     /// Lets time pass (an iKey ceremony waiting too long fails); `now_ms` is the host's clock.
     pub fn tick(&mut self, now_ms: u64) {
         let before = fingerprint(&self.world.hsm);
@@ -141,6 +155,7 @@ impl Endpoint {
     pub fn disconnect(&mut self) {
         self.decoder = Decoder::new();
         self.protocol = None;
+        self.host = None;
         self.world.hsm.close_session();
     }
 
@@ -170,12 +185,14 @@ impl Endpoint {
         // Whoever says Hello starts a new session, as a new LunaCM does.
         self.world.hsm.close_session();
         self.protocol = None;
+        self.host = None;
         let agreed = hello.protocol.min(PROTOCOL);
         if agreed < MIN_PROTOCOL {
             let e = WireError::UnsupportedVersion { offered: hello.protocol, min: MIN_PROTOCOL, max: PROTOCOL };
             return Message::Error(e.to_frame());
         }
         self.protocol = Some(agreed);
+        self.host = Some(hello);
         let hsm = &self.world.hsm;
         Message::Welcome(Welcome {
             protocol: agreed,

@@ -117,6 +117,7 @@ fn the_device_welcomes_a_hello_and_names_the_unit() {
     assert_eq!(w.capabilities, vec![CAP_PERSISTENT.to_string()]);
     assert!(w.product.starts_with("hsm-device "));
     assert_eq!(endpoint.protocol(), Some(PROTOCOL));
+    assert_eq!(endpoint.host().map(|h| h.product.as_str()), Some("test"));
     // A newer host is answered in this device's version.
     let newer = Hello { protocol: PROTOCOL + 5, capabilities: vec!["future".into()], product: String::new() };
     let answers = exchange(&mut endpoint, &[Message::Hello(newer)]);
