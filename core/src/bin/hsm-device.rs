@@ -145,7 +145,13 @@ A simulated Luna USB HSM 7 answering the frames of docs/PROTOCOL.md.
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                     Err(e) => break Err(e),
                 };
+                let greeted = self.endpoint.host().is_some();
                 let out = self.endpoint.feed(&buf[..n], now_ms());
+                if let (false, Some(hello), Some(protocol)) = (greeted, self.endpoint.host(), self.endpoint.protocol())
+                {
+                    // Quoted: the name is the host's text.
+                    eprintln!("hsm-device: {:?} opened the link (protocol {protocol})", hello.product);
+                }
                 // Saved before answering: a host that saw the answer can count on the change.
                 self.save_if_changed();
                 if let Err(e) = output.write_all(&out).and_then(|()| output.flush()) {

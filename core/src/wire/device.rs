@@ -1,6 +1,6 @@
 //! The device side of the byte pipe: one unit answering a host's frames.
 
-use super::{encode, Decoder, ErrorCode, ErrorFrame, Hello, Message, Welcome, WireError, MIN_PROTOCOL, PROTOCOL};
+use super::{encode, Decoder, ErrorCode, ErrorFrame, Hello, Kind, Message, Welcome, WireError, MIN_PROTOCOL, PROTOCOL};
 use crate::device::{Env, Frame, Hsm, MODEL};
 use crate::retcode::LunaRet;
 use crate::{LoadError, Shipment, World};
@@ -26,12 +26,18 @@ pub const PRODUCT: &str = concat!("hsm-device ", env!("CARGO_PKG_VERSION"));
 ///   [`ADMIN_SLOT`](crate::device::ADMIN_SLOT); the host maps its numbering to them, as
 ///   [`crate::hub`] does for units in process; any other slot answers `CKR_SLOT_ID_INVALID`;
 /// - bytes that are not frames are answered with one [`ErrorCode::BadFrame`] error per run and skipped
-///   up to the next frame; the link stays open and the handshake stays valid.
+///   up to the next frame; the link stays open and the handshake stays valid;
+/// - error frames from the host are not answered.
+///
+/// Version 1 does not carry the audit log's delivery to the host's logging daemon: the unit keeps its
+/// records until its log store is full, as a real unit whose host runs no daemon does.
 pub struct Endpoint {
     world: World,
     decoder: Decoder,
     /// The protocol version agreed with the host, once a Hello was accepted.
     protocol: Option<u16>,
+    /// The accepted Hello.
+    host: Option<Hello>,
     capabilities: Vec<String>,
     /// Whether the unit's state changed since [`Endpoint::take_changed`] last said so.
     changed: bool,
@@ -78,7 +84,14 @@ impl Endpoint {
     pub fn from_world(mut world: World) -> Endpoint {
         // A world loaded from a file may carry a LunaCM session's logins: a device starts with none.
         world.hsm.close_session();
-        Endpoint { world, decoder: Decoder::new(), protocol: None, capabilities: Vec::new(), changed: false }
+        Endpoint {
+            world,
+            decoder: Decoder::new(),
+            protocol: None,
+            host: None,
+            capabilities: Vec::new(),
+            changed: false,
+        }
     }
 
     /// Announces `capability` in the [`Welcome`] (such as [`super::CAP_PERSISTENT`]).
@@ -125,6 +138,11 @@ impl Endpoint {
         self.protocol
     }
 
+    /// The Hello of the host on the link, once accepted: its program and capabilities.
+    pub fn host(&self) -> Option<&Hello> {
+        self.host.as_ref()
+    }
+
     /// Lets time pass (an iKey ceremony waiting too long fails); `now_ms` is the host's clock.
     pub fn tick(&mut self, now_ms: u64) {
         let before = fingerprint(&self.world.hsm);
@@ -137,6 +155,7 @@ impl Endpoint {
     pub fn disconnect(&mut self) {
         self.decoder = Decoder::new();
         self.protocol = None;
+        self.host = None;
         self.world.hsm.close_session();
     }
 
@@ -149,6 +168,8 @@ impl Endpoint {
             let answer = match item {
                 Ok(Message::Hello(hello)) => self.hello(hello),
                 Ok(Message::Request { id, frame }) => self.request(id, frame, now_ms),
+                // An error frame is never answered, readable or not, so that two peers never trade errors.
+                Ok(Message::Error(_)) | Err(WireError::BadBody { kind: Kind::Error, .. }) => continue,
                 Ok(other) => Message::Error(ErrorFrame::new(
                     ErrorCode::Unexpected,
                     format!("a device does not take {:?} frames", other.kind()),
@@ -164,12 +185,14 @@ impl Endpoint {
         // Whoever says Hello starts a new session, as a new LunaCM does.
         self.world.hsm.close_session();
         self.protocol = None;
+        self.host = None;
         let agreed = hello.protocol.min(PROTOCOL);
         if agreed < MIN_PROTOCOL {
             let e = WireError::UnsupportedVersion { offered: hello.protocol, min: MIN_PROTOCOL, max: PROTOCOL };
             return Message::Error(e.to_frame());
         }
         self.protocol = Some(agreed);
+        self.host = Some(hello);
         let hsm = &self.world.hsm;
         Message::Welcome(Welcome {
             protocol: agreed,

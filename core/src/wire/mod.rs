@@ -24,8 +24,9 @@
 //! The host opens with [`Hello`]; the device answers [`Welcome`] (or an [`ErrorFrame`] with
 //! [`ErrorCode::UnsupportedVersion`]). Then the host sends [`Message::Request`]s, one at a time or several
 //! in a row, each with an id of its choice; the device answers each with a [`Message::Response`] with the
-//! same id, in order. Every frame the device receives gets exactly one answer frame, and garbage one
-//! [`ErrorFrame`] per run of bytes skipped.
+//! same id, in order. Every other frame the device receives gets exactly one answer frame, and garbage
+//! one [`ErrorFrame`] per run of bytes skipped; error frames are never answered, so that two peers never
+//! trade errors.
 //!
 //! # Versions
 //!

@@ -117,6 +117,7 @@ fn the_device_welcomes_a_hello_and_names_the_unit() {
     assert_eq!(w.capabilities, vec![CAP_PERSISTENT.to_string()]);
     assert!(w.product.starts_with("hsm-device "));
     assert_eq!(endpoint.protocol(), Some(PROTOCOL));
+    assert_eq!(endpoint.host().map(|h| h.product.as_str()), Some("test"));
     // A newer host is answered in this device's version.
     let newer = Hello { protocol: PROTOCOL + 5, capabilities: vec!["future".into()], product: String::new() };
     let answers = exchange(&mut endpoint, &[Message::Hello(newer)]);
@@ -150,6 +151,9 @@ fn garbage_and_frames_the_device_never_takes_get_error_frames_and_the_link_goes_
     exchange(&mut endpoint, &[Message::Hello(Hello::new("test"))]);
     let mut input = b"\x00\x01garbage".to_vec();
     input.extend(bytes(&Message::Response { id: 1, result: Ok(crate::device::Response::Done) }));
+    // Error frames, readable or not, are not answered.
+    input.extend(bytes(&Message::Error(ErrorFrame::new(ErrorCode::BadBody, "x"))));
+    input.extend([0xFF, b'L', b'7', 5, 0, 0, 0, 1, b'{']);
     input.extend(bytes(&request(2, ADMIN_SLOT, Request::GetInfo)));
     let out = endpoint.feed(&input, NOW);
     let answers: Vec<_> = Decoder::new().feed(&out).into_iter().map(Result::unwrap).collect();
