@@ -10,7 +10,20 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { initialize, openApp, run, screenshot, setup, transcript, waitForPrompt } from "./lib/harness.mjs";
+import {
+  dragToPort,
+  initialize,
+  openApp,
+  run,
+  screenText,
+  screenshot,
+  setup,
+  tap,
+  transcript,
+  waitForKeyPlace,
+  waitForPrompt,
+  waitForScreen,
+} from "./lib/harness.mjs";
 
 const DOUBLE = fileURLToPath(new URL("./lib/usb-double.js", import.meta.url));
 
@@ -63,6 +76,13 @@ test("the terminal drives a training unit on the cable; unplugging mid-ceremony 
   assert.match(await run(page, "proceed"), /Command Result : No Error/);
   assert.match(await run(page, "hsm init -label cable -iped"), /proceed/);
   assert.match(await run(page, "proceed"), /Please attend to the PED\./);
+  // The touchscreen is the unit's: its ceremony, tapped from the page; an iKey from the desk goes into
+  // the unit's port.
+  await waitForScreen(page, /Reuse an existing keyset, or create a new one\?/);
+  await tap(page, "New");
+  await waitForScreen(page, /M: splits needed/);
+  await dragToPort(page, 1);
+  await screenshot(page, "29-usb-ceremony-on-the-unit");
   // LunaCM asks the unit how the ceremony stands, every second, over the cable.
   const before = await page.evaluate(() => window.usbDouble.transfers);
   await page.waitForFunction((n) => window.usbDouble.transfers > n + 1, before);
@@ -71,7 +91,9 @@ test("the terminal drives a training unit on the cable; unplugging mid-ceremony 
   await waitForPrompt(page);
   const after = await transcript(page);
   assert.match(after, /CKR_TOKEN_NOT_PRESENT/);
-  assert.match(after, /The unit was unplugged\.\s+Back to the simulated unit\./);
+  assert.match(after, /iKey 1 is back on the desk\.\s+The unit was unplugged\.\s+Back to the simulated unit\./);
+  await waitForKeyPlace(page, 1, false);
+  assert.match(await screenText(page), /Transport Mode/, "the touchscreen is the simulated unit's again");
   await page.getByTestId("usb-connect").waitFor();
   assert.equal(await page.getByTestId("usb-status").textContent(), "");
   // The simulated unit is as it was: still in Secure Transport Mode, under its own serial.

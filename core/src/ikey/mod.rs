@@ -266,6 +266,12 @@ impl Tray {
         self.next_id
     }
 
+    /// Counts `id` as given out: a key from another desk (a host's, in a unit on a cable) must not share
+    /// a number with one this tray makes later.
+    pub(crate) fn reserve(&mut self, id: u32) {
+        self.next_id = self.next_id.max(id.saturating_add(1));
+    }
+
     /// Takes a key out of the tray.
     pub fn take(&mut self, id: u32) -> Option<IKey> {
         let i = self.keys.iter().position(|k| k.id == id)?;

@@ -1,9 +1,12 @@
 //! The device side of the byte pipe: one unit answering a host's frames.
 
-use super::{encode, Decoder, ErrorCode, ErrorFrame, Hello, Kind, Message, Welcome, WireError, MIN_PROTOCOL, PROTOCOL};
+use super::{
+    encode, Decoder, ErrorCode, ErrorFrame, Hello, Kind, Message, UnitState, Welcome, WireError, CAP_MIRROR,
+    MIN_PROTOCOL, PROTOCOL,
+};
 use crate::device::{Env, Frame, Hsm, MODEL};
 use crate::retcode::LunaRet;
-use crate::{LoadError, Shipment, World};
+use crate::{LoadError, Settings, Shipment, World};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
@@ -27,7 +30,11 @@ pub const PRODUCT: &str = concat!("hsm-device ", env!("CARGO_PKG_VERSION"));
 ///   [`crate::hub`] does for units in process; any other slot answers `CKR_SLOT_ID_INVALID`;
 /// - bytes that are not frames are answered with one [`ErrorCode::BadFrame`] error per run and skipped
 ///   up to the next frame; the link stays open and the handshake stays valid;
-/// - error frames from the host are not answered.
+/// - error frames from the host are not answered;
+/// - with [`CAP_MIRROR`] named by both sides, Physical frames act on the unit's touchscreen and iKey port
+///   and Look frames read its state, each answered with a Unit frame; without it they are refused as
+///   unexpected. The iKeys are the mirroring host's: one in the port when that host leaves (a new Hello,
+///   the pipe closing) leaves with it.
 ///
 /// Version 1 does not carry the audit log's delivery to the host's logging daemon: the unit keeps its
 /// records until its log store is full, as a real unit whose host runs no daemon does.
@@ -41,6 +48,8 @@ pub struct Endpoint {
     capabilities: Vec<String>,
     /// Whether the unit's state changed since [`Endpoint::take_changed`] last said so.
     changed: bool,
+    /// The host's clock at its last frame, for what happens when it leaves.
+    last_now_ms: u64,
 }
 
 /// Why a saved device state cannot be used.
@@ -66,7 +75,8 @@ impl std::error::Error for StateError {}
 impl Endpoint {
     /// A factory-fresh unit (in Secure Transport Mode, zeroized) with randomness from `seed`.
     pub fn new(seed: u64, now_ms: u64) -> Endpoint {
-        Endpoint::from_world(World::new(seed, now_ms))
+        // A unit has no desk: the iKeys it sees come from the host's, through its port.
+        Endpoint::from_world(World::with_settings(seed, now_ms, Settings { blank_ikeys: 0 }))
     }
 
     /// The unit saved by [`Endpoint::state`] (or any one-unit world file), with its RNG seeded afresh
@@ -89,8 +99,10 @@ impl Endpoint {
             decoder: Decoder::new(),
             protocol: None,
             host: None,
-            capabilities: Vec::new(),
+            // Any simulated unit can be mirrored: its touchscreen and port are the world's.
+            capabilities: vec![CAP_MIRROR.to_string()],
             changed: false,
+            last_now_ms: 0,
         }
     }
 
@@ -153,6 +165,7 @@ impl Endpoint {
     /// The host went away (the pipe closed, the cable was pulled): its session ends, and the next host
     /// starts with a Hello on a fresh stream.
     pub fn disconnect(&mut self) {
+        self.hosts_key_leaves();
         self.decoder = Decoder::new();
         self.protocol = None;
         self.host = None;
@@ -162,12 +175,15 @@ impl Endpoint {
     /// Reads bytes from the host, at host time `now_ms`; returns the bytes to send back (nothing until a
     /// frame is complete).
     pub fn feed(&mut self, bytes: &[u8], now_ms: u64) -> Vec<u8> {
+        self.last_now_ms = now_ms;
         self.decoder.push(bytes);
         let mut out = Vec::new();
         while let Some(item) = self.decoder.next() {
             let answer = match item {
                 Ok(Message::Hello(hello)) => self.hello(hello),
                 Ok(Message::Request { id, frame }) => self.request(id, frame, now_ms),
+                Ok(Message::Physical { id, event }) => self.mirror(id, Some(event), now_ms),
+                Ok(Message::Look { id }) => self.mirror(id, None, now_ms),
                 // An error frame is never answered, readable or not, so that two peers never trade errors.
                 Ok(Message::Error(_)) | Err(WireError::BadBody { kind: Kind::Error, .. }) => continue,
                 Ok(other) => Message::Error(ErrorFrame::new(
@@ -183,6 +199,7 @@ impl Endpoint {
 
     fn hello(&mut self, hello: Hello) -> Message {
         // Whoever says Hello starts a new session, as a new LunaCM does.
+        self.hosts_key_leaves();
         self.world.hsm.close_session();
         self.protocol = None;
         self.host = None;
@@ -212,6 +229,39 @@ impl Endpoint {
         }
         let result = self.handle(frame, now_ms);
         Message::Response { id, result }
+    }
+
+    /// A mirroring host leaves: the iKey it put in the port goes with it (its desk keeps the key).
+    fn hosts_key_leaves(&mut self) {
+        let mirrored = self.host.as_ref().is_some_and(|h| h.capabilities.iter().any(|c| c == CAP_MIRROR));
+        if mirrored && self.world.hsm.port().is_some() {
+            let _ = self.world.physical(crate::device::PhysicalEvent::Remove, self.last_now_ms);
+            self.changed = true;
+        }
+    }
+
+    /// With [`CAP_MIRROR`] agreed: `event` (if any) happens to the unit, and its state is the answer.
+    fn mirror(&mut self, id: u32, event: Option<crate::device::PhysicalEvent>, now_ms: u64) -> Message {
+        let agreed = self.capabilities.iter().any(|c| c == CAP_MIRROR)
+            && self.host.as_ref().is_some_and(|h| h.capabilities.iter().any(|c| c == CAP_MIRROR));
+        if !agreed {
+            let mut e =
+                ErrorFrame::new(ErrorCode::Unexpected, "mirror frames need the mirror capability on both sides");
+            e.id = Some(id);
+            return Message::Error(e);
+        }
+        let returned = event.and_then(|event| {
+            self.changed = true;
+            if let crate::device::PhysicalEvent::Insert(key) = &event {
+                self.world.tray.reserve(key.id);
+            }
+            match self.world.physical(event, now_ms) {
+                Ok((returned, _)) => returned,
+                // The port refused the key: it goes back to the host's desk.
+                Err(key) => Some(key),
+            }
+        });
+        Message::Unit { id, unit: Box::new(UnitState { world: self.world.to_json(), returned }) }
     }
 
     /// Carries out one request on the unit, noting whether its state changed.

@@ -41,12 +41,39 @@ impl Link {
         encode(&Message::Hello(Hello::new(product))).unwrap_or_default()
     }
 
+    /// The Hello that opens the link, naming the capabilities this host uses (such as
+    /// [`super::CAP_MIRROR`]).
+    pub fn hello_with(&mut self, product: &str, capabilities: &[&str]) -> Vec<u8> {
+        self.welcome = None;
+        let mut hello = Hello::new(product);
+        hello.capabilities = capabilities.iter().map(|c| c.to_string()).collect();
+        // A Hello always encodes: it is a few short fields.
+        encode(&Message::Hello(hello)).unwrap_or_default()
+    }
+
     /// The frame for one request, and the id its answer will carry. Fails when the request is too large
     /// to send.
     pub fn request(&mut self, frame: Frame) -> Result<(u32, Vec<u8>), WireError> {
-        self.next_id = self.next_id.wrapping_add(1).max(1);
-        let id = self.next_id;
+        let id = self.next_id();
         encode(&Message::Request { id, frame }).map(|bytes| (id, bytes))
+    }
+
+    /// The frame for something done to a mirrored unit ([`super::CAP_MIRROR`]), and its id.
+    pub fn physical(&mut self, event: crate::device::PhysicalEvent) -> Result<(u32, Vec<u8>), WireError> {
+        let id = self.next_id();
+        encode(&Message::Physical { id, event }).map(|bytes| (id, bytes))
+    }
+
+    /// The frame asking a mirrored unit for its state ([`super::CAP_MIRROR`]), and its id.
+    pub fn look(&mut self) -> Result<(u32, Vec<u8>), WireError> {
+        let id = self.next_id();
+        encode(&Message::Look { id }).map(|bytes| (id, bytes))
+    }
+
+    /// The next id, counting up from 1.
+    fn next_id(&mut self) -> u32 {
+        self.next_id = self.next_id.wrapping_add(1).max(1);
+        self.next_id
     }
 
     /// Adds bytes received from the device.

@@ -63,6 +63,11 @@ pub const CAP_PERSISTENT: &str = "persistent";
 /// Capability a device announces when a trainee can use its touchscreen and iKey port, so that iKey
 /// ceremonies (`-iped`) can complete; without it only password authentication is practical.
 pub const CAP_TOUCHSCREEN: &str = "touchscreen";
+/// Capability of a unit that a host may mirror: the host taps its touchscreen and moves iKeys in and out
+/// of its port from afar ([`Message::Physical`]) and looks at its state ([`Message::Look`]), each
+/// answered with a [`Message::Unit`]. Used only when both the Hello and the Welcome name it, so a peer
+/// that does not know it never sees these frames.
+pub const CAP_MIRROR: &str = "mirror";
 
 /// The kind byte of a frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -78,6 +83,12 @@ pub enum Kind {
     Response = 4,
     /// Either way: a frame the peer could not read or would not take.
     Error = 5,
+    /// Host to device, with [`CAP_MIRROR`]: something done to the unit's touchscreen or iKey port.
+    Physical = 6,
+    /// Host to device, with [`CAP_MIRROR`]: asks for the unit's state.
+    Look = 7,
+    /// Device to host, with [`CAP_MIRROR`]: the unit's state, after a Physical or a Look.
+    Unit = 8,
 }
 
 impl Kind {
@@ -89,6 +100,9 @@ impl Kind {
             3 => Kind::Request,
             4 => Kind::Response,
             5 => Kind::Error,
+            6 => Kind::Physical,
+            7 => Kind::Look,
+            8 => Kind::Unit,
             _ => return None,
         })
     }
@@ -180,6 +194,17 @@ impl ErrorFrame {
     }
 }
 
+/// A mirrored unit's state ([`CAP_MIRROR`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitState {
+    /// The unit with its surroundings, as a one-unit world file (`World::to_json`): its touchscreen, its
+    /// port, its status, policies and roles, for the host to draw.
+    pub world: String,
+    /// The iKey a Physical frame gave back: pulled out of the port, or refused by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub returned: Option<crate::ikey::IKey>,
+}
+
 /// One frame, decoded.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Message {
@@ -203,6 +228,25 @@ pub enum Message {
     },
     /// Either way: a frame that could not be read or taken.
     Error(ErrorFrame),
+    /// Host to device ([`CAP_MIRROR`]): `event` happens to the unit; answered with a [`Message::Unit`].
+    Physical {
+        /// Repeated in the answer.
+        id: u32,
+        /// The tap, or the iKey in or out.
+        event: crate::device::PhysicalEvent,
+    },
+    /// Host to device ([`CAP_MIRROR`]): what is the unit's state? Answered with a [`Message::Unit`].
+    Look {
+        /// Repeated in the answer.
+        id: u32,
+    },
+    /// Device to host ([`CAP_MIRROR`]): the unit's state after Physical or Look `id`.
+    Unit {
+        /// The Physical's or Look's id.
+        id: u32,
+        /// The state.
+        unit: Box<UnitState>,
+    },
 }
 
 impl Message {
@@ -214,6 +258,9 @@ impl Message {
             Message::Request { .. } => Kind::Request,
             Message::Response { .. } => Kind::Response,
             Message::Error(_) => Kind::Error,
+            Message::Physical { .. } => Kind::Physical,
+            Message::Look { .. } => Kind::Look,
+            Message::Unit { .. } => Kind::Unit,
         }
     }
 }
@@ -244,6 +291,26 @@ struct ResponseOut<'a> {
 struct ResponseIn {
     id: u32,
     result: Result<Response, LunaRet>,
+}
+
+/// Body of a Physical frame.
+#[derive(Serialize, Deserialize)]
+struct PhysicalBody<E> {
+    id: u32,
+    event: E,
+}
+
+/// Body of a Look frame.
+#[derive(Serialize, Deserialize)]
+struct LookBody {
+    id: u32,
+}
+
+/// Body of a Unit frame.
+#[derive(Serialize, Deserialize)]
+struct UnitBody<U> {
+    id: u32,
+    unit: U,
 }
 
 /// Just the id of a request whose body is otherwise unreadable, so that the refusal can name it.
@@ -375,6 +442,9 @@ pub fn encode_limited(message: &Message, max_body: u32) -> Result<Vec<u8>, WireE
         Message::Request { id, frame } => serde_json::to_writer(&mut out, &RequestOut { id: *id, frame }),
         Message::Response { id, result } => serde_json::to_writer(&mut out, &ResponseOut { id: *id, result }),
         Message::Error(e) => serde_json::to_writer(&mut out, e),
+        Message::Physical { id, event } => serde_json::to_writer(&mut out, &PhysicalBody { id: *id, event }),
+        Message::Look { id } => serde_json::to_writer(&mut out, &LookBody { id: *id }),
+        Message::Unit { id, unit } => serde_json::to_writer(&mut out, &UnitBody { id: *id, unit }),
     };
     written.map_err(|e| WireError::Encode(e.to_string()))?;
     let length = out.len() - HEADER_LEN;
@@ -389,7 +459,7 @@ pub fn encode_limited(message: &Message, max_body: u32) -> Result<Vec<u8>, WireE
 /// Reads the body of a frame of kind `kind`.
 fn decode_body(kind: Kind, body: &[u8]) -> Result<Message, WireError> {
     let bad = |e: serde_json::Error| {
-        let id = if kind == Kind::Request || kind == Kind::Response {
+        let id = if matches!(kind, Kind::Request | Kind::Response | Kind::Physical | Kind::Look | Kind::Unit) {
             serde_json::from_slice::<IdOnly>(body).ok().map(|i| i.id)
         } else {
             None
@@ -408,6 +478,18 @@ fn decode_body(kind: Kind, body: &[u8]) -> Result<Message, WireError> {
             Message::Response { id, result }
         }
         Kind::Error => Message::Error(serde_json::from_slice(body).map_err(bad)?),
+        Kind::Physical => {
+            let PhysicalBody { id, event } = serde_json::from_slice(body).map_err(bad)?;
+            Message::Physical { id, event }
+        }
+        Kind::Look => {
+            let LookBody { id } = serde_json::from_slice(body).map_err(bad)?;
+            Message::Look { id }
+        }
+        Kind::Unit => {
+            let UnitBody { id, unit } = serde_json::from_slice(body).map_err(bad)?;
+            Message::Unit { id, unit }
+        }
     })
 }
 

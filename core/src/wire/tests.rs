@@ -114,7 +114,7 @@ fn the_device_welcomes_a_hello_and_names_the_unit() {
     assert_eq!(w.protocol, PROTOCOL);
     assert_eq!(w.serial, endpoint.hsm().serial());
     assert_eq!(w.model, "Luna G7");
-    assert_eq!(w.capabilities, vec![CAP_PERSISTENT.to_string()]);
+    assert_eq!(w.capabilities, vec![CAP_MIRROR.to_string(), CAP_PERSISTENT.to_string()]);
     assert!(w.product.starts_with("hsm-device "));
     assert_eq!(endpoint.protocol(), Some(PROTOCOL));
     assert_eq!(endpoint.host().map(|h| h.product.as_str()), Some("test"));
@@ -308,4 +308,72 @@ fn the_host_link_checks_the_welcome_and_numbers_its_requests() {
     };
     let answers = link.feed(&bytes(&Message::Welcome(future)));
     assert!(matches!(answers.as_slice(), [Err(WireError::UnsupportedVersion { .. })]));
+}
+
+/// A Hello from a host that mirrors the unit.
+fn mirroring_hello() -> Message {
+    let mut hello = Hello::new("mirror");
+    hello.capabilities = vec![CAP_MIRROR.to_string()];
+    Message::Hello(hello)
+}
+
+fn unit_answer(endpoint: &mut Endpoint, message: Message) -> UnitState {
+    match exchange(endpoint, &[message]).as_slice() {
+        [Message::Unit { unit, .. }] => (**unit).clone(),
+        other => panic!("not a Unit answer: {other:?}"),
+    }
+}
+
+#[test]
+fn mirror_frames_need_the_capability_on_both_sides() {
+    let mut endpoint = Endpoint::new(1, NOW);
+    exchange(&mut endpoint, &[Message::Hello(Hello::new("plain"))]);
+    let answers = exchange(&mut endpoint, &[Message::Look { id: 4 }]);
+    let [Message::Error(e)] = answers.as_slice() else { panic!("{answers:?}") };
+    assert_eq!((e.code, e.id), (ErrorCode::Unexpected, Some(4)));
+    // Each kind survives the trip.
+    for m in [
+        Message::Look { id: 9 },
+        Message::Physical { id: 10, event: crate::device::PhysicalEvent::Tap("Enter".into()) },
+        Message::Unit { id: 11, unit: Box::new(UnitState { world: "{}".into(), returned: None }) },
+    ] {
+        assert_eq!(Decoder::new().feed(&bytes(&m)), vec![Ok(m)]);
+    }
+}
+
+#[test]
+fn a_mirroring_host_taps_moves_ikeys_and_reads_the_unit() {
+    let mut endpoint = Endpoint::new(1, NOW);
+    let answers = exchange(&mut endpoint, &[mirroring_hello()]);
+    assert!(matches!(&answers[..], [Message::Welcome(w)] if w.capabilities.contains(&CAP_MIRROR.to_string())));
+    // The state is a one-unit world with no desk of its own.
+    let seen = unit_answer(&mut endpoint, Message::Look { id: 1 });
+    let world = crate::World::from_json(&seen.world).unwrap();
+    assert_eq!(world.hsm().serial(), endpoint.hsm().serial());
+    assert!(world.ikeys().is_empty());
+    // The host's iKey goes into the port, a second one is refused and comes back.
+    let key = crate::ikey::Tray::with_blanks(2).take(1).unwrap();
+    let other = crate::ikey::Tray::with_blanks(2).take(2).unwrap();
+    let inserted = unit_answer(
+        &mut endpoint,
+        Message::Physical { id: 2, event: crate::device::PhysicalEvent::Insert(key.clone()) },
+    );
+    assert_eq!(inserted.returned, None);
+    assert_eq!(endpoint.hsm().port().map(|k| k.id), Some(1));
+    // With a key from another desk in its port, the unit's state is still a world the core loads.
+    assert!(crate::World::from_json(&inserted.world).is_ok());
+    assert!(crate::World::from_json(&endpoint.state()).is_ok());
+    let refused = unit_answer(
+        &mut endpoint,
+        Message::Physical { id: 3, event: crate::device::PhysicalEvent::Insert(other.clone()) },
+    );
+    assert_eq!(refused.returned, Some(other));
+    // Pulled out, it comes back to the host.
+    let removed = unit_answer(&mut endpoint, Message::Physical { id: 4, event: crate::device::PhysicalEvent::Remove });
+    assert_eq!(removed.returned.map(|k| k.id), Some(1));
+    assert!(endpoint.hsm().port().is_none());
+    // A key left in the port leaves with its host.
+    unit_answer(&mut endpoint, Message::Physical { id: 5, event: crate::device::PhysicalEvent::Insert(key) });
+    endpoint.disconnect();
+    assert!(endpoint.hsm().port().is_none());
 }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::device::tamper::Sensors;
-use crate::device::{Role, SlotId};
+use crate::device::{PhysicalEvent, Role, SlotId};
 use crate::ikey::Color;
 use crate::view::{View, ViewChange};
 use crate::World;
@@ -339,11 +339,46 @@ impl Engine {
         }
     }
 
+    /// A call that acts on the unit on the cable while one is attached: a line, a tap, an iKey moved, an
+    /// application's operation; the environment control is refused (it acts on a simulated unit only).
+    /// `None`: the call is the simulator's as usual (host files, the desk's iKeys, labs...).
+    fn attached_call(&mut self, id: u32, call: &Call, now: u64) -> Option<ToPage> {
+        let refuse = |why: &str| ToPage {
+            answer: Some(Answer { id, outcome: Err(why.to_string()), said: String::new() }),
+            ..ToPage::default()
+        };
+        let attached = self.attached.as_mut()?;
+        let result = match call {
+            Call::Enter { line } => return Some(self.usb_enter(id, line, now)),
+            Call::Tap { label } => attached.physical(id, PhysicalEvent::Tap(label.clone())),
+            Call::RemoveIkey => attached.physical(id, PhysicalEvent::Remove),
+            Call::InsertIkey { ikey } => {
+                let Some(key) = self.world.tray.take(*ikey) else {
+                    return Some(refuse(&format!("iKey {ikey} is not on the desk.")));
+                };
+                attached.physical(id, PhysicalEvent::Insert(key.clone())).inspect_err(|_| self.world.tray.put(key))
+            }
+            Call::App { args } => attached.app(id, args.clone(), now, self.world.files_mut()),
+            Call::SetEnvironment { .. } | Call::PowerCycle { .. } => {
+                Err("The environment control acts on the simulated unit: disconnect the unit on the cable first."
+                    .into())
+            }
+            _ => return None,
+        };
+        Some(match result {
+            Ok(outcome) => self.usb_outcome(outcome, now),
+            Err(why) => refuse(&why),
+        })
+    }
+
     /// Tells the page what the link did: the terminal's text (a new session's banner when LunaCM started
     /// on the unit; the simulated unit's prompt when the link is over), the call answered, what to do
     /// with the cable.
     fn usb_outcome(&mut self, outcome: Outcome, now: u64) -> ToPage {
-        let Outcome { mut text, banner, answered, usb, closed } = outcome;
+        let Outcome { mut text, banner, answered, usb, closed, said, returned } = outcome;
+        if let Some(key) = returned {
+            self.world.tray.put(key);
+        }
         if closed {
             self.attached = None;
             text.push_str(&format!("\n{}", self.world.prompt()));
@@ -353,7 +388,7 @@ impl Engine {
             None => (!text.is_empty()).then_some(Output::Append(text)),
         };
         ToPage {
-            answer: answered.map(|id| Answer { id, outcome: Ok(None), said: String::new() }),
+            answer: answered.map(|id| Answer { id, outcome: Ok(None), said: said.unwrap_or_default() }),
             output,
             view: self.refresh(now),
             save: self.save(),
@@ -363,8 +398,10 @@ impl Engine {
     }
 
     fn call(&mut self, id: u32, call: Call, now: u64) -> ToPage {
-        if let (Call::Enter { line }, true) = (&call, self.attached.is_some()) {
-            return self.usb_enter(id, line, now);
+        if self.attached.is_some() {
+            if let Some(reply) = self.attached_call(id, &call, now) {
+                return reply;
+            }
         }
         let world = &mut self.world;
         let text_only = |text: String| (Some(Output::Append(text)), Ok(None));
@@ -548,13 +585,26 @@ impl Engine {
     /// The parts of the view that changed since the page was last told.
     fn refresh(&mut self, now: u64) -> ViewChange {
         let mut view = View::of(&self.world, now);
-        // The terminal shows LunaCM on the attached unit: its prompt and its waits.
+        // The terminal shows LunaCM on the attached unit: its prompt and its waits; a unit that can be
+        // mirrored is drawn in the simulated one's place, with the desk's iKeys and the one in its port.
         if let Some(attached) = &self.attached {
             let prompt = attached.prompt();
             view.masked = prompt.masked;
             view.at_command_prompt = prompt.text == crate::lunacm::PROMPT;
             view.waiting_for_ped = attached.waiting_for_ped();
             view.attached = Some(attached.view());
+            if let Some(unit) = attached.mirror() {
+                let on_desk = view.ikeys.iter().filter(|k| k.in_unit.is_none()).cloned();
+                let in_port = unit.ikeys().into_iter().filter(|k| k.in_port);
+                let mut ikeys: Vec<_> = on_desk.chain(in_port).collect();
+                ikeys.sort_by_key(|k| k.id);
+                view.ikeys = ikeys;
+                view.screen = unit.screen(now);
+                view.busy = unit.busy();
+                view.slots = crate::view::SlotStatus::of(&unit);
+                view.policies = crate::view::PolicyTables::of(&unit);
+                view.environment = crate::view::EnvironmentView::of(&unit);
+            }
         }
         let change = self.shown.change_to(&view);
         self.shown = view;

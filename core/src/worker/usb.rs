@@ -4,15 +4,22 @@
 //! the bulk IN endpoint. Everything else happens here: the handshake, framing, LunaCM (its own
 //! [`Console`], so the simulated unit's session is untouched while a unit is attached), and what to print
 //! when the unit goes away.
+//!
+//! A unit that can be mirrored ([`CAP_MIRROR`]) is also drawn: after each exchange this side reads the
+//! unit's state, and the page's touchscreen, iKey port, slot legend, environment and policies show it;
+//! taps and iKeys moved on the page act on it. The iKeys stay the page's: one pushed into the unit's port
+//! travels there, and comes back when it is pulled out or when the link ends.
 
 use serde::{Deserialize, Serialize};
 
-use crate::device::Frame;
+use crate::device::{Frame, PhysicalEvent};
 use crate::host::HostFiles;
+use crate::ikey::IKey;
 use crate::lunacm::{self, tokenize, Console, Job, Output as JobOutput, Step, INDENT, PROMPT};
 use crate::retcode::LunaRet;
 use crate::wire::host::{Link, DISCONNECTED, LINK_ERROR};
-use crate::wire::{Message, WireError};
+use crate::wire::{Message, UnitState, WireError, CAP_MIRROR};
+use crate::World;
 
 /// What a USB device's descriptors say about it, as the page read them.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,6 +81,12 @@ enum Purpose {
     Line { id: u32, echo: String },
     /// A poll of the PED while LunaCM waits for a ceremony on the unit.
     PedPoll,
+    /// An application's operation (the page's call `id`).
+    App { id: u32 },
+    /// A tap or an iKey moved on the page, acting on the mirrored unit (the page's call `id`).
+    Physical { id: u32 },
+    /// Reading the mirrored unit's state after an exchange.
+    Look,
 }
 
 /// What happened, for the engine to tell the page.
@@ -89,6 +102,11 @@ pub struct Outcome {
     pub usb: Option<UsbOut>,
     /// The link is over: the engine drops it and returns to the simulated unit.
     pub closed: bool,
+    /// What an application's operation got back.
+    pub said: Option<String>,
+    /// An iKey back on the page's desk: pulled out of the unit's port, refused by it, or in it when the
+    /// link ended.
+    pub returned: Option<IKey>,
 }
 
 /// LunaCM talking to a unit over the page's USB link.
@@ -99,19 +117,34 @@ pub struct Attached {
     /// The id of the request whose answer the job in flight waits for.
     awaiting: Option<u32>,
     job: Option<Purpose>,
+    /// The unit as last read, when it can be mirrored: drawn instead of the simulated unit.
+    mirror: Option<World>,
+    /// What a finished job has to say, held while the unit's state is read after it.
+    held: Option<Outcome>,
+    /// An iKey on its way into the unit's port, until the unit's answer says where it is.
+    sent_key: Option<IKey>,
 }
 
 impl Attached {
     /// A unit just opened: the link starts with the Hello, which the page is to send.
     pub fn open(unit: UsbUnit) -> (Attached, Outcome) {
         let mut link = Link::new();
-        let hello = link.hello(crate::wire::host::PRODUCT);
+        let hello = link.hello_with(crate::wire::host::PRODUCT, &[CAP_MIRROR]);
         let text = format!(
             "\n{INDENT}Connecting to {} (serial {}) over USB...\n",
             name_of(&unit),
             if unit.serial.is_empty() { "unknown" } else { &unit.serial }
         );
-        let attached = Attached { unit, link, console: Console::default(), awaiting: None, job: Some(Purpose::Open) };
+        let attached = Attached {
+            unit,
+            link,
+            console: Console::default(),
+            awaiting: None,
+            job: Some(Purpose::Open),
+            mirror: None,
+            held: None,
+            sent_key: None,
+        };
         (attached, Outcome { text, usb: Some(UsbOut::Transfer { bytes: hello }), ..Outcome::default() })
     }
 
@@ -128,6 +161,47 @@ impl Attached {
     /// LunaCM waits for an iKey ceremony on the unit.
     pub fn waiting_for_ped(&self) -> bool {
         self.console.waiting_for_ped()
+    }
+
+    /// The unit as last read, with LunaCM's session on it, if it can be mirrored.
+    pub fn mirror(&self) -> Option<World> {
+        let mut world = self.mirror.clone()?;
+        world.set_console(self.console.clone());
+        Some(world)
+    }
+
+    /// Whether the unit lets the page use its touchscreen and iKey port.
+    pub fn mirrored(&self) -> bool {
+        self.link.welcome().is_some_and(|w| w.capabilities.iter().any(|c| c == CAP_MIRROR))
+    }
+
+    /// A tap, or an iKey pushed in or pulled out, on the page (call `id`) acts on the unit. Refused while
+    /// LunaCM waits for the unit, or when the unit cannot be mirrored; an iKey refused here is given back
+    /// in the error's place by the caller.
+    pub fn physical(&mut self, id: u32, event: PhysicalEvent) -> Result<Outcome, String> {
+        if self.job.is_some() {
+            return Err("The unit on the cable is busy with LunaCM's request; try again in a moment.".into());
+        }
+        if !self.mirrored() {
+            return Err("The unit on the cable does not let this page use its touchscreen or iKey port.".into());
+        }
+        if let PhysicalEvent::Insert(key) = &event {
+            self.sent_key = Some(key.clone());
+        }
+        let (wire_id, bytes) = self.link.physical(event).map_err(|e| format!("The unit could not be told: {e}."))?;
+        self.job = Some(Purpose::Physical { id });
+        self.awaiting = Some(wire_id);
+        Ok(Outcome { usb: Some(UsbOut::Transfer { bytes }), ..Outcome::default() })
+    }
+
+    /// An application on the host uses the unit's keys (the page's call `id`), as `sim app` does.
+    pub fn app(&mut self, id: u32, args: Vec<String>, now: u64, files: &mut HostFiles) -> Result<Outcome, String> {
+        if self.job.is_some() {
+            return Err("The unit on the cable is busy with LunaCM's request; try again in a moment.".into());
+        }
+        self.job = Some(Purpose::App { id });
+        let step = self.console.begin(Job::App(args), now, files);
+        Ok(self.step(step, files))
     }
 
     /// A line typed in the terminal (page call `id`). Refused while LunaCM waits for the unit's answer.
@@ -195,8 +269,12 @@ impl Attached {
                     let step = self.console.resume(result, files);
                     self.step(step, files)
                 }
+                Some(Ok(Message::Unit { id, unit })) if Some(id) == self.awaiting => {
+                    self.awaiting = None;
+                    self.seen(*unit, files)
+                }
                 // The answer to a request given up on (the link was reopened): too late to matter.
-                Some(Ok(Message::Response { .. })) => continue,
+                Some(Ok(Message::Response { .. } | Message::Unit { .. })) => continue,
                 Some(Ok(Message::Error(e))) => {
                     let why = format!("The unit could not take LunaCM's request: {}.", e.message);
                     self.failed(why, LINK_ERROR, files)
@@ -221,7 +299,7 @@ impl Attached {
     fn step(&mut self, step: Step, files: &mut HostFiles) -> Outcome {
         match step {
             Step::Device(frame) => self.send(frame, files),
-            Step::Done(out) => self.done(out),
+            Step::Done(out) => self.finished(out),
         }
     }
 
@@ -236,6 +314,48 @@ impl Attached {
                 let step = self.console.resume(Err(crate::wire::host::TOO_LARGE), files);
                 let mut out = self.step(step, files);
                 out.text = format!("{INDENT}The request could not be sent: {e}.\n{}", out.text);
+                out
+            }
+        }
+    }
+
+    /// A job finished: what it printed, once the unit's state is read again (when it is mirrored).
+    fn finished(&mut self, out: JobOutput) -> Outcome {
+        let outcome = self.done(out);
+        if !self.mirrored() {
+            return outcome;
+        }
+        match self.link.look() {
+            Ok((id, bytes)) => {
+                self.held = Some(outcome);
+                self.job = Some(Purpose::Look);
+                self.awaiting = Some(id);
+                Outcome { usb: Some(UsbOut::Transfer { bytes }), ..Outcome::default() }
+            }
+            Err(_) => outcome,
+        }
+    }
+
+    /// The unit's state arrived, after a Look or a Physical.
+    fn seen(&mut self, unit: UnitState, files: &mut HostFiles) -> Outcome {
+        let world = match World::from_json(&unit.world) {
+            Ok(world) => world,
+            Err(e) => {
+                let why = format!("The unit's state could not be read: {e}.");
+                let mut out = self.failed(why, LINK_ERROR, files);
+                out.returned = out.returned.or(unit.returned);
+                return out;
+            }
+        };
+        self.mirror = Some(world);
+        self.sent_key = None;
+        match self.job.take() {
+            Some(Purpose::Physical { id }) => {
+                Outcome { answered: Some(id), returned: unit.returned, ..Outcome::default() }
+            }
+            _ => {
+                let mut out = self.held.take().unwrap_or_default();
+                out.returned = out.returned.or(unit.returned);
                 out
             }
         }
@@ -258,7 +378,12 @@ impl Attached {
                 let text = format!("{echo}\n{}", out.into_reply().text);
                 Outcome { text, answered: Some(id), ..Outcome::default() }
             }
-            Some(Purpose::PedPoll) | None => Outcome { text: out.into_text(), ..Outcome::default() },
+            Some(Purpose::App { id }) => {
+                Outcome { answered: Some(id), said: Some(out.into_text()), ..Outcome::default() }
+            }
+            Some(Purpose::PedPoll | Purpose::Physical { .. } | Purpose::Look) | None => {
+                Outcome { text: out.into_text(), ..Outcome::default() }
+            }
         }
     }
 
@@ -276,27 +401,48 @@ impl Attached {
     }
 
     /// Ends the link: a command waiting for the unit, or for its PED, fails with `code`; the terminal
-    /// says why and that the simulated unit is back.
+    /// says why and that the simulated unit is back; an iKey in the unit's port (or on its way there)
+    /// comes back to the page's desk.
     fn end(&mut self, why: &str, code: LunaRet, files: &mut HostFiles) -> Outcome {
         let mut text = String::new();
         let mut answered = None;
-        if self.awaiting.take().is_some() || self.console.awaiting_device() {
-            let out = match self.console.resume(Err(code), files) {
-                Step::Done(out) => self.done(out),
-                // The command wants the unit again: it is gone, so the command is dropped.
-                Step::Device(_) => {
-                    self.console.reset();
-                    self.done(JobOutput::Text(String::new()))
-                }
-            };
-            answered = out.answered;
-            text.push_str(&out.text);
-            text.push_str(&out.banner.unwrap_or_default());
-        } else if self.console.waiting_for_ped() {
-            text.push_str(&self.console.ped_done(Some(code)));
+        let mut said = None;
+        match self.job.clone() {
+            // A job's answer was in; only the unit's state after it was missing.
+            Some(Purpose::Look) => {
+                let held = self.held.take().unwrap_or_default();
+                text.push_str(&held.text);
+                text.push_str(&held.banner.unwrap_or_default());
+                answered = held.answered;
+                said = held.said;
+            }
+            Some(Purpose::Physical { id }) => answered = Some(id),
+            _ if self.awaiting.is_some() || self.console.awaiting_device() => {
+                let out = match self.console.resume(Err(code), files) {
+                    Step::Done(out) => self.done(out),
+                    // The command wants the unit again: it is gone, so the command is dropped.
+                    Step::Device(_) => {
+                        self.console.reset();
+                        self.done(JobOutput::Text(String::new()))
+                    }
+                };
+                answered = out.answered;
+                said = out.said;
+                text.push_str(&out.text);
+                text.push_str(&out.banner.unwrap_or_default());
+            }
+            _ if self.console.waiting_for_ped() => text.push_str(&self.console.ped_done(Some(code))),
+            _ => {}
+        }
+        self.awaiting = None;
+        self.job = None;
+        let in_port = self.mirror.as_ref().and_then(|m| m.front_hsm().port().cloned());
+        let returned = in_port.or(self.sent_key.take());
+        if let Some(key) = &returned {
+            text.push_str(&format!("\n{INDENT}iKey {} is back on the desk.", key.id));
         }
         text.push_str(&format!("\n\n{INDENT}{why}\n{INDENT}Back to the simulated unit.\n"));
-        Outcome { text, answered, closed: true, ..Outcome::default() }
+        Outcome { text, answered, said, closed: true, returned, ..Outcome::default() }
     }
 
     /// The answer the page's call gets if the link is dropped under it.

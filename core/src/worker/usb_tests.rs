@@ -183,3 +183,54 @@ fn a_unit_of_a_newer_protocol_is_refused_with_the_versions() {
     let text = text_of(&[reply]);
     assert!(text.contains(&format!("protocol version {}", crate::wire::PROTOCOL + 1)), "{text}");
 }
+
+fn call(engine: &mut Engine, id: u32, call: Call) -> ToPage {
+    engine.handle(ToCore::Call { id, call }, NOW)
+}
+
+#[test]
+fn a_mirrored_unit_is_drawn_and_the_desk_acts_on_it() {
+    let (mut engine, _) = fresh(true);
+    let mut cable = Cable::new();
+    attach(&mut engine, &mut cable);
+    let rus = cable.unit.shipment().random_user_string.clone();
+    for line in [format!("stm recover -randomuserstring {rus}"), "proceed".into()] {
+        let sent = enter(&mut engine, 1, &line);
+        cable.pump(&mut engine, sent);
+    }
+    // The drawing is the unit's, out of STM, while the simulated unit is still in it.
+    assert_eq!(engine.shown.environment, crate::view::EnvironmentView::of(cable.unit.world()));
+    assert_ne!(engine.shown.environment, crate::view::EnvironmentView::of(engine.world()));
+    // An iKey ceremony on the unit: the page's touchscreen shows the unit's, taps and iKeys go to it.
+    let sent = enter(&mut engine, 2, "hsm init -label mirrored -iped");
+    cable.pump(&mut engine, sent);
+    let sent = enter(&mut engine, 3, "proceed");
+    let msgs = cable.pump(&mut engine, sent);
+    assert!(text_of(&msgs).contains("Please attend to the PED."));
+    let screen = msgs.iter().rev().find_map(|m| m.view.screen.clone()).expect("the unit's screen is drawn");
+    assert_eq!(screen, cable.unit.world().screen(NOW));
+    assert!(!screen.buttons.is_empty(), "{screen:?}");
+    // iKey 1 travels from the desk into the unit's port.
+    let sent = call(&mut engine, 4, Call::InsertIkey { ikey: 1 });
+    let msgs = cable.pump(&mut engine, sent);
+    assert_eq!(msgs.iter().find_map(|m| m.answer.clone()).map(|a| a.outcome), Some(Ok(None)));
+    assert_eq!(cable.unit.hsm().port().map(|k| k.id), Some(1));
+    assert!(engine.world().ikeys().iter().all(|k| k.id != 1), "the key left the desk");
+    let ikeys = msgs.iter().rev().find_map(|m| m.view.ikeys.clone()).expect("the keys are redrawn");
+    assert!(ikeys.iter().any(|k| k.id == 1 && k.in_port), "{ikeys:?}");
+    // A tap reaches the unit's touchscreen.
+    let before = cable.unit.world().screen(NOW);
+    let label = before.buttons.first().map(|b| b.label().to_string()).expect("a button to tap");
+    let sent = call(&mut engine, 5, Call::Tap { label });
+    cable.pump(&mut engine, sent);
+    assert_ne!(cable.unit.world().screen(NOW), before, "the tap changed the unit's screen");
+    // The environment control is the simulated unit's.
+    let refused = call(&mut engine, 6, Call::SetEnvironment { temperature_dc: 700, rail_mv: 5000 });
+    assert!(matches!(refused.answer.map(|a| a.outcome), Some(Err(why)) if why.contains("disconnect")));
+    // Pulled mid-ceremony: the command fails, and iKey 1 is back on the desk.
+    let gone = engine.handle(ToCore::Usb(UsbEvent::Closed { why: Some("The unit was unplugged.".into()) }), NOW);
+    let text = text_of(std::slice::from_ref(&gone));
+    assert!(text.contains("iKey 1 is back on the desk."), "{text}");
+    assert!(engine.world().ikeys().iter().any(|k| k.id == 1 && !k.in_port));
+    assert_eq!(gone.view.attached, Some(None));
+}

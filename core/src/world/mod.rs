@@ -395,7 +395,9 @@ impl World {
         console.run_job(job, now_ms, &mut transport, files)
     }
 
-    fn physical(&mut self, event: PhysicalEvent, host_now_ms: u64) -> Result<(Option<IKey>, String), IKey> {
+    /// Something happens to the unit in front (an iKey in or out of its port, a tap): the key it gave back,
+    /// and what LunaCM printed because of it; a refused key comes back as the error.
+    pub(crate) fn physical(&mut self, event: PhysicalEvent, host_now_ms: u64) -> Result<(Option<IKey>, String), IKey> {
         self.revision += 1;
         let now_ms = self.now(host_now_ms);
         let World { hsm, more, rng, front, .. } = self;
@@ -597,6 +599,12 @@ impl World {
     /// The host computer's files (policy templates).
     pub fn files(&self) -> &HostFiles {
         &self.files
+    }
+
+    /// Puts `console` in as this world's LunaCM session: a mirror of a unit on a cable is drawn with the
+    /// session that drives it.
+    pub(crate) fn set_console(&mut self, console: Console) {
+        self.console = console;
     }
 
     /// The host computer's files, for host programs that write them (LunaCM driving a unit on a USB
