@@ -1,6 +1,7 @@
 // Packages the built app (dist/) as a SCORM 1.2 content package for an LMS: a zip holding every built
 // file and an imsmanifest.xml with one SCO per lab of labs/*.toml, each launching the app on its lab
-// (index.html?lab=ID). The app reports the lab's status and score to the LMS's SCORM 1.2 runtime itself
+// (index.html?lab=ID), the page's references to the built files made relative so that it runs under
+// whatever path the LMS serves it from. The app reports the lab's status and score to the LMS's SCORM 1.2 runtime itself
 // (web/src/scorm.rs).
 //
 //   node scripts/scorm.mjs [--dist DIR] [--out FILE.zip]
@@ -185,6 +186,19 @@ export function zip(entries) {
   return Buffer.concat([...chunks, ...central, end]);
 }
 
+/**
+ * `html` with its references to the built files made relative (`"/hsm-web-….js"` becomes
+ * `"./hsm-web-….js"`): Trunk writes them from the site's root, and an LMS serves a package under a path
+ * of its own. The files are unchanged, so their integrity hashes still hold.
+ */
+export function relativeRefs(html, fileList) {
+  let out = html;
+  for (const f of fileList) {
+    for (const q of ['"', "'"]) out = out.split(`${q}/${f}${q}`).join(`${q}./${f}${q}`);
+  }
+  return out;
+}
+
 /** Builds the package from `dist` into `out`; returns what it holds. */
 export async function build({ dist, out }) {
   await stat(join(dist, "index.html")).catch(() => {
@@ -194,7 +208,10 @@ export async function build({ dist, out }) {
   if (fileList.includes("imsmanifest.xml")) throw new Error(`${dist} already holds an imsmanifest.xml`);
   const labList = await labs();
   const entries = [{ name: "imsmanifest.xml", data: Buffer.from(manifest(labList, fileList), "utf8") }];
-  for (const f of fileList) entries.push({ name: f, data: await readFile(join(dist, f)) });
+  for (const f of fileList) {
+    const data = await readFile(join(dist, f));
+    entries.push({ name: f, data: f.endsWith(".html") ? Buffer.from(relativeRefs(data.toString("utf8"), fileList)) : data });
+  }
   const bytes = zip(entries);
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, bytes);
