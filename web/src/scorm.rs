@@ -120,6 +120,7 @@ fn find_api() -> Option<JsValue> {
     }
 }
 
+/// `API` on `win` or the first of its parents that has one, stopping at the top window.
 fn find_up(mut win: JsValue) -> Option<JsValue> {
     for _ in 0..=MAX_PARENTS {
         if let Ok(api) = Reflect::get(&win, &"API".into()) {
