@@ -29,6 +29,8 @@ pub fn App(opened: Opened) -> impl IntoView {
     let sim = Sim::start(opened);
     provide_context(sim);
     crate::api::install(sim);
+    // Opened by an LMS on a lab: report its progress through SCORM 1.2 (nothing without an LMS).
+    crate::scorm::connect(sim);
     provide_context(DeskUi::new());
     provide_context(crate::terminal::TypedLine(RwSignal::new(String::new())));
 

@@ -20,6 +20,7 @@ mod notice;
 mod persistence;
 mod policies;
 mod reset;
+mod scorm;
 mod sim;
 mod terminal;
 mod transcript;
