@@ -106,14 +106,18 @@ pub fn UsbControls() -> impl IntoView {
             </Show>
             <p class="usb-status" role="status" data-testid="usb-status">
                 {move || sim.attached.get().map(|a| {
-                    let who = match &a.welcome {
-                        Some(w) => format!("{} serial {} (firmware {})", w.model, w.serial, w.firmware),
-                        None => format!("{} (connecting…)", a.unit.product),
+                    let Some(w) = &a.welcome else {
+                        return format!("Connecting to {} over USB…", a.unit.product);
                     };
-                    format!(
-                        "Attached over USB: {who}. The terminal drives this unit; the drawing and the panels \
-                         still show the simulated unit."
-                    )
+                    let what = if w.capabilities.iter().any(|c| c == hsm_core::wire::CAP_MIRROR) {
+                        "The terminal, the touchscreen, the iKey port, the policies and the environment \
+                         readings are this unit's; the host files, audit, labs and instructor panels stay \
+                         the simulator's."
+                    } else {
+                        "The terminal drives this unit; the drawing and the panels still show the \
+                         simulated unit."
+                    };
+                    format!("Attached over USB: {} serial {} (firmware {}). {what}", w.model, w.serial, w.firmware)
                 })}
             </p>
             <Show when=move || problem.get().is_some()>
