@@ -3,11 +3,11 @@
 //! with well-formed frames.
 #![cfg(not(target_arch = "wasm32"))]
 
-use hsm_core::device::{AuthMethod, Frame, Request, Response, Role};
+use hsm_core::device::{AuthMethod, Frame, PhysicalEvent, Request, Response, Role};
 use hsm_core::retcode::{self, LunaRet};
 use hsm_core::wire::device::Endpoint;
 use hsm_core::wire::{
-    encode, Decoder, ErrorCode, ErrorFrame, Hello, Message, Welcome, WireError, HEADER_LEN, MAGIC, MAX_BODY,
+    encode, Decoder, ErrorCode, ErrorFrame, Hello, Message, UnitState, Welcome, WireError, HEADER_LEN, MAGIC, MAX_BODY,
 };
 use proptest::prelude::*;
 
@@ -113,6 +113,29 @@ fn message() -> impl Strategy<Value = Message> {
         (any::<u32>(), response()).prop_map(|(id, result)| Message::Response { id, result }),
         (error_code(), text(), proptest::option::of(any::<u32>()), proptest::option::of(any::<[u16; 2]>()))
             .prop_map(|(code, message, id, protocols)| Message::Error(ErrorFrame { code, message, id, protocols })),
+        (any::<u32>(), physical()).prop_map(|(id, event)| Message::Physical { id, event }),
+        any::<u32>().prop_map(|id| Message::Look { id }),
+        (any::<u32>(), text(), proptest::option::of(ikey()))
+            .prop_map(|(id, world, returned)| Message::Unit { id, unit: Box::new(UnitState { world, returned }) }),
+    ]
+}
+
+/// An iKey as a desk holds one: blank, perhaps with a sticker.
+fn ikey() -> impl Strategy<Value = hsm_core::ikey::IKey> {
+    (1u32..64, text()).prop_map(|(id, label)| {
+        let mut tray = hsm_core::ikey::Tray::with_blanks(id);
+        let mut key = tray.take(id).expect("the tray made it");
+        key.sticker.label = label;
+        key
+    })
+}
+
+/// Something done to a mirrored unit.
+fn physical() -> impl Strategy<Value = PhysicalEvent> {
+    prop_oneof![
+        text().prop_map(PhysicalEvent::Tap),
+        ikey().prop_map(PhysicalEvent::Insert),
+        Just(PhysicalEvent::Remove)
     ]
 }
 
