@@ -226,8 +226,8 @@ impl Attached {
             Some("exit" | "quit") if at_prompt && words.len() == 1 => Job::OpenSession,
             _ => Job::Line(line.to_string()),
         };
-        let purpose = if job == Job::OpenSession { Purpose::Open } else { Purpose::Line { id, echo } };
-        self.job = Some(purpose);
+        // `exit` starts LunaCM again on the unit: the line's answer is the new banner.
+        self.job = Some(Purpose::Line { id, echo });
         let step = self.console.begin(job, now, files);
         Ok(self.step(step, files))
     }

@@ -120,6 +120,13 @@ fn the_terminal_drives_the_unit_on_the_cable_and_the_simulated_unit_waits() {
     assert!(engine.world().hsm().status().to_string().contains("Transport"));
     assert_eq!(engine.world().revision(), sim_revision, "the simulated world changed");
 
+    // `exit` starts LunaCM again on the unit: the call is answered with the new banner.
+    let sent = enter(&mut engine, 20, "exit");
+    let msgs = cable.pump(&mut engine, sent);
+    assert_eq!(msgs.iter().find_map(|m| m.answer.as_ref().map(|a| a.id)), Some(20));
+    let text = text_of(&msgs);
+    assert!(text.starts_with("exit\n") && text.contains("Available HSMs") && text.contains(&serial), "{text}");
+
     // `sim` lines are the simulator's: refused while the unit is attached, without asking it.
     let refused = enter(&mut engine, 8, "sim email");
     assert!(refused.usb.is_none());
