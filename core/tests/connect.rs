@@ -3,6 +3,8 @@
 //! lines print on the simulator, and the unit keeps what was done.
 #![cfg(all(unix, not(target_arch = "wasm32")))]
 
+mod common;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -71,35 +73,20 @@ fn lunacm(args: &[&str], input: &str) -> Output {
 
 fn procedure() -> String {
     let rus = World::new(SEED, 0).shipment().random_user_string.clone();
-    [
-        "slot list",
-        &format!("stm recover -randomuserstring {rus}"),
-        "proceed",
-        "hsm init -label \"onTheCable\" -ipwd",
-        "sopass12",
-        "sopass12",
-        "mydomain",
-        "mydomain",
-        "proceed",
-        "role login -name so -password sopass12",
-        "partition create -force",
-        "slot set -slot 3",
-        "partition init -label app1 -password popass12 -domain appdomain",
-        "proceed",
-        "role login -name po -password popass12",
-        "role init -name co -password copass12",
-        "role logout",
-        "role login -name co -password copass12",
-        "cmu list -slot=3",
-        "sim email",
-        "role show -name co",
-        "slot set -slot 4",
-        "role logout",
-        "role login -name so -password wrongpass",
-        "hsm showpolicies",
-    ]
-    .join("\n")
-        + "\n"
+    let mut lines = common::partition_procedure(&rus, "onTheCable");
+    lines.extend(
+        [
+            "cmu list -slot=3",
+            "sim email",
+            "role show -name co",
+            "slot set -slot 4",
+            "role logout",
+            "role login -name so -password wrongpass",
+            "hsm showpolicies",
+        ]
+        .map(String::from),
+    );
+    lines.join("\n") + "\n"
 }
 
 #[test]

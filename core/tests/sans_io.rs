@@ -82,32 +82,9 @@ impl Host {
 }
 
 fn procedure(random_user_string: &str) -> Vec<String> {
-    [
-        "slot list",
-        &format!("stm recover -randomuserstring {random_user_string}"),
-        "proceed",
-        "hsm init -label \"far\" -ipwd",
-        "sopass12",
-        "sopass12",
-        "mydomain",
-        "mydomain",
-        "proceed",
-        "role login -name so -password sopass12",
-        "partition create -force",
-        "slot set -slot 3",
-        "partition init -label app1 -password popass12 -domain appdomain",
-        "proceed",
-        "role login -name po -password popass12",
-        "role init -name co -password copass12",
-        "role logout",
-        "role login -name co -password copass12",
-        "role login -name so -password wrongpass",
-        "hsm showinfo",
-        "partition showinfo",
-    ]
-    .into_iter()
-    .map(str::to_string)
-    .collect()
+    let mut lines = common::partition_procedure(random_user_string, "far");
+    lines.extend(["role login -name so -password wrongpass", "hsm showinfo", "partition showinfo"].map(String::from));
+    lines
 }
 
 #[test]

@@ -9,6 +9,35 @@ pub const NOW: u64 = 1_764_000_000_000;
 /// The seed of every transcript.
 pub const SEED: u64 = 7;
 
+/// The lines that take a new unit (whose shipping e-mail gives `random_user_string`) to an HSM labelled
+/// `label`, initialized with passwords, with an application partition and a Crypto Officer logged in on
+/// it: a whole procedure, for tests that run it over another path to the device.
+pub fn partition_procedure(random_user_string: &str, label: &str) -> Vec<String> {
+    [
+        "slot list",
+        &format!("stm recover -randomuserstring {random_user_string}"),
+        "proceed",
+        &format!("hsm init -label \"{label}\" -ipwd"),
+        "sopass12",
+        "sopass12",
+        "mydomain",
+        "mydomain",
+        "proceed",
+        "role login -name so -password sopass12",
+        "partition create -force",
+        "slot set -slot 3",
+        "partition init -label app1 -password popass12 -domain appdomain",
+        "proceed",
+        "role login -name po -password popass12",
+        "role init -name co -password copass12",
+        "role logout",
+        "role login -name co -password copass12",
+    ]
+    .into_iter()
+    .map(str::to_string)
+    .collect()
+}
+
 /// A LunaCM session in progress, recording the whole transcript as a user would see it.
 pub struct Session {
     pub world: World,
