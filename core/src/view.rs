@@ -295,6 +295,22 @@ impl LabView {
     }
 }
 
+/// A lab being authored (the instructor panel's "Author a lab"), as the panel shows it: see
+/// [`crate::labs::author`].
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthoringView {
+    /// Recording is under way (otherwise it stopped, and the checks are proposed).
+    pub recording: bool,
+    /// The solution lines recorded, answers at password prompts masked.
+    pub lines: Vec<String>,
+    /// The recording was cut short: it is full.
+    pub full: bool,
+    /// The checks proposed once recording stopped, in words, in the order `ExportLab` counts them.
+    pub proposals: Vec<String>,
+    /// Why the recording cannot make a lab, if it cannot.
+    pub problem: Option<String>,
+}
+
 /// The unit in front's surroundings and state, as the environment control shows them.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnvironmentView {
@@ -354,6 +370,9 @@ pub struct View {
     pub lab: Option<LabView>,
     /// The unit in front's temperature, rail and status.
     pub environment: EnvironmentView,
+    /// A lab being authored; none unless the page's worker records one (it is no part of the world).
+    #[serde(default)]
+    pub authoring: Option<AuthoringView>,
 }
 
 impl View {
@@ -373,6 +392,7 @@ impl View {
             audit: AuditView::of(world),
             lab: LabView::of(world, now),
             environment: EnvironmentView::of(world),
+            authoring: None,
         }
     }
 
@@ -395,6 +415,7 @@ impl View {
             audit: changed(&self.audit, &next.audit),
             lab: changed(&self.lab, &next.lab),
             environment: changed(&self.environment, &next.environment),
+            authoring: changed(&self.authoring, &next.authoring),
         }
     }
 
@@ -414,6 +435,7 @@ impl View {
             audit: Some(self.audit.clone()),
             lab: Some(self.lab.clone()),
             environment: Some(self.environment.clone()),
+            authoring: Some(self.authoring.clone()),
         }
     }
 }
@@ -461,6 +483,9 @@ pub struct ViewChange {
     pub lab: Option<Option<LabView>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub environment: Option<EnvironmentView>,
+    /// `Some(None)`: authoring ended.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "present")]
+    pub authoring: Option<Option<AuthoringView>>,
 }
 
 impl ViewChange {

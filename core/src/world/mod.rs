@@ -181,12 +181,14 @@ impl World {
     /// world. The revision keeps counting up, so that other tabs see a newer world.
     pub fn start_lab(&mut self, id: &str) -> Result<(), String> {
         let lab = crate::labs::catalogue::find(id).ok_or_else(|| format!("There is no lab \"{id}\"."))?;
-        self.start_lab_from(lab)
+        self.start_lab_from(lab, crate::labs::NOW)
     }
 
-    /// Starts a lab read from a lab file (one shared by an instructor), as [`World::start_lab`] does.
-    pub fn start_lab_from(&mut self, lab: crate::labs::Lab) -> Result<(), String> {
-        let mut world = lab.start()?;
+    /// Starts a lab read from a lab file (one shared by an instructor), as [`World::start_lab`] does, the
+    /// host clock reading `now_ms` (a lab that starts from a world keeps that world's clock from going
+    /// back: [`crate::labs::Lab::start_at`]).
+    pub fn start_lab_from(&mut self, lab: crate::labs::Lab, now_ms: u64) -> Result<(), String> {
+        let mut world = lab.start_at(now_ms)?;
         world.start_session();
         world.lab = Some(LabRun::new(lab, &world));
         world.revision = self.revision + 1;
