@@ -5,7 +5,9 @@
 
 use hsm_core::device::Screen;
 use hsm_core::ikey::Color;
-use hsm_core::view::{AuditView, EnvironmentView, HostFile, LabView, PolicyTables, SlotStatus, ViewChange};
+use hsm_core::view::{
+    AuditView, AuthoringView, EnvironmentView, HostFile, LabView, PolicyTables, SlotStatus, ViewChange,
+};
 use hsm_core::worker::{Adopted, Call, Event, Message, Output, ToCore, ToPage};
 use hsm_core::IKeyView;
 use leptos::prelude::*;
@@ -98,6 +100,8 @@ pub struct Sim {
     pub lab: RwSignal<Option<LabView>>,
     /// The unit in front's temperature, rail and status, for the environment control.
     pub environment: RwSignal<EnvironmentView>,
+    /// The lab being recorded or recorded (instructor panel, "Author a lab"), if any.
+    pub authoring: RwSignal<Option<AuthoringView>>,
 }
 
 /// Eight bytes from the browser's CSPRNG: the seed of a factory-fresh unit.
@@ -167,6 +171,7 @@ impl Sim {
             audit: RwSignal::new(AuditView::default()),
             lab: RwSignal::new(None),
             environment: RwSignal::new(EnvironmentView::default()),
+            authoring: RwSignal::new(None),
         };
         sim.post(ToCore::Open { saved, files: opened.files, file_store, seed: own_seed.unwrap_or_else(seed) });
         sim.spawn_worker();
@@ -297,6 +302,7 @@ impl Sim {
         set(self.audit, change.audit);
         set(self.lab, change.lab);
         set(self.environment, change.environment);
+        set(self.authoring, change.authoring);
     }
 
     /// What the worker tells besides the view: how opening went, how taking over another tab went.
@@ -489,6 +495,14 @@ impl Sim {
         self.call("The instructor's change was not made: make it again.", call, move |outcome, said| match outcome {
             Ok(_) => done(said),
             Err(err) => done(&err),
+        });
+    }
+
+    /// A call of lab authoring (start, stop or discard a recording, export the lab); `done` is given what
+    /// it answered (the lab file, for an export) or why it was refused.
+    pub fn author(&self, call: Call, done: impl FnOnce(Result<String, String>) + 'static) {
+        self.call("The recording was not changed: try again.", call, move |outcome, said| {
+            done(outcome.map(|_| said.to_string()))
         });
     }
 
