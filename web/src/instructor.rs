@@ -153,11 +153,12 @@ fn AuthorLab() -> impl IntoView {
     );
     // Which proposed checks go into the lab: all of them until the author unticks some.
     let chosen = RwSignal::new(Vec::<bool>::new());
-    Effect::new(move |_| {
-        let n = sim.authoring.with(|a| a.as_ref().map_or(0, |a| a.proposals.len()));
-        if chosen.with_untracked(Vec::len) != n {
-            chosen.set(vec![true; n]);
+    Effect::new(move |shown: Option<Vec<String>>| {
+        let proposals = sim.authoring.with(|a| a.as_ref().map(|a| a.proposals.clone()).unwrap_or_default());
+        if shown.as_ref() != Some(&proposals) {
+            chosen.set(vec![true; proposals.len()]);
         }
+        proposals
     });
     let recording = move || sim.authoring.with(|a| a.as_ref().is_some_and(|a| a.recording));
     let stopped = move || sim.authoring.with(|a| a.as_ref().is_some_and(|a| !a.recording));
