@@ -314,3 +314,61 @@ fn a_lab_is_recorded_from_the_world_and_exported_as_a_file_that_starts_and_compl
         Err("No lab is being recorded.".into())
     );
 }
+
+#[test]
+fn what_the_author_does_on_the_desk_and_the_touchscreen_is_recorded_as_the_sim_lines_that_do_it() {
+    let (mut engine, _) = fresh(true);
+    call(&mut engine, 1, Call::StartAuthoring);
+    for (i, c) in [
+        Call::InsertIkey { ikey: 2 },
+        Call::Tap { label: "Admin".into() },
+        Call::RemoveIkey,
+        Call::SetSticker { ikey: 3, color: Some(Color::Blue), label: "SO split".into() },
+        Call::AddBlankIkey,
+        Call::LoseIkey { ikey: 4 },
+        Call::SetEnvironment { temperature_dc: 255, rail_mv: 5000 },
+        Call::SetEnvironment { temperature_dc: 255, rail_mv: 4850 },
+        Call::PowerCycle { seconds: 60 },
+        Call::Instructor { line: "clock advance 30".into() },
+        Call::App { args: vec!["sign".into(), "-slot=3".into(), "-data=hello world".into()] },
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        call(&mut engine, 2 + i as u32, c);
+    }
+    // A call the world refuses is no solution line.
+    let refused = call(&mut engine, 20, Call::RemoveIkey);
+    assert!(refused.answer.unwrap().outcome.is_err());
+    let reply = call(&mut engine, 21, Call::StopAuthoring);
+    let lines = reply.view.authoring.unwrap().unwrap().lines;
+    assert_eq!(
+        lines,
+        [
+            "sim ikey insert 2",
+            "sim tap Admin",
+            "sim ikey remove",
+            "sim ikey sticker 3 blue SO split",
+            "sim ikey new",
+            "sim ikey lose 4",
+            "sim temperature 25.5",
+            "sim voltage 4.850",
+            "sim power cycle 60",
+            "sim clock advance 30",
+            "sim app sign -slot=3 \"-data=hello world\"",
+        ]
+    );
+}
+
+#[test]
+fn keypad_digits_tapped_in_a_row_are_one_sim_keypad_line() {
+    let (mut engine, _) = fresh(true);
+    call(&mut engine, 1, Call::StartAuthoring);
+    for (i, digit) in ["1", "2", "3"].into_iter().enumerate() {
+        call(&mut engine, 2 + i as u32, Call::Tap { label: digit.into() });
+    }
+    call(&mut engine, 5, Call::Tap { label: "Enter".into() });
+    call(&mut engine, 6, Call::Tap { label: "4".into() });
+    let lines = call(&mut engine, 7, Call::StopAuthoring).view.authoring.unwrap().unwrap().lines;
+    assert_eq!(lines, ["sim keypad 123", "sim tap Enter", "sim keypad 4"]);
+}
