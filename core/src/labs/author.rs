@@ -443,8 +443,8 @@ fn to_toml(lab: &Lab) -> Result<String, String> {
 }
 
 /// The checks that could describe `world`: its state as each kind of check reads it, and the events
-/// since `since`, at host time `now_ms`. Each is true of `world`; which of them the starting world also passes is decided by
-/// the caller.
+/// since `since`, at host time `now_ms`. Each is true of `world`; which of them the starting world also
+/// passes is decided by the caller.
 fn candidates(world: &World, since: u64, now_ms: u64) -> Vec<Check> {
     let hsm = world.hsm();
     let mut out = vec![Check::Stm { active: hsm.in_stm() }, Check::Zeroized { value: hsm.zeroized() }];

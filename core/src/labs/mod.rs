@@ -157,7 +157,8 @@ impl Lab {
             }
             (None, Some(_)) if self.format < WORLD_FORMAT => {
                 return bad(format!(
-                    "[start]: a lab that starts from a `world` is format {WORLD_FORMAT}: write `format = {WORLD_FORMAT}` at its top"
+                    "[start]: a lab that starts from a `world` is format {WORLD_FORMAT}: write \
+                     `format = {WORLD_FORMAT}` at its top"
                 ));
             }
             (Some(_), None) if self.start.clock.is_some() => {

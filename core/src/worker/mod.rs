@@ -157,9 +157,10 @@ fn solution_lines(call: &Call, world: &World) -> Vec<(String, bool)> {
 /// Why `call` is refused while a lab is recorded: it changes the world in a way no solution line does.
 fn refused_while_recording(call: &Call) -> Option<&'static str> {
     match call {
-        Call::PutFile { .. } | Call::RemoveFile { .. } => {
-            Some("A lab is being recorded: host files change only through LunaCM meanwhile (a file written from the page cannot be a solution line). Stop the recording first.")
-        }
+        Call::PutFile { .. } | Call::RemoveFile { .. } => Some(
+            "A lab is being recorded: host files change only through LunaCM meanwhile (a file written from \
+                 the page cannot be a solution line). Stop the recording first.",
+        ),
         Call::ImportWorld { .. } | Call::Reset { .. } | Call::StartLab { .. } | Call::StartLabFile { .. } => {
             Some("A lab is being recorded from this world: stop or discard the recording first.")
         }
