@@ -89,7 +89,7 @@ pub enum Call {
     ImportWorld { text: String },
     /// A factory-fresh world, from this seed.
     Reset { seed: u64 },
-    /// Lab `lab` starts (again) from its starting state.
+    /// Lab `lab` (of the catalogue, or the lab in progress) starts (again) from its starting state.
     StartLab { lab: String },
     /// The lab in a lab file (TOML, as in `labs/`) starts from its starting state; a file that is not a
     /// lab this simulator reads is refused with why, and nothing changes.
@@ -443,7 +443,7 @@ impl Engine {
                 replaced = true;
                 (None, Ok(None))
             }
-            Call::StartLab { lab } => match world.start_lab(&lab) {
+            Call::StartLab { lab } => match world.start_lab_at(&lab, now) {
                 Ok(()) => {
                     replaced = true;
                     (None, Ok(None))

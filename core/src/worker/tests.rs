@@ -307,6 +307,12 @@ fn a_lab_is_recorded_from_the_world_and_exported_as_a_file_that_starts_and_compl
         };
     }
     assert!(trainee.world().lab().unwrap().finished());
+    // "Restart this lab": a lab from a file is in no catalogue, and starts again from its own world.
+    let reply = call(&mut trainee, 3, Call::StartLab { lab: "recorded-init".into() });
+    assert_eq!(reply.answer.unwrap().outcome, Ok(None));
+    assert_eq!(trainee.world().lab().unwrap().step, 0);
+    assert_eq!(trainee.world().hsm().label(), "", "the recorded starting world, before the initialization");
+    assert!(trainee.world().now(NOW) >= lab.start.clock.unwrap());
 
     call(&mut engine, 14, Call::DiscardAuthoring);
     assert_eq!(

@@ -180,8 +180,16 @@ impl World {
     /// lab's start script run on it), a new LunaCM session begins and the lab's progress is kept with the
     /// world. The revision keeps counting up, so that other tabs see a newer world.
     pub fn start_lab(&mut self, id: &str) -> Result<(), String> {
-        let lab = crate::labs::catalogue::find(id).ok_or_else(|| format!("There is no lab \"{id}\"."))?;
-        self.start_lab_from(lab, crate::labs::NOW)
+        self.start_lab_at(id, crate::labs::NOW)
+    }
+
+    /// Starts lab `id` with the host clock reading `now_ms`: a lab of the catalogue, or the lab in
+    /// progress started again (a lab opened from a file is in no catalogue: "Restart this lab" starts
+    /// it from its own starting state).
+    pub fn start_lab_at(&mut self, id: &str, now_ms: u64) -> Result<(), String> {
+        let running = self.lab.as_ref().filter(|run| run.lab.id == id).map(|run| run.lab.clone());
+        let lab = crate::labs::catalogue::find(id).or(running).ok_or_else(|| format!("There is no lab \"{id}\"."))?;
+        self.start_lab_from(lab, now_ms)
     }
 
     /// Starts a lab read from a lab file (one shared by an instructor), as [`World::start_lab`] does, the
