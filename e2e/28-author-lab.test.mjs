@@ -42,6 +42,13 @@ test("an instructor records a lab, exports it, and a trainee completes it from t
   await author.getByTestId("author-recording").waitFor();
   await waitForPrompt(page);
 
+  // A host file written from the page cannot be a solution line: refused while recording.
+  await page.getByTestId("file-new-name").fill("/tmp/notes.txt");
+  await page.getByTestId("file-new").click();
+  await page.getByTestId("notice").filter({ hasText: "A lab is being recorded" }).waitFor();
+  assert.equal(await page.getByTestId("file-item").count(), 0, "nothing was written");
+  await page.getByTestId("notice-dismiss").click();
+
   // The procedure: initialize (masked answers), log in as HSM SO, move an iKey in and out.
   const { prompts } = await initialize(page, "authoredLab");
   assert.ok(prompts.some((p) => p.masked), "hsm init asked for a password");
@@ -139,5 +146,12 @@ test("an instructor records a lab, exports it, and a trainee completes it from t
   await screenshot(trainee, "28-author-lab-trainee");
   for (const line of solution.slice(login)) await enter(trainee, line);
   await trainee.getByTestId("lab-done").waitFor();
+
+  // "Restart this lab…" starts the file's lab again from its recorded world.
+  await trainee.getByTestId("lab-restart").click();
+  await trainee.getByTestId("lab-restart-confirm").click();
+  await trainee.waitForFunction(() => document.querySelector('[data-testid="lab-run"]')?.dataset.step === "0");
+  await trainee.getByTestId("notice").filter({ hasText: "Lab started: Initialize a recovered unit" }).waitFor();
+  assert.ok((await marks()).every((m) => m === "false"), "back at the starting world");
   assert.deepEqual(trainee.errors, []);
 });

@@ -2,10 +2,10 @@
 //! world as it is, which becomes the lab's starting state (a world file inside the lab file, `[start]
 //! world`); what the author then does is recorded as the step's solution: the lines typed in LunaCM's
 //! terminal as typed (answers to its questions, passwords included), and every action on the desk and
-//! the touchscreen as the `sim` line that does the same. When recording stops, the checks are proposed
-//! that the final world passes, that the recorded lines passing again on the starting world also pass,
-//! and that the starting world does not pass (a check already true at the start would teach nothing and
-//! complete the step before the trainee did anything). The author picks some, names the lab, and exports
+//! the touchscreen as the `sim` line that does the same. When recording stops, the recorded lines are
+//! run again on the starting world, and the checks proposed are those that the author's final world and
+//! the rebuilt one both pass and the starting world does not (a check already true at the start would
+//! teach nothing and complete the step before the trainee did anything). The author picks some, names the lab, and exports
 //! it: the lab file is read back and its solution run, as `lunacm --check-lab` does, before it is given.
 
 use serde::{Deserialize, Serialize};
@@ -27,8 +27,9 @@ pub const OBJECTIVE_MAX: usize = 1000;
 pub const INSTRUCTIONS_MAX: usize = 4000;
 /// Most characters of a lab id.
 pub const ID_MAX: usize = 64;
-/// Most chapters, and most hints; most characters of each.
+/// Most chapters, and most hints.
 pub const ITEMS_MAX: usize = 12;
+/// Most characters of a chapter or a hint.
 pub const ITEM_MAX: usize = 500;
 /// Most minutes a lab may say it takes.
 pub const MINUTES_MAX: u32 = 600;
