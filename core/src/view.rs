@@ -539,11 +539,16 @@ mod tests {
     }
 
     #[test]
-    fn a_lab_that_ends_is_told_apart_from_an_unchanged_one() {
+    fn a_lab_or_an_authoring_that_ends_is_told_apart_from_an_unchanged_one() {
         let ended = ViewChange { lab: Some(None), ..ViewChange::default() };
         let text = serde_json::to_string(&ended).unwrap();
         assert_eq!(text, r#"{"lab":null}"#);
         assert_eq!(serde_json::from_str::<ViewChange>(&text).unwrap().lab, Some(None));
         assert_eq!(serde_json::from_str::<ViewChange>("{}").unwrap().lab, None);
+        let ended = ViewChange { authoring: Some(None), ..ViewChange::default() };
+        let text = serde_json::to_string(&ended).unwrap();
+        assert_eq!(text, r#"{"authoring":null}"#);
+        assert_eq!(serde_json::from_str::<ViewChange>(&text).unwrap().authoring, Some(None));
+        assert_eq!(serde_json::from_str::<ViewChange>("{}").unwrap().authoring, None);
     }
 }
