@@ -103,7 +103,7 @@ pub enum Call {
     /// Recording a lab starts ([`crate::labs::author`]): a new LunaCM session begins and the world as it
     /// is becomes the lab's starting state; what the user does next is recorded as its solution. While
     /// recording, what no solution line can do (a host file written or deleted from the page, a world
-    /// imported, a reset, a lab started) is refused.
+    /// imported, a lab started) is refused, and a reset (confirmed by the user) ends the recording.
     StartAuthoring,
     /// Recording stops: the checks the final world passes and the starting world does not are proposed.
     StopAuthoring,
@@ -161,7 +161,7 @@ fn refused_while_recording(call: &Call) -> Option<&'static str> {
             "A lab is being recorded: host files change only through LunaCM meanwhile (a file written from \
                  the page cannot be a solution line). Stop the recording first.",
         ),
-        Call::ImportWorld { .. } | Call::Reset { .. } | Call::StartLab { .. } | Call::StartLabFile { .. } => {
+        Call::ImportWorld { .. } | Call::StartLab { .. } | Call::StartLabFile { .. } => {
             Some("A lab is being recorded from this world: stop or discard the recording first.")
         }
         _ => None,
@@ -519,6 +519,10 @@ impl Engine {
         // A new world (reset, import, a lab) starts a new LunaCM session, and no file in the store is
         // known to match it.
         let output = if replaced {
+            // The world a recording started from is gone: so is the recording (a stopped one is kept).
+            if recording {
+                self.authoring = None;
+            }
             self.stored.values_mut().for_each(|stamp| *stamp = UNKNOWN);
             Some(Output::Restart(self.world.start_session()))
         } else {

@@ -264,7 +264,8 @@ fn a_lab_is_recorded_from_the_world_and_exported_as_a_file_that_starts_and_compl
     let refused = put(&mut engine, 9, "notes.txt", "x").answer.unwrap().outcome.unwrap_err();
     assert!(refused.contains("being recorded"), "{refused}");
     assert!(engine.world().files().get("notes.txt").is_none(), "a refusal changes nothing");
-    assert!(call(&mut engine, 10, Call::Reset { seed: 1 }).answer.unwrap().outcome.is_err());
+    let import = Call::ImportWorld { text: engine.world().to_world_file() };
+    assert!(call(&mut engine, 10, import).answer.unwrap().outcome.unwrap_err().contains("being recorded"));
 
     let reply = call(&mut engine, 11, Call::StopAuthoring);
     let shown = reply.view.authoring.unwrap().unwrap();
@@ -377,4 +378,18 @@ fn keypad_digits_tapped_in_a_row_are_one_sim_keypad_line() {
     call(&mut engine, 6, Call::Tap { label: "4".into() });
     let lines = call(&mut engine, 7, Call::StopAuthoring).view.authoring.unwrap().unwrap().lines;
     assert_eq!(lines, ["sim keypad 123", "sim tap Enter", "sim keypad 4"]);
+}
+
+#[test]
+fn a_reset_ends_a_recording_under_way() {
+    let (mut engine, _) = fresh(true);
+    call(&mut engine, 1, Call::StartAuthoring);
+    enter(&mut engine, 2, "slot list");
+    let reply = call(&mut engine, 3, Call::Reset { seed: 4 });
+    assert_eq!(reply.answer.unwrap().outcome, Ok(None));
+    assert_eq!(reply.view.authoring, Some(None), "the panel is told the recording ended");
+    assert_eq!(
+        call(&mut engine, 4, Call::StopAuthoring).answer.unwrap().outcome,
+        Err("No lab is being recorded.".into())
+    );
 }
