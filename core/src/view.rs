@@ -295,6 +295,22 @@ impl LabView {
     }
 }
 
+/// A lab being authored (the instructor panel's "Author a lab"), as the panel shows it: see
+/// [`crate::labs::author`].
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthoringView {
+    /// Recording is under way (otherwise it stopped, and the checks are proposed).
+    pub recording: bool,
+    /// The solution lines recorded, answers at password prompts masked.
+    pub lines: Vec<String>,
+    /// The recording was cut short: it is full.
+    pub full: bool,
+    /// The checks proposed once recording stopped, in words, in the order `ExportLab` counts them.
+    pub proposals: Vec<String>,
+    /// Why the recording cannot make a lab, if it cannot.
+    pub problem: Option<String>,
+}
+
 /// The unit in front's surroundings and state, as the environment control shows them.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnvironmentView {
@@ -357,6 +373,9 @@ pub struct View {
     /// A training unit on a USB cable that the terminal drives instead of the simulated unit (set by the
     /// worker, which holds the link; the world knows nothing of it).
     pub attached: Option<crate::worker::usb::AttachedView>,
+    /// A lab being authored; none unless the page's worker records one (it is no part of the world).
+    #[serde(default)]
+    pub authoring: Option<AuthoringView>,
 }
 
 impl View {
@@ -377,6 +396,7 @@ impl View {
             lab: LabView::of(world, now),
             environment: EnvironmentView::of(world),
             attached: None,
+            authoring: None,
         }
     }
 
@@ -400,6 +420,7 @@ impl View {
             lab: changed(&self.lab, &next.lab),
             environment: changed(&self.environment, &next.environment),
             attached: changed(&self.attached, &next.attached),
+            authoring: changed(&self.authoring, &next.authoring),
         }
     }
 
@@ -420,6 +441,7 @@ impl View {
             lab: Some(self.lab.clone()),
             environment: Some(self.environment.clone()),
             attached: Some(self.attached.clone()),
+            authoring: Some(self.authoring.clone()),
         }
     }
 }
@@ -470,6 +492,9 @@ pub struct ViewChange {
     /// `Some(None)`: the unit on the cable is gone.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "present")]
     pub attached: Option<Option<crate::worker::usb::AttachedView>>,
+    /// `Some(None)`: authoring ended.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "present")]
+    pub authoring: Option<Option<AuthoringView>>,
 }
 
 impl ViewChange {
@@ -523,11 +548,16 @@ mod tests {
     }
 
     #[test]
-    fn a_lab_that_ends_is_told_apart_from_an_unchanged_one() {
+    fn a_lab_or_an_authoring_that_ends_is_told_apart_from_an_unchanged_one() {
         let ended = ViewChange { lab: Some(None), ..ViewChange::default() };
         let text = serde_json::to_string(&ended).unwrap();
         assert_eq!(text, r#"{"lab":null}"#);
         assert_eq!(serde_json::from_str::<ViewChange>(&text).unwrap().lab, Some(None));
         assert_eq!(serde_json::from_str::<ViewChange>("{}").unwrap().lab, None);
+        let ended = ViewChange { authoring: Some(None), ..ViewChange::default() };
+        let text = serde_json::to_string(&ended).unwrap();
+        assert_eq!(text, r#"{"authoring":null}"#);
+        assert_eq!(serde_json::from_str::<ViewChange>(&text).unwrap().authoring, Some(None));
+        assert_eq!(serde_json::from_str::<ViewChange>("{}").unwrap().authoring, None);
     }
 }

@@ -6,7 +6,7 @@ use hsm_core::device::{AuthMethod, Frame, HsmStatus, Request, Response, Role, Tr
 use hsm_core::retcode;
 use hsm_core::wire::device::Endpoint;
 use hsm_core::wire::host::{Duplex, PipeTransport, DISCONNECTED};
-use hsm_core::wire::CAP_PERSISTENT;
+use hsm_core::wire::{CAP_MIRROR, CAP_PERSISTENT};
 use hsm_core::World;
 use std::ffi::OsStr;
 use std::io::{Read, Write};
@@ -145,7 +145,7 @@ fn the_device_binary_keeps_its_unit_across_restarts() {
     let args = [OsStr::new("--stdio"), OsStr::new("--seed"), OsStr::new("5"), OsStr::new("--state"), state.as_os_str()];
     let mut child = device(&args);
     let mut transport = over_stdio(&mut child);
-    assert_eq!(transport.welcome().capabilities, vec![CAP_PERSISTENT.to_string()]);
+    assert_eq!(transport.welcome().capabilities, vec![CAP_MIRROR.to_string(), CAP_PERSISTENT.to_string()]);
     let saved = World::from_json(&std::fs::read_to_string(&state).unwrap()).expect("a new unit is saved at once");
     assert_eq!(saved.hsm().serial(), transport.welcome().serial);
     procedure(&mut transport, &saved.shipment().random_user_string);

@@ -150,7 +150,7 @@ mod cli {
         let mut lab = None;
         let loaded = match (&opts.lab, &opts.state) {
             (Some(which), _) => load_lab(which).and_then(|l| {
-                let world = l.start().map_err(|e| format!("lab {}: {e}", l.id))?;
+                let world = l.start_at(now_ms()).map_err(|e| format!("lab {}: {e}", l.id))?;
                 lab = Some(LabProgress::new(l, &world));
                 Ok(world)
             }),
@@ -470,34 +470,26 @@ mod cli {
                 return ExitCode::from(2);
             }
         };
-        let mut world = match lab.start() {
-            Ok(w) => w,
+        let outcomes = match lab.check_solutions() {
+            Ok(o) => o,
             Err(e) => {
                 eprintln!("lunacm: lab {}: {e}", lab.id);
                 return ExitCode::from(1);
             }
         };
-        let run = LabRun::new(lab.clone(), &world);
         let mut failed = 0;
         println!("lab {}: {}", lab.id, lab.title);
-        for (i, step) in lab.steps.iter().enumerate() {
-            let mut last = String::new();
-            for line in &step.solution {
-                let line = labs::expand(line, &world);
-                last = world.enter(&line, labs::NOW).text;
-            }
-            let results = run.check_step(i, &world, labs::NOW);
-            let bad: Vec<&str> = results.iter().filter_map(|r| r.failure.as_deref()).collect();
-            if bad.is_empty() {
+        for (i, step) in outcomes.iter().enumerate() {
+            if step.passed() {
                 println!("step {}: pass: {}", i + 1, step.title);
             } else {
                 failed += 1;
                 println!("step {}: FAIL: {}", i + 1, step.title);
-                for b in bad {
+                for b in &step.failures {
                     println!("    {b}");
                 }
                 println!("    the last line printed:");
-                for l in last.trim_end().lines() {
+                for l in step.last_output.trim_end().lines() {
                     println!("    | {l}");
                 }
             }

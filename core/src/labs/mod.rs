@@ -1,8 +1,10 @@
 //! Labs: guided exercises written as data (TOML files under `labs/` at the repository root).
 //!
-//! A lab names a starting state (a seed and lines run on a fresh world) and steps; each step is
-//! complete when all its [`Check`]s pass on the world. [`LabRun`] follows a trainee through the steps.
+//! A lab names a starting state (a seed and lines run on a fresh world, or a whole world as a world file)
+//! and steps; each step is complete when all its [`Check`]s pass on the world. [`LabRun`] follows a
+//! trainee through the steps; [`author`] records a new lab from what an author does in the simulator.
 
+pub mod author;
 pub mod catalogue;
 mod check;
 pub mod report;
@@ -16,8 +18,12 @@ use crate::World;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// The newest lab file format this simulator reads.
-pub const LAB_FORMAT: u32 = 1;
+/// The newest lab file format this simulator reads. Format 2 added a starting world (`[start] world`);
+/// a simulator that reads only format 1 refuses such a file as written for a newer simulator.
+pub const LAB_FORMAT: u32 = 2;
+
+/// The first format whose `[start]` may carry a world.
+pub const WORLD_FORMAT: u32 = 2;
 
 /// The clock a lab's starting script runs at: Mon Nov 24 2025, 16:00:00 UTC.
 pub const NOW: u64 = 1_764_000_000_000;
@@ -51,15 +57,25 @@ pub struct Lab {
     pub steps: Vec<Step>,
 }
 
-/// The world the trainee starts from.
+/// The world the trainee starts from: a fresh unit made from `seed`, or the world in `world`; then the
+/// lines of `script`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Start {
-    /// Seed of the fresh world.
-    pub seed: u64,
+    /// Seed of the fresh world; none when the lab starts from a `world`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
     /// LunaCM and `sim` lines run on it before the trainee starts.
     #[serde(default)]
     pub script: Vec<String>,
+    /// A world file ([`World::to_world_file`]) to start from instead of a fresh unit (format 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub world: Option<String>,
+    /// With a `world`: its clock when it was recorded (milliseconds since the Unix epoch). The lab's
+    /// world never starts earlier, so that what the world holds (log records, lockouts) is never in
+    /// its future, whatever the clock of the computer that runs the lab.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock: Option<u64>,
 }
 
 /// One step of a lab.
@@ -132,6 +148,24 @@ impl Lab {
         if self.id.is_empty() || !self.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
             return bad(format!("field `id`: \"{}\" should be lowercase letters, digits and dashes", self.id));
         }
+        match (&self.start.seed, &self.start.world) {
+            (None, None) => {
+                return bad("[start]: a lab needs a `seed` (a fresh unit) or a `world` to start from".into())
+            }
+            (Some(_), Some(_)) => {
+                return bad("[start]: a lab starts from a `seed` or from a `world`, not both".into());
+            }
+            (None, Some(_)) if self.format < WORLD_FORMAT => {
+                return bad(format!(
+                    "[start]: a lab that starts from a `world` is format {WORLD_FORMAT}: write \
+                     `format = {WORLD_FORMAT}` at its top"
+                ));
+            }
+            (Some(_), None) if self.start.clock.is_some() => {
+                return bad("[start]: `clock` is the clock of a starting `world`; this lab has none".into());
+            }
+            _ => {}
+        }
         if self.steps.is_empty() {
             return bad("field `steps`: a lab needs at least one step".into());
         }
@@ -146,13 +180,33 @@ impl Lab {
         Ok(())
     }
 
-    /// The world the trainee starts from: a fresh unit with the start script run on it, then a new LunaCM
-    /// session (no one logged in). Fails when the script leaves LunaCM waiting for an answer.
+    /// The world the trainee starts from, at the clock labs are checked at ([`NOW`]): see
+    /// [`Lab::start_at`].
     pub fn start(&self) -> Result<World, String> {
-        let mut world = World::new(self.start.seed, NOW);
-        world.start_session(NOW);
+        self.start_at(NOW)
+    }
+
+    /// The world the trainee starts from when the host clock reads `host_now_ms`: a fresh unit (its
+    /// script run at [`NOW`]) or the lab's world (never earlier than its `clock`, its script run at
+    /// `host_now_ms`), then a new LunaCM session (no one logged in). Fails when the world file is not one
+    /// this simulator reads, or the script leaves LunaCM waiting for an answer.
+    pub fn start_at(&self, host_now_ms: u64) -> Result<World, String> {
+        let (mut world, now) = match (&self.start.world, self.start.seed) {
+            (Some(text), _) => {
+                let mut world = World::from_world_file(text).map_err(|e| format!("the starting world: {e}"))?;
+                // The lab about to start is the world's only lab.
+                world.stop_lab();
+                if let Some(clock) = self.start.clock {
+                    world.clock_offset_ms = world.clock_offset_ms.max(clock.saturating_sub(host_now_ms));
+                }
+                (world, host_now_ms)
+            }
+            (None, Some(seed)) => (World::new(seed, NOW), NOW),
+            (None, None) => return Err("the lab has no starting state".into()),
+        };
+        world.start_session(now);
         for (i, line) in self.start.script.iter().enumerate() {
-            world.enter(&expand(line, &world), NOW);
+            world.enter(&expand(line, &world), now);
             if world.waiting_for_ped() {
                 continue;
             }
@@ -163,8 +217,44 @@ impl Lab {
         if world.waiting_for_ped() {
             return Err("the start script ends with LunaCM waiting for an iKey ceremony".into());
         }
-        world.start_session(NOW);
+        world.start_session(now);
         Ok(world)
+    }
+
+    /// Runs the starting state, then each step's solution in turn, judging each step's checks after
+    /// its solution, as `lunacm --check-lab` does: one outcome per step. Fails when the lab cannot start.
+    pub fn check_solutions(&self) -> Result<Vec<StepOutcome>, String> {
+        let mut world = self.start()?;
+        let run = LabRun::new(self.clone(), &world);
+        let mut outcomes = Vec::new();
+        for (i, step) in self.steps.iter().enumerate() {
+            let mut last = String::new();
+            for line in &step.solution {
+                let line = expand(line, &world);
+                last = world.enter(&line, NOW).text;
+            }
+            let failures = run.check_step(i, &world, NOW).into_iter().filter_map(|r| r.failure).collect();
+            outcomes.push(StepOutcome { title: step.title.clone(), failures, last_output: last });
+        }
+        Ok(outcomes)
+    }
+}
+
+/// A step's outcome when its solution is run ([`Lab::check_solutions`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepOutcome {
+    /// The step's title.
+    pub title: String,
+    /// Why each failing check fails; empty when the step passes.
+    pub failures: Vec<String>,
+    /// What the solution's last line printed.
+    pub last_output: String,
+}
+
+impl StepOutcome {
+    /// Whether every check of the step passed.
+    pub fn passed(&self) -> bool {
+        self.failures.is_empty()
     }
 }
 
@@ -363,8 +453,31 @@ solution = ["stm recover -randomuserstring ${random_user_string}", "proceed"]
 
     #[test]
     fn a_newer_format_is_refused() {
-        let e = parse(&format!("format = 2\n{GOOD}")).unwrap_err().to_string();
+        let e = parse(&format!("format = {}\n{GOOD}", LAB_FORMAT + 1)).unwrap_err().to_string();
         assert!(e.contains("field `format`") && e.contains("newer"), "{e}");
+    }
+
+    #[test]
+    fn a_start_is_a_seed_or_a_world_in_format_2() {
+        let world = World::new(3, NOW).to_world_file();
+        let with_world = |format: u32| {
+            let start = format!("world = {}", toml::Value::String(world.clone()));
+            format!("format = {format}\n{}", GOOD.replace("seed = 1", &start))
+        };
+        let lab = parse(&with_world(2)).unwrap();
+        assert_eq!(lab.start.seed, None);
+        assert_eq!(lab.start().unwrap().hsm().serial(), World::new(3, NOW).hsm().serial());
+        let e = parse(&with_world(1)).unwrap_err().to_string();
+        assert!(e.contains("format = 2"), "{e}");
+        let e = parse(&GOOD.replace("seed = 1", "seed = 1\nworld = \"{}\"")).unwrap_err().to_string();
+        assert!(e.contains("not both"), "{e}");
+        let e = parse(&GOOD.replace("seed = 1", "")).unwrap_err().to_string();
+        assert!(e.contains("`seed`") && e.contains("`world`"), "{e}");
+        let e = parse(&GOOD.replace("seed = 1", "seed = 1\nclock = 5")).unwrap_err().to_string();
+        assert!(e.contains("clock"), "{e}");
+        // A world that is no world file is refused when the lab starts, with why.
+        let bad = parse(&format!("format = 2\n{}", GOOD.replace("seed = 1", "world = \"[1]\""))).unwrap();
+        assert!(bad.start().unwrap_err().contains("the starting world"));
     }
 
     #[test]

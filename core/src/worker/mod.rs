@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::device::tamper::Sensors;
 use crate::device::{PhysicalEvent, Role, SlotId};
 use crate::ikey::Color;
+use crate::labs::author::{Authoring, LabMeta, Recording};
 use crate::view::{View, ViewChange};
 use crate::World;
 
@@ -95,7 +96,7 @@ pub enum Call {
     ImportWorld { text: String },
     /// A factory-fresh world, from this seed.
     Reset { seed: u64 },
-    /// Lab `lab` starts (again) from its starting state.
+    /// Lab `lab` (of the catalogue, or the lab in progress) starts (again) from its starting state.
     StartLab { lab: String },
     /// The lab in a lab file (TOML, as in `labs/`) starts from its starting state; a file that is not a
     /// lab this simulator reads is refused with why, and nothing changes.
@@ -106,6 +107,72 @@ pub enum Call {
     RevealHint,
     /// The current step's solution is shown.
     ViewSolution,
+    /// Recording a lab starts ([`crate::labs::author`]): a new LunaCM session begins and the world as it
+    /// is becomes the lab's starting state; what the user does next is recorded as its solution. While
+    /// recording, what no solution line can do (a host file written or deleted from the page, a world
+    /// imported, a lab started) is refused, and a reset (confirmed by the user) ends the recording.
+    StartAuthoring,
+    /// Recording stops: the checks the final world passes and the starting world does not are proposed.
+    StopAuthoring,
+    /// The recording (under way or stopped) is dropped; the world stays as it is.
+    DiscardAuthoring,
+    /// The stopped recording as a lab file (TOML) with this title, step text and the proposed checks
+    /// `checks` (indices); answered with its text, or refused with why.
+    ExportLab { meta: LabMeta, checks: Vec<usize> },
+}
+
+/// The solution lines that `call` is, for a recording (each with whether it is an answer typed at a
+/// password prompt): a LunaCM line as typed, an action on the desk or the touchscreen as the `sim` line
+/// that does the same. None for a call that changes nothing the lab replays.
+fn solution_lines(call: &Call, world: &World) -> Vec<(String, bool)> {
+    let line = |l: String| vec![(l, false)];
+    match call {
+        Call::Enter { line } => vec![(line.clone(), world.input_masked())],
+        Call::InsertIkey { ikey } => line(format!("sim ikey insert {ikey}")),
+        Call::RemoveIkey => line("sim ikey remove".into()),
+        Call::Tap { label } if label.len() == 1 && label.chars().all(|c| c.is_ascii_digit()) => {
+            line(format!("sim keypad {label}"))
+        }
+        Call::Tap { label } => line(format!("sim tap {label}")),
+        Call::AddBlankIkey => line("sim ikey new".into()),
+        Call::SetSticker { ikey, color, label } => {
+            let colour = color.map_or("none".to_string(), |c| c.to_string());
+            line(format!("sim ikey sticker {ikey} {colour} {label}").trim_end().to_string())
+        }
+        Call::LoseIkey { ikey } => line(format!("sim ikey lose {ikey}")),
+        Call::SetEnvironment { temperature_dc, rail_mv } => {
+            let now = world.front_hsm().sensors();
+            let mut lines = Vec::new();
+            if now.temperature_dc != *temperature_dc {
+                lines.push((
+                    format!("sim temperature {}", crate::labs::author::decimal(i64::from(*temperature_dc), 1)),
+                    false,
+                ));
+            }
+            if now.rail_mv != *rail_mv {
+                lines.push((format!("sim voltage {}", crate::labs::author::decimal(i64::from(*rail_mv), 3)), false));
+            }
+            lines
+        }
+        Call::PowerCycle { seconds } => line(format!("sim power cycle {seconds}")),
+        Call::App { args } => line(format!("sim app {}", crate::labs::author::words(args))),
+        Call::Instructor { line: l } => line(format!("sim {}", l.trim())),
+        _ => Vec::new(),
+    }
+}
+
+/// Why `call` is refused while a lab is recorded: it changes the world in a way no solution line does.
+fn refused_while_recording(call: &Call) -> Option<&'static str> {
+    match call {
+        Call::PutFile { .. } | Call::RemoveFile { .. } => Some(
+            "A lab is being recorded: host files change only through LunaCM meanwhile (a file written from \
+                 the page cannot be a solution line). Stop the recording first.",
+        ),
+        Call::ImportWorld { .. } | Call::StartLab { .. } | Call::StartLabFile { .. } => {
+            Some("A lab is being recorded from this world: stop or discard the recording first.")
+        }
+        _ => None,
+    }
 }
 
 /// The answer to a [`Call`]: done (with a value for those that return one), or refused and why.
@@ -234,6 +301,8 @@ pub struct Engine {
     stored: BTreeMap<String, u64>,
     /// A training unit on a USB cable, which the terminal drives while it is there.
     attached: Option<Attached>,
+    /// A lab being recorded, or recorded and not yet exported: this tab's alone, never saved.
+    authoring: Option<Authoring>,
 }
 
 impl Engine {
@@ -278,6 +347,7 @@ impl Engine {
             // an earlier version has its files moved into the store by the first save.
             stored: files.keys().map(|n| (n.clone(), 0)).collect(),
             attached: None,
+            authoring: None,
         };
         let reply = ToPage {
             output: Some(Output::Restart(banner)),
@@ -398,11 +468,17 @@ impl Engine {
     }
 
     fn call(&mut self, id: u32, call: Call, now: u64) -> ToPage {
+        let recording = matches!(self.authoring, Some(Authoring::Recording(_)));
+        if let Some(why) = refused_while_recording(&call).filter(|_| recording) {
+            let answer = Answer { id, outcome: Err(why.to_string()), said: String::new() };
+            return ToPage { answer: Some(answer), ..ToPage::default() };
+        }
         if self.attached.is_some() {
             if let Some(reply) = self.attached_call(id, &call, now) {
                 return reply;
             }
         }
+        let record = if recording { solution_lines(&call, &self.world) } else { Vec::new() };
         let world = &mut self.world;
         let text_only = |text: String| (Some(Output::Append(text)), Ok(None));
         let refusable = |r: Result<String, String>| match r {
@@ -471,7 +547,7 @@ impl Engine {
                 replaced = true;
                 (None, Ok(None))
             }
-            Call::StartLab { lab } => match world.start_lab(&lab) {
+            Call::StartLab { lab } => match world.start_lab_at(&lab, now) {
                 Ok(()) => {
                     replaced = true;
                     (None, Ok(None))
@@ -479,7 +555,10 @@ impl Engine {
                 Err(err) => (None, Err(err)),
             },
             Call::StartLabFile { text } => {
-                match crate::labs::parse(&text).map_err(|e| e.to_string()).and_then(|lab| world.start_lab_from(lab)) {
+                match crate::labs::parse(&text)
+                    .map_err(|e| e.to_string())
+                    .and_then(|lab| world.start_lab_from(lab, now))
+                {
                     Ok(()) => {
                         replaced = true;
                         (None, Ok(None))
@@ -503,10 +582,51 @@ impl Engine {
                 }
                 (None, Ok(None))
             }
+            Call::StartAuthoring if recording => (None, Err("A lab is being recorded already.".to_string())),
+            Call::StartAuthoring => match Recording::start(world, now) {
+                Ok((recording, banner)) => {
+                    self.authoring = Some(Authoring::Recording(recording));
+                    (Some(Output::Restart(banner)), Ok(None))
+                }
+                Err(err) => (None, Err(err)),
+            },
+            Call::StopAuthoring => match self.authoring.take() {
+                Some(Authoring::Recording(recording)) => {
+                    self.authoring = Some(Authoring::Stopped(recording.stop(world, now)));
+                    (None, Ok(None))
+                }
+                other => {
+                    self.authoring = other;
+                    (None, Err("No lab is being recorded.".to_string()))
+                }
+            },
+            Call::DiscardAuthoring => {
+                self.authoring = None;
+                (None, Ok(None))
+            }
+            Call::ExportLab { meta, checks } => match &self.authoring {
+                Some(Authoring::Stopped(draft)) => match draft.export(&meta, &checks) {
+                    Ok(text) => {
+                        said = text;
+                        (None, Ok(None))
+                    }
+                    Err(err) => (None, Err(format!("The lab was not exported: {err}."))),
+                },
+                _ => (None, Err("The lab was not exported: stop a recording first.".to_string())),
+            },
         };
+        if let (Some(Authoring::Recording(recording)), Ok(_)) = (&mut self.authoring, &outcome) {
+            for (line, secret) in record {
+                recording.push(line, secret);
+            }
+        }
         // A new world (reset, import, a lab) starts a new LunaCM session, and no file in the store is
         // known to match it.
         let output = if replaced {
+            // The world a recording started from is gone: so is the recording (a stopped one is kept).
+            if recording {
+                self.authoring = None;
+            }
             self.stored.values_mut().for_each(|stamp| *stamp = UNKNOWN);
             Some(Output::Restart(self.world.start_session(now)))
         } else {
@@ -606,6 +726,7 @@ impl Engine {
                 view.environment = crate::view::EnvironmentView::of(&unit);
             }
         }
+        view.authoring = self.authoring.as_ref().map(Authoring::view);
         let change = self.shown.change_to(&view);
         self.shown = view;
         change

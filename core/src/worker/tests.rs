@@ -230,3 +230,165 @@ fn a_lab_shared_as_a_file_starts_and_a_bad_one_changes_nothing() {
         assert_eq!(engine.world().to_json(), before, "nothing changed");
     }
 }
+
+fn call(engine: &mut Engine, id: u32, call: Call) -> ToPage {
+    engine.handle(ToCore::Call { id, call }, NOW)
+}
+
+#[test]
+fn a_lab_is_recorded_from_the_world_and_exported_as_a_file_that_starts_and_completes() {
+    let (mut engine, _) = fresh(true);
+    enter(&mut engine, 1, "stm recover -randomuserstring x");
+    // Not while LunaCM asks a question.
+    let reply = call(&mut engine, 2, Call::StartAuthoring);
+    assert!(reply.answer.unwrap().outcome.unwrap_err().contains("asking a question"));
+    enter(&mut engine, 3, "proceed");
+    let reply = call(&mut engine, 4, Call::StartAuthoring);
+    assert_eq!(reply.answer.unwrap().outcome, Ok(None));
+    assert!(matches!(reply.output, Some(Output::Restart(_))), "a new LunaCM session");
+    let shown = reply.view.authoring.expect("the panel is told").expect("recording");
+    assert!(shown.recording && shown.lines.is_empty());
+
+    // What the author does, as solution lines; what no line can do is refused meanwhile.
+    for line in ["hsm init -label recorded -ipwd -password userpin1 -domain mydomain -force", "role login -name so"] {
+        enter(&mut engine, 5, line);
+    }
+    assert!(engine.world().input_masked());
+    let reply = enter(&mut engine, 6, "userpin1");
+    let shown = roundtrip(&reply).view.authoring.unwrap().unwrap();
+    assert_eq!(shown.lines.len(), 3);
+    assert!(shown.lines[2].contains("password prompt") && !shown.lines[2].contains("userpin1"));
+    call(&mut engine, 7, Call::InsertIkey { ikey: 1 });
+    call(&mut engine, 8, Call::RemoveIkey);
+    let refused = put(&mut engine, 9, "notes.txt", "x").answer.unwrap().outcome.unwrap_err();
+    assert!(refused.contains("being recorded"), "{refused}");
+    assert!(engine.world().files().get("notes.txt").is_none(), "a refusal changes nothing");
+    let import = Call::ImportWorld { text: engine.world().to_world_file() };
+    assert!(call(&mut engine, 10, import).answer.unwrap().outcome.unwrap_err().contains("being recorded"));
+
+    let reply = call(&mut engine, 11, Call::StopAuthoring);
+    let shown = reply.view.authoring.unwrap().unwrap();
+    assert!(!shown.recording && shown.problem.is_none(), "{shown:?}");
+    assert_eq!(shown.lines[3..], ["sim ikey insert 1".to_string(), "sim ikey remove".to_string()]);
+    assert!(shown.proposals.iter().any(|p| p == "the HSM label is \"recorded\""), "{:?}", shown.proposals);
+    // The unit was recovered before recording: that is no check of this lab.
+    assert!(!shown.proposals.iter().any(|p| p.contains("Secure Transport Mode")), "{:?}", shown.proposals);
+
+    let meta = LabMeta {
+        id: "recorded-init".into(),
+        title: "Initialize".into(),
+        chapters: vec![],
+        objective: "Initialize the unit.".into(),
+        minutes: 3,
+        step_title: "Initialize".into(),
+        instructions: "Initialize it.".into(),
+        hints: vec![],
+    };
+    let checks: Vec<usize> = (0..shown.proposals.len()).collect();
+    let bad = LabMeta { id: "hard-init-password".into(), ..meta.clone() };
+    let reply = call(&mut engine, 12, Call::ExportLab { meta: bad, checks: checks.clone() });
+    assert!(reply.answer.unwrap().outcome.unwrap_err().contains("catalogue"));
+    let reply = call(&mut engine, 13, Call::ExportLab { meta, checks });
+    let answer = reply.answer.unwrap();
+    assert_eq!(answer.outcome, Ok(None));
+    assert!(answer.said.starts_with("# A lab recorded"), "{}", answer.said);
+
+    // The file, opened as a shared lab: the recorded world, and the recorded lines complete it.
+    let (mut trainee, _) = fresh(true);
+    let reply = call(&mut trainee, 1, Call::StartLabFile { text: answer.said.clone() });
+    assert_eq!(reply.answer.unwrap().outcome, Ok(None));
+    assert_eq!(trainee.world().hsm().serial(), engine.world().hsm().serial());
+    let lab = crate::labs::parse(&answer.said).unwrap();
+    assert!(!trainee.world().lab().unwrap().finished());
+    for line in &lab.steps[0].solution {
+        match line.as_str() {
+            "sim ikey insert 1" => call(&mut trainee, 2, Call::InsertIkey { ikey: 1 }),
+            line => enter(&mut trainee, 2, line),
+        };
+    }
+    assert!(trainee.world().lab().unwrap().finished());
+    // "Restart this lab": a lab from a file is in no catalogue, and starts again from its own world.
+    let reply = call(&mut trainee, 3, Call::StartLab { lab: "recorded-init".into() });
+    assert_eq!(reply.answer.unwrap().outcome, Ok(None));
+    assert_eq!(trainee.world().lab().unwrap().step, 0);
+    assert_eq!(trainee.world().hsm().label(), "", "the recorded starting world, before the initialization");
+    assert!(trainee.world().now(NOW) >= lab.start.clock.unwrap());
+
+    call(&mut engine, 14, Call::DiscardAuthoring);
+    assert_eq!(
+        call(&mut engine, 15, Call::StopAuthoring).answer.unwrap().outcome,
+        Err("No lab is being recorded.".into())
+    );
+}
+
+#[test]
+fn what_the_author_does_on_the_desk_and_the_touchscreen_is_recorded_as_the_sim_lines_that_do_it() {
+    let (mut engine, _) = fresh(true);
+    call(&mut engine, 1, Call::StartAuthoring);
+    for (i, c) in [
+        Call::InsertIkey { ikey: 2 },
+        Call::Tap { label: "Admin".into() },
+        Call::RemoveIkey,
+        Call::SetSticker { ikey: 3, color: Some(Color::Blue), label: "SO split".into() },
+        Call::AddBlankIkey,
+        Call::LoseIkey { ikey: 4 },
+        Call::SetEnvironment { temperature_dc: 255, rail_mv: 5000 },
+        Call::SetEnvironment { temperature_dc: 255, rail_mv: 4850 },
+        Call::PowerCycle { seconds: 60 },
+        Call::Instructor { line: "clock advance 30".into() },
+        Call::App { args: vec!["sign".into(), "-slot=3".into(), "-data=hello world".into()] },
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        call(&mut engine, 2 + i as u32, c);
+    }
+    // A call the world refuses is no solution line.
+    let refused = call(&mut engine, 20, Call::RemoveIkey);
+    assert!(refused.answer.unwrap().outcome.is_err());
+    let reply = call(&mut engine, 21, Call::StopAuthoring);
+    let lines = reply.view.authoring.unwrap().unwrap().lines;
+    assert_eq!(
+        lines,
+        [
+            "sim ikey insert 2",
+            "sim tap Admin",
+            "sim ikey remove",
+            "sim ikey sticker 3 blue SO split",
+            "sim ikey new",
+            "sim ikey lose 4",
+            "sim temperature 25.5",
+            "sim voltage 4.850",
+            "sim power cycle 60",
+            "sim clock advance 30",
+            "sim app sign -slot=3 \"-data=hello world\"",
+        ]
+    );
+}
+
+#[test]
+fn keypad_digits_tapped_in_a_row_are_one_sim_keypad_line() {
+    let (mut engine, _) = fresh(true);
+    call(&mut engine, 1, Call::StartAuthoring);
+    for (i, digit) in ["1", "2", "3"].into_iter().enumerate() {
+        call(&mut engine, 2 + i as u32, Call::Tap { label: digit.into() });
+    }
+    call(&mut engine, 5, Call::Tap { label: "Enter".into() });
+    call(&mut engine, 6, Call::Tap { label: "4".into() });
+    let lines = call(&mut engine, 7, Call::StopAuthoring).view.authoring.unwrap().unwrap().lines;
+    assert_eq!(lines, ["sim keypad 123", "sim tap Enter", "sim keypad 4"]);
+}
+
+#[test]
+fn a_reset_ends_a_recording_under_way() {
+    let (mut engine, _) = fresh(true);
+    call(&mut engine, 1, Call::StartAuthoring);
+    enter(&mut engine, 2, "slot list");
+    let reply = call(&mut engine, 3, Call::Reset { seed: 4 });
+    assert_eq!(reply.answer.unwrap().outcome, Ok(None));
+    assert_eq!(reply.view.authoring, Some(None), "the panel is told the recording ended");
+    assert_eq!(
+        call(&mut engine, 4, Call::StopAuthoring).answer.unwrap().outcome,
+        Err("No lab is being recorded.".into())
+    );
+}

@@ -180,14 +180,24 @@ impl World {
     /// lab's start script run on it), a new LunaCM session begins and the lab's progress is kept with the
     /// world. The revision keeps counting up, so that other tabs see a newer world.
     pub fn start_lab(&mut self, id: &str) -> Result<(), String> {
-        let lab = crate::labs::catalogue::find(id).ok_or_else(|| format!("There is no lab \"{id}\"."))?;
-        self.start_lab_from(lab)
+        self.start_lab_at(id, crate::labs::NOW)
     }
 
-    /// Starts a lab read from a lab file (one shared by an instructor), as [`World::start_lab`] does.
-    pub fn start_lab_from(&mut self, lab: crate::labs::Lab) -> Result<(), String> {
+    /// Starts lab `id` with the host clock reading `now_ms`: a lab of the catalogue, or the lab in
+    /// progress started again (a lab opened from a file is in no catalogue: "Restart this lab" starts
+    /// it from its own starting state).
+    pub fn start_lab_at(&mut self, id: &str, now_ms: u64) -> Result<(), String> {
+        let running = self.lab.as_ref().filter(|run| run.lab.id == id).map(|run| run.lab.clone());
+        let lab = crate::labs::catalogue::find(id).or(running).ok_or_else(|| format!("There is no lab \"{id}\"."))?;
+        self.start_lab_from(lab, now_ms)
+    }
+
+    /// Starts a lab read from a lab file (one shared by an instructor), as [`World::start_lab`] does, the
+    /// host clock reading `now_ms` (a lab that starts from a world keeps that world's clock from going
+    /// back: [`crate::labs::Lab::start_at`]).
+    pub fn start_lab_from(&mut self, lab: crate::labs::Lab, now_ms: u64) -> Result<(), String> {
         // The lab's world comes with a new LunaCM session started.
-        let mut world = lab.start()?;
+        let mut world = lab.start_at(now_ms)?;
         world.lab = Some(LabRun::new(lab, &world));
         world.revision = self.revision + 1;
         *self = world;

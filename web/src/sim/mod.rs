@@ -5,7 +5,9 @@
 
 use hsm_core::device::Screen;
 use hsm_core::ikey::Color;
-use hsm_core::view::{AuditView, EnvironmentView, HostFile, LabView, PolicyTables, SlotStatus, ViewChange};
+use hsm_core::view::{
+    AuditView, AuthoringView, EnvironmentView, HostFile, LabView, PolicyTables, SlotStatus, ViewChange,
+};
 use hsm_core::worker::usb::{AttachedView, UsbEvent};
 use hsm_core::worker::{Adopted, Call, Event, Message, Output, ToCore, ToPage};
 use hsm_core::IKeyView;
@@ -101,6 +103,8 @@ pub struct Sim {
     pub environment: RwSignal<EnvironmentView>,
     /// A training unit on a USB cable that the terminal drives instead of the simulated unit.
     pub attached: RwSignal<Option<AttachedView>>,
+    /// The lab being recorded or recorded (instructor panel, "Author a lab"), if any.
+    pub authoring: RwSignal<Option<AuthoringView>>,
 }
 
 /// Eight bytes from the browser's CSPRNG: the seed of a factory-fresh unit.
@@ -171,6 +175,7 @@ impl Sim {
             lab: RwSignal::new(None),
             environment: RwSignal::new(EnvironmentView::default()),
             attached: RwSignal::new(None),
+            authoring: RwSignal::new(None),
         };
         sim.post(ToCore::Open { saved, files: opened.files, file_store, seed: own_seed.unwrap_or_else(seed) });
         sim.spawn_worker();
@@ -305,6 +310,7 @@ impl Sim {
         set(self.lab, change.lab);
         set(self.environment, change.environment);
         set(self.attached, change.attached);
+        set(self.authoring, change.authoring);
     }
 
     /// Tells the worker what happened on the USB link.
@@ -502,6 +508,14 @@ impl Sim {
         self.call("The instructor's change was not made: make it again.", call, move |outcome, said| match outcome {
             Ok(_) => done(said),
             Err(err) => done(&err),
+        });
+    }
+
+    /// A call of lab authoring (start, stop or discard a recording, export the lab); `done` is given what
+    /// it answered (the lab file, for an export) or why it was refused.
+    pub fn author(&self, call: Call, done: impl FnOnce(Result<String, String>) + 'static) {
+        self.call("The recording was not changed: try again.", call, move |outcome, said| {
+            done(outcome.map(|_| said.to_string()))
         });
     }
 
