@@ -302,7 +302,6 @@ try {
   const overDom = rows.filter((r) => r.freshDomP99 > 16 || r.bigDomP99 > 16).map((r) => r.line);
   console.log(`lines whose p99 to the next frame is over 16 ms: ${over.length ? over.join("; ") : "none"}`);
   console.log(`lines whose p99 to the DOM is over 16 ms: ${overDom.length ? overDom.join("; ") : "none"}`);
-  console.log(`LINES_JSON ${JSON.stringify(rows)}`);
 
   // Long tasks during the heavy moments.
   {
