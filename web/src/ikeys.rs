@@ -139,7 +139,7 @@ pub fn IKeyToken(key: IKeyView) -> impl IntoView {
         if let Some(el) = ev.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) {
             let _ = el.set_pointer_capture(ev.pointer_id());
         }
-        pressed.set_value(Some((ev.pointer_id(), f64::from(ev.client_x()), f64::from(ev.client_y()))));
+        pressed.set_value(Some((ev.pointer_id(), ev.client_x(), ev.client_y())));
     };
     let on_pointermove = move |ev: PointerEvent| {
         let Some((pointer, x0, y0)) = pressed.get_value() else {
@@ -148,7 +148,7 @@ pub fn IKeyToken(key: IKeyView) -> impl IntoView {
         if pointer != ev.pointer_id() {
             return;
         }
-        let (x, y) = (f64::from(ev.client_x()), f64::from(ev.client_y()));
+        let (x, y) = (ev.client_x(), ev.client_y());
         let (dx, dy) = (x - x0, y - y0);
         if offset.get_untracked().is_none() && dx.hypot(dy) < DRAG_THRESHOLD {
             return;
@@ -177,7 +177,7 @@ pub fn IKeyToken(key: IKeyView) -> impl IntoView {
             return;
         }
         let dragged = offset.get_untracked().is_some();
-        let over = desk.over_port_at(f64::from(ev.client_x()), f64::from(ev.client_y()));
+        let over = desk.over_port_at(ev.client_x(), ev.client_y());
         // Settle this token's state first: moving the key redraws it elsewhere and disposes of this one.
         end_drag();
         if !dragged {
