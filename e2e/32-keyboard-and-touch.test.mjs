@@ -4,8 +4,9 @@
 // With the keyboard: Tab reaches the terminal, where the unit is recovered from Secure Transport Mode and
 // initialized; panels open and a lab step is done; a multifactor initialization runs on the touchscreen
 // (its buttons reached with Tab and pressed with Enter or Space, digits typed on its keypad) with iKeys
-// moved into the port and out with Enter, then an SO login with them. The confirmation dialogs keep the
-// keyboard inside while open, close with Escape and give the keyboard back to the button that opened them.
+// moved into the port and out with Enter, a sticker written on one, then an SO login with them. The
+// confirmation dialogs keep the keyboard inside while open, close with Escape and give the keyboard back
+// to the button that opened them.
 //
 // With a finger, at 390 × 844: the page fits the width, the terminal takes typed lines, the touchscreen is
 // tapped and iKeys are dragged into the port and out.
@@ -211,6 +212,25 @@ test("keyboard: a multifactor initialization and an SO login, on the touchscreen
   await waitForOutput(page, start, /Command Result : No Error\s*lunacm:>$/);
   await waitForScreen(page, /Initialized/);
   await moveKeyWithKeyboard(page, 2, false, " ");
+
+  // The domain key gets its red sticker from the keyboard: the editor opens on its text field, the
+  // colours are a radio group reached with Shift+Tab and chosen with the arrow keys, Enter saves.
+  await tabToTestId(page, "ikey-edit-2");
+  await page.keyboard.press("Enter");
+  await page.getByTestId("sticker-editor").waitFor();
+  await expectFocus(page, "sticker-text", "the editor's text field has the keyboard");
+  await page.keyboard.type("HSM Domain");
+  await page.keyboard.press("Shift+Tab");
+  await expectFocus(page, "sticker-color-none", "Shift+Tab reaches the chosen colour");
+  await page.keyboard.press("ArrowRight");
+  await page.keyboard.press("ArrowRight");
+  await expectFocus(page, "sticker-color-red", "the arrow keys walk the colours");
+  await page.keyboard.press("Tab");
+  await page.keyboard.press("Enter");
+  await page.getByTestId("sticker-editor").waitFor({ state: "detached" });
+  await expectFocus(page, "ikey-2", "the keyboard is back on the key");
+  assert.equal(await page.getByTestId("ikey-2").getAttribute("data-color"), "red");
+  assert.equal(await page.getByTestId("ikey-colour-2").innerText(), "red", "the colour is written under the key");
 
   // The SO logs in with iKey 1 and its PIN.
   await tabToTestId(page, "lunacm-input");
