@@ -206,7 +206,7 @@ export async function dragOffPort(page, id) {
 }
 
 /** Drags with a finger from `from` to `to` (points in CSS pixels), through the browser's touch input. */
-async function touchDrag(page, from, to) {
+export async function touchDrag(page, from, to) {
   const cdp = await page.context().newCDPSession(page);
   const touch = (type, points) => cdp.send("Input.dispatchTouchEvent", { type, touchPoints: points });
   await touch("touchStart", [from]);

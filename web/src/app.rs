@@ -41,10 +41,11 @@ pub fn App(opened: Opened) -> impl IntoView {
     view! {
         <StorageSync/>
         <header class="topbar">
-            <div class="brand">
+            <h1 class="brand">
                 <span class="brand-mark">"Luna USB HSM 7"</span>
+                " "
                 <span class="brand-sub">"simulator and trainer"</span>
-            </div>
+            </h1>
             <p class="disclaimer" data-testid="disclaimer">
                 "Independent training simulator, not affiliated with or endorsed by Thales. "
                 "Use training secrets only, never real ones."

@@ -1,8 +1,9 @@
 //! The Luna USB HSM 7 on the desk: its body and ports, and the touchscreen rendering the core's
 //! [`Screen`](hsm_core::device::Screen).
 
-use leptos::ev::KeyboardEvent;
+use leptos::ev::{FocusEvent, KeyboardEvent};
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use hsm_core::device::{Button, Role, KEYPAD};
 
@@ -77,7 +78,9 @@ pub fn Device() -> impl IntoView {
                 </div>
             </div>
             <SlotLegend/>
-            <figcaption class="hsm-caption">"Luna USB HSM 7 — touchscreen, iKey port on the right side"</figcaption>
+            <figcaption class="hsm-caption">
+                <span>"Luna USB HSM 7 — touchscreen, iKey port on the right side"</span>
+            </figcaption>
         </figure>
     }
 }
@@ -97,7 +100,26 @@ pub fn TouchScreen() -> impl IntoView {
     let prompt = move || screen.with(|s| s.prompt.iter().cloned().enumerate().collect::<Vec<_>>());
     let buttons = move || screen.with(|s| s.buttons.clone());
 
-    // Digits typed while the touchscreen has the keyboard go to its keypad.
+    // What a screen reader announces as the screen changes: its heading, status and prompts (the keypad
+    // entry is a status of its own).
+    let announcement = Memo::new(move |_| {
+        screen.with(|s| {
+            let mut parts = vec![s.operation.clone().unwrap_or_else(|| s.title.clone())];
+            parts.extend(s.status.iter().cloned());
+            parts.extend(s.role.clone());
+            parts.extend(s.note.clone());
+            parts.extend(s.prompt.iter().cloned());
+            parts.retain(|p| !p.is_empty());
+            parts.join(". ")
+        })
+    });
+
+    let container = NodeRef::<leptos::html::Div>::new();
+    let is_container = move |ev: &KeyboardEvent| {
+        ev.target().zip(container.get_untracked()).is_some_and(|(t, c)| c.is_same_node(t.dyn_ref()))
+    };
+    // Digits typed while the touchscreen has the keyboard go to its keypad; Enter on the screen itself
+    // (not on one of its buttons) is the keypad's Enter.
     let on_keydown = move |ev: KeyboardEvent| {
         if !screen.with_untracked(|s| s.keypad) || ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
             return;
@@ -109,7 +131,26 @@ pub fn TouchScreen() -> impl IntoView {
         } else if key == "Backspace" {
             ev.prevent_default();
             sim.tap(Button::Clear.label());
+        } else if key == "Enter" && is_container(&ev) && screen.with_untracked(|s| s.buttons.contains(&Button::Enter)) {
+            ev.prevent_default();
+            sim.tap(Button::Enter.label());
         }
+    };
+    // A tap changes the screen and its buttons: when the button that had the keyboard goes with the old
+    // screen, the keyboard stays on the touchscreen instead of falling back to the page.
+    let on_focusout = move |ev: FocusEvent| {
+        if ev.related_target().is_some() {
+            return;
+        }
+        let Some(left) = ev.target().and_then(|t| t.dyn_into::<web_sys::Node>().ok()) else { return };
+        request_animation_frame(move || {
+            let lost = document().active_element().is_none_or(|el| el.tag_name().eq_ignore_ascii_case("body"));
+            if lost && !left.is_connected() {
+                if let Some(container) = container.get_untracked() {
+                    let _ = container.focus();
+                }
+            }
+        });
     };
 
     view! {
@@ -119,7 +160,10 @@ pub fn TouchScreen() -> impl IntoView {
             data-testid="hsm-screen"
             role="group"
             aria-label="HSM touchscreen"
+            tabindex="-1"
+            node_ref=container
             on:keydown=on_keydown
+            on:focusout=on_focusout
         >
             <div class="ts-title" data-testid="screen-title">{move || screen.with(|s| s.title.clone())}</div>
             <Show when=move || screen.with(|s| !s.status.is_empty())>
@@ -144,9 +188,9 @@ pub fn TouchScreen() -> impl IntoView {
                 <div class="ts-role" data-testid="screen-role">{role}</div>
             })}
             {move || heading().map(|h| view! { <div class="ts-operation" data-testid="screen-operation">{h}</div> })}
-            {move || note().map(|n| view! { <p class="ts-note" data-testid="screen-note" aria-live="polite">{n}</p> })}
+            {move || note().map(|n| view! { <p class="ts-note" data-testid="screen-note">{n}</p> })}
             <Show when=move || !prompt().is_empty()>
-                <div class="ts-prompt" data-testid="screen-prompt" aria-live="polite">
+                <div class="ts-prompt" data-testid="screen-prompt">
                     <For each=prompt key=|item| item.clone() let((_, line))>
                         <p>{line}</p>
                     </For>
@@ -166,10 +210,10 @@ pub fn TouchScreen() -> impl IntoView {
                     {KEYPAD
                         .into_iter()
                         .map(|digit| view! {
-                            <button class="ts-key" on:click=move |_| sim.tap(digit.label())>{digit.label()}</button>
+                            <button class="ts-key" data-button=digit.label() on:click=move |_| sim.tap(digit.label())>{digit.label()}</button>
                         })
                         .collect_view()}
-                    <button class="ts-key ts-key-clear" on:click=move |_| sim.tap(Button::Clear.label())>
+                    <button class="ts-key ts-key-clear" data-button="clear" on:click=move |_| sim.tap(Button::Clear.label())>
                         {Button::Clear.label()}
                     </button>
                 </div>
@@ -193,6 +237,10 @@ pub fn TouchScreen() -> impl IntoView {
                 </div>
             </Show>
         </div>
+        // Beside the screen rather than in it, so that the screen's own text is only what it shows.
+        <p class="visually-hidden" data-testid="screen-announcer" aria-live="polite" aria-atomic="true">
+            {move || announcement.get()}
+        </p>
     }
 }
 

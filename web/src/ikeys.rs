@@ -139,7 +139,7 @@ pub fn IKeyToken(key: IKeyView) -> impl IntoView {
         if let Some(el) = ev.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) {
             let _ = el.set_pointer_capture(ev.pointer_id());
         }
-        pressed.set_value(Some((ev.pointer_id(), f64::from(ev.client_x()), f64::from(ev.client_y()))));
+        pressed.set_value(Some((ev.pointer_id(), ev.client_x(), ev.client_y())));
     };
     let on_pointermove = move |ev: PointerEvent| {
         let Some((pointer, x0, y0)) = pressed.get_value() else {
@@ -148,13 +148,21 @@ pub fn IKeyToken(key: IKeyView) -> impl IntoView {
         if pointer != ev.pointer_id() {
             return;
         }
-        let (x, y) = (f64::from(ev.client_x()), f64::from(ev.client_y()));
+        let (x, y) = (ev.client_x(), ev.client_y());
         let (dx, dy) = (x - x0, y - y0);
         if offset.get_untracked().is_none() && dx.hypot(dy) < DRAG_THRESHOLD {
             return;
         }
         ev.prevent_default();
-        offset.set(Some((dx, dy)));
+        // In a scaled drawing (the unit on a phone) the token moves in its own, scaled pixels: it
+        // follows the pointer only if the offset is scaled back.
+        let zoom = ev
+            .current_target()
+            .and_then(|t| js_sys::Reflect::get(&t, &"currentCSSZoom".into()).ok())
+            .and_then(|z| z.as_f64())
+            .filter(|z| *z > 0.0)
+            .unwrap_or(1.0);
+        offset.set(Some((dx / zoom, dy / zoom)));
         desk.dragging.set(Some(id));
         let over = desk.over_port_at(x, y);
         if desk.over_port.get_untracked() != over {
@@ -169,7 +177,7 @@ pub fn IKeyToken(key: IKeyView) -> impl IntoView {
             return;
         }
         let dragged = offset.get_untracked().is_some();
-        let over = desk.over_port_at(f64::from(ev.client_x()), f64::from(ev.client_y()));
+        let over = desk.over_port_at(ev.client_x(), ev.client_y());
         // Settle this token's state first: moving the key redraws it elsewhere and disposes of this one.
         end_drag();
         if !dragged {
@@ -278,12 +286,18 @@ pub fn IKeyTray() -> impl IntoView {
                     <li class="tray-slot">
                         {
                             let id = key.id;
+                            // The sticker's colour in words too: colour alone must not carry it.
+                            let colour = key.color.map(|c| view! {
+                                <span class="tray-slot-colour" data-testid=format!("ikey-colour-{id}") data-color=c.name()>
+                                    {c.name()}
+                                </span>
+                            });
                             if let (false, Some(unit)) = (key.in_port, key.in_unit) {
                                 // In the port of a unit that is not in front of you.
                                 view! {
                                     <span class="tray-slot-away">{format!("in unit {unit}'s iKey port")}</span>
                                     <span class="tray-slot-foot">
-                                        <span class="tray-slot-id">{format!("iKey {id}")}</span>
+                                        <span class="tray-slot-id">{format!("iKey {id}")} {colour}</span>
                                     </span>
                                 }
                                 .into_any()
@@ -291,7 +305,7 @@ pub fn IKeyTray() -> impl IntoView {
                                 view! {
                                     <span class="tray-slot-away">"in the iKey port"</span>
                                     <span class="tray-slot-foot">
-                                        <span class="tray-slot-id">{format!("iKey {id}")}</span>
+                                        <span class="tray-slot-id">{format!("iKey {id}")} {colour}</span>
                                     </span>
                                 }
                                 .into_any()
@@ -314,7 +328,7 @@ pub fn IKeyTray() -> impl IntoView {
                                 view! {
                                     <IKeyToken key=key/>
                                     <span class="tray-slot-foot">
-                                        <span class="tray-slot-id">{format!("iKey {id}")}</span>
+                                        <span class="tray-slot-id">{format!("iKey {id}")} {colour}</span>
                                         <button
                                             class="sticker-edit"
                                             data-testid=format!("ikey-edit-{id}")

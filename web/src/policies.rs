@@ -52,7 +52,9 @@ pub fn PoliciesPanel() -> impl IntoView {
             <summary class="panel-title">
                 "Policies" <span class="panel-sub">"read-only"</span>
             </summary>
-            <div class="panel-body">
+            // The tables scroll inside the panel: the region takes the keyboard so that they can be
+            // scrolled without a pointer.
+            <div class="panel-body" tabindex="0" role="region" aria-label="Policies tables">
                 <p class="panel-note">
                     "As on the real unit, policies change only through LunaCM: the HSM SO uses "
                     <code>"hsm changehsmpolicy"</code>", the Partition SO "<code>"partition changepolicy"</code>

@@ -29,10 +29,20 @@ pub fn Terminal() -> impl IntoView {
             let _ = input.focus();
         }
     };
+    // Given the keyboard back as output arrives, without scrolling the page to it: on a phone the unit
+    // above the terminal stays in view during a ceremony.
+    let keep_input_focused = move || {
+        if let Some(input) = input.get_untracked() {
+            let options = web_sys::FocusOptions::new();
+            options.set_prevent_scroll(true);
+            let _ = input.focus_with_options(&options);
+        }
+    };
 
     // Follow the output like a terminal does, and keep the keyboard on the input line, including
     // when the input turns into a password field; but not away from a text field elsewhere on the page
-    // (a sticker being written on), nor from an iKey being moved with the keyboard.
+    // (a sticker being written on), from an iKey being moved with the keyboard, nor from the touchscreen
+    // while LunaCM waits for it (the prompt returns once the ceremony is over).
     Effect::new(move |_| {
         sim.transcript.track();
         sim.masked.track();
@@ -43,10 +53,11 @@ pub fn Terminal() -> impl IntoView {
             let ours = input.get_untracked().is_some_and(|input| input.is_same_node(Some(&el)));
             let typing = el.tag_name().eq_ignore_ascii_case("input") || el.tag_name().eq_ignore_ascii_case("textarea");
             let ikey = el.get_attribute("role").as_deref() == Some("button") && el.class_list().contains("ikey");
-            !ours && (typing || ikey)
+            let screen = sim.waiting_for_ped.get_untracked() && el.closest(".touchscreen").ok().flatten().is_some();
+            !ours && (typing || ikey || screen)
         });
         if !busy_elsewhere {
-            focus_input();
+            keep_input_focused();
         }
     });
 
@@ -71,14 +82,31 @@ pub fn Terminal() -> impl IntoView {
         masked
     });
 
-    // Typing while nothing has the keyboard (after a dialog closed, a click on the desk) types into
-    // the terminal, as it would in a terminal window.
+    // Typing while nothing has the keyboard (a click on the desk), or while a button has it (the one
+    // that opened a dialog, which has it back once the dialog closes), types into the terminal, as it
+    // would in a terminal window. Only keys that type: Tab moves through the page and Escape closes what
+    // it closes, as everywhere; Space and Enter still press the button; and nothing is taken from a
+    // dialog, the touchscreen (its keypad takes digits) or the sticker editor.
     let typing_anywhere = window_event_listener(leptos::ev::keydown, move |ev| {
-        if ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
+        let key = ev.key();
+        let types = key.chars().count() == 1 || key == "Backspace";
+        if ev.ctrl_key() || ev.meta_key() || ev.alt_key() || !types {
             return;
         }
-        let idle = document().active_element().is_none_or(|el| el.tag_name().eq_ignore_ascii_case("body"));
-        if idle {
+        let takes = match document().active_element() {
+            None => true,
+            Some(el) => {
+                let tag = el.tag_name().to_ascii_lowercase();
+                let control = matches!(tag.as_str(), "button" | "summary" | "a") && key != " " && key != "Backspace";
+                let guarded = el
+                    .closest("[role=\"dialog\"], [role=\"alertdialog\"], .touchscreen, .sticker-editor")
+                    .ok()
+                    .flatten()
+                    .is_some();
+                tag == "body" || (control && !guarded)
+            }
+        };
+        if takes {
             focus_input();
         }
     });
