@@ -166,8 +166,8 @@ pub fn Terminal() -> impl IntoView {
             </div>
             <div class="terminal-body" node_ref=scroller on:click=on_click>
                 <div class="terminal-text">
-                    // One text node per piece of output: new output is added, not redrawn, so a screen
-                    // reader hears each answer once.
+                    // One block per run of whole lines: new output is added, not redrawn, so a screen
+                    // reader hears each answer once, and layout touches only what is new.
                     <pre
                         class="transcript"
                         data-testid="lunacm-output"
@@ -175,9 +175,10 @@ pub fn Terminal() -> impl IntoView {
                         aria-live="polite"
                         aria-label="LunaCM output"
                     >
-                        <For each=move || sim.transcript.with(Transcript::pieces) key=|(n, _)| *n let((_, piece))>
-                            {piece.to_string()}
+                        <For each=move || sim.transcript.with(Transcript::blocks) key=|(n, _)| *n let((_, lines))>
+                            <span class="transcript-lines">{lines.to_string()}</span>
                         </For>
+                        <span class="transcript-tail">{move || sim.transcript.with(Transcript::tail)}</span>
                     </pre>
                     <input
                         class="terminal-input"
