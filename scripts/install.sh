@@ -68,6 +68,6 @@ fi
 command -v npm >/dev/null || die "npm not found: install node and npm first"
 # npm writes node_modules/.package-lock.json on every install: newer than the lock file means done.
 if [[ ! e2e/node_modules/.package-lock.json -nt e2e/package-lock.json ]]; then
-  log "npm ci in e2e/ (playwright-core, which drives Debian's Chromium with no browser download, and scorm-again, an LMS's SCORM runtime)"
+  log "npm ci in e2e/ (playwright-core, which drives Debian's Chromium with no browser download; scorm-again, an LMS's SCORM runtime; axe-core, the accessibility checker)"
   (cd e2e && npm ci --no-audit --no-fund)
 fi
