@@ -14,7 +14,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::device::tamper::Sensors;
-use crate::device::{PhysicalEvent, Role, SlotId};
+use crate::device::{Role, SlotId};
 use crate::ikey::Color;
 use crate::labs::author::{Authoring, LabMeta, Recording};
 use crate::view::{View, ViewChange};
@@ -26,7 +26,7 @@ pub mod usb;
 #[cfg(test)]
 mod usb_tests;
 
-use usb::{Attached, Outcome, UsbEvent, UsbOut};
+use usb::{Attached, UsbEvent, UsbOut};
 
 /// A message from the page, with the page's clock when it was sent (milliseconds since the epoch): the
 /// page's clock is the world's, so that a test that moves the page's clock moves the simulator's.
@@ -382,91 +382,6 @@ impl Engine {
         }
     }
 
-    /// Something happened on the USB link.
-    fn usb(&mut self, event: UsbEvent, now: u64) -> ToPage {
-        let outcome = match (event, self.attached.as_mut()) {
-            (UsbEvent::Opened { unit }, _) => {
-                let (attached, outcome) = Attached::open(unit);
-                self.attached = Some(attached);
-                outcome
-            }
-            (event, Some(attached)) => attached.event(event, now, self.world.files_mut()),
-            // Bytes or a close for a link that is already over.
-            (_, None) => return ToPage::default(),
-        };
-        self.usb_outcome(outcome, now)
-    }
-
-    /// A line typed while a unit is attached goes to it.
-    fn usb_enter(&mut self, id: u32, line: &str, now: u64) -> ToPage {
-        let Some(attached) = self.attached.as_mut() else { return ToPage::default() };
-        match attached.enter(id, line, now, self.world.files_mut()) {
-            Ok(outcome) => self.usb_outcome(outcome, now),
-            Err(why) => {
-                let answer = Answer { id, outcome: Err(why), said: String::new() };
-                ToPage { answer: Some(answer), ..ToPage::default() }
-            }
-        }
-    }
-
-    /// A call that acts on the unit on the cable while one is attached: a line, a tap, an iKey moved, an
-    /// application's operation; the environment control is refused (it acts on a simulated unit only).
-    /// `None`: the call is the simulator's as usual (host files, the desk's iKeys, labs...).
-    fn attached_call(&mut self, id: u32, call: &Call, now: u64) -> Option<ToPage> {
-        let refuse = |why: &str| ToPage {
-            answer: Some(Answer { id, outcome: Err(why.to_string()), said: String::new() }),
-            ..ToPage::default()
-        };
-        let attached = self.attached.as_mut()?;
-        let result = match call {
-            Call::Enter { line } => return Some(self.usb_enter(id, line, now)),
-            Call::Tap { label } => attached.physical(id, PhysicalEvent::Tap(label.clone())),
-            Call::RemoveIkey => attached.physical(id, PhysicalEvent::Remove),
-            Call::InsertIkey { ikey } => {
-                let Some(key) = self.world.tray.take(*ikey) else {
-                    return Some(refuse(&format!("iKey {ikey} is not on the desk.")));
-                };
-                attached.physical(id, PhysicalEvent::Insert(key.clone())).inspect_err(|_| self.world.tray.put(key))
-            }
-            Call::App { args } => attached.app(id, args.clone(), now, self.world.files_mut()),
-            Call::SetEnvironment { .. } | Call::PowerCycle { .. } => {
-                Err("The environment control acts on the simulated unit: disconnect the unit on the cable first."
-                    .into())
-            }
-            _ => return None,
-        };
-        Some(match result {
-            Ok(outcome) => self.usb_outcome(outcome, now),
-            Err(why) => refuse(&why),
-        })
-    }
-
-    /// Tells the page what the link did: the terminal's text (a new session's banner when LunaCM started
-    /// on the unit; the simulated unit's prompt when the link is over), the call answered, what to do
-    /// with the cable.
-    fn usb_outcome(&mut self, outcome: Outcome, now: u64) -> ToPage {
-        let Outcome { mut text, banner, answered, usb, closed, said, returned } = outcome;
-        if let Some(key) = returned {
-            self.world.tray.put(key);
-        }
-        if closed {
-            self.attached = None;
-            text.push_str(&format!("\n{}", self.world.prompt()));
-        }
-        let output = match banner {
-            Some(banner) => Some(Output::Restart(format!("{text}{banner}"))),
-            None => (!text.is_empty()).then_some(Output::Append(text)),
-        };
-        ToPage {
-            answer: answered.map(|id| Answer { id, outcome: Ok(None), said: said.unwrap_or_default() }),
-            output,
-            view: self.refresh(now),
-            save: self.save(),
-            event: None,
-            usb,
-        }
-    }
-
     fn call(&mut self, id: u32, call: Call, now: u64) -> ToPage {
         let recording = matches!(self.authoring, Some(Authoring::Recording(_)));
         if let Some(why) = refused_while_recording(&call).filter(|_| recording) {
@@ -705,26 +620,8 @@ impl Engine {
     /// The parts of the view that changed since the page was last told.
     fn refresh(&mut self, now: u64) -> ViewChange {
         let mut view = View::of(&self.world, now);
-        // The terminal shows LunaCM on the attached unit: its prompt and its waits; a unit that can be
-        // mirrored is drawn in the simulated one's place, with the desk's iKeys and the one in its port.
         if let Some(attached) = &self.attached {
-            let prompt = attached.prompt();
-            view.masked = prompt.masked;
-            view.at_command_prompt = prompt.text == crate::lunacm::PROMPT;
-            view.waiting_for_ped = attached.waiting_for_ped();
-            view.attached = Some(attached.view());
-            if let Some(unit) = attached.mirror() {
-                let on_desk = view.ikeys.iter().filter(|k| k.in_unit.is_none()).cloned();
-                let in_port = unit.ikeys().into_iter().filter(|k| k.in_port);
-                let mut ikeys: Vec<_> = on_desk.chain(in_port).collect();
-                ikeys.sort_by_key(|k| k.id);
-                view.ikeys = ikeys;
-                view.screen = unit.screen(now);
-                view.busy = unit.busy();
-                view.slots = crate::view::SlotStatus::of(&unit);
-                view.policies = crate::view::PolicyTables::of(&unit);
-                view.environment = crate::view::EnvironmentView::of(&unit);
-            }
+            attached.draw(&mut view, now);
         }
         view.authoring = self.authoring.as_ref().map(Authoring::view);
         let change = self.shown.change_to(&view);

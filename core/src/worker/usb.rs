@@ -12,11 +12,13 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::{Answer, Call, Output, ToPage};
 use crate::device::{Frame, PhysicalEvent};
 use crate::host::HostFiles;
 use crate::ikey::IKey;
 use crate::lunacm::{self, tokenize, Console, Job, Output as JobOutput, Step, INDENT, PROMPT};
 use crate::retcode::LunaRet;
+use crate::view::{EnvironmentView, PolicyTables, SlotStatus, View};
 use crate::wire::host::{Link, DISCONNECTED, LINK_ERROR};
 use crate::wire::{Message, UnitState, WireError, CAP_MIRROR};
 use crate::World;
@@ -163,11 +165,26 @@ impl Attached {
         self.console.waiting_for_ped()
     }
 
-    /// The unit as last read, with LunaCM's session on it, if it can be mirrored.
-    pub fn mirror(&self) -> Option<World> {
-        let mut world = self.mirror.clone()?;
-        world.set_console(self.console.clone());
-        Some(world)
+    /// Draws the attached unit into `view` (the simulated world's): LunaCM's prompt and waits on it,
+    /// and, when it is mirrored, its touchscreen, port, legend, policies and environment, with the desk's
+    /// iKeys beside the one in its port.
+    pub fn draw(&self, view: &mut View, now: u64) {
+        let prompt = self.console.prompt();
+        view.masked = prompt.masked;
+        view.at_command_prompt = prompt.text == PROMPT;
+        view.waiting_for_ped = self.console.waiting_for_ped();
+        view.attached = Some(self.view());
+        let Some(unit) = &self.mirror else { return };
+        let on_desk = view.ikeys.iter().filter(|k| k.in_unit.is_none()).cloned();
+        let in_port = unit.ikeys().into_iter().filter(|k| k.in_port);
+        let mut ikeys: Vec<_> = on_desk.chain(in_port).collect();
+        ikeys.sort_by_key(|k| k.id);
+        view.ikeys = ikeys;
+        view.screen = unit.screen(now);
+        view.busy = unit.busy();
+        view.slots = SlotStatus::of(unit);
+        view.policies = PolicyTables::of(unit);
+        view.environment = EnvironmentView::of(unit);
     }
 
     /// Whether the unit lets the page use its touchscreen and iKey port.
@@ -347,6 +364,10 @@ impl Attached {
                 return out;
             }
         };
+        // The unit is drawn with the session that drives it; the console changes only in jobs, each
+        // followed by this read.
+        let mut world = world;
+        world.set_console(self.console.clone());
         self.mirror = Some(world);
         self.sent_key = None;
         match self.job.take() {
@@ -450,6 +471,95 @@ impl Attached {
         match &self.job {
             Some(Purpose::Line { id, .. }) => Some(*id),
             _ => None,
+        }
+    }
+}
+
+/// The engine's side of the link: routing the page's calls to the attached unit and telling the page
+/// what the link did.
+impl super::Engine {
+    /// Something happened on the USB link.
+    pub(super) fn usb(&mut self, event: UsbEvent, now: u64) -> ToPage {
+        let outcome = match (event, self.attached.as_mut()) {
+            (UsbEvent::Opened { unit }, _) => {
+                let (attached, outcome) = Attached::open(unit);
+                self.attached = Some(attached);
+                outcome
+            }
+            (event, Some(attached)) => attached.event(event, now, self.world.files_mut()),
+            // Bytes or a close for a link that is already over.
+            (_, None) => return ToPage::default(),
+        };
+        self.usb_outcome(outcome, now)
+    }
+
+    /// A line typed while a unit is attached goes to it.
+    fn usb_enter(&mut self, id: u32, line: &str, now: u64) -> ToPage {
+        let Some(attached) = self.attached.as_mut() else { return ToPage::default() };
+        match attached.enter(id, line, now, self.world.files_mut()) {
+            Ok(outcome) => self.usb_outcome(outcome, now),
+            Err(why) => {
+                let answer = Answer { id, outcome: Err(why), said: String::new() };
+                ToPage { answer: Some(answer), ..ToPage::default() }
+            }
+        }
+    }
+
+    /// A call that acts on the unit on the cable while one is attached: a line, a tap, an iKey moved, an
+    /// application's operation; the environment control is refused (it acts on a simulated unit only).
+    /// `None`: the call is the simulator's as usual (host files, the desk's iKeys, labs...).
+    pub(super) fn attached_call(&mut self, id: u32, call: &Call, now: u64) -> Option<ToPage> {
+        let refuse = |why: &str| ToPage {
+            answer: Some(Answer { id, outcome: Err(why.to_string()), said: String::new() }),
+            ..ToPage::default()
+        };
+        let attached = self.attached.as_mut()?;
+        let result = match call {
+            Call::Enter { line } => return Some(self.usb_enter(id, line, now)),
+            Call::Tap { label } => attached.physical(id, PhysicalEvent::Tap(label.clone())),
+            Call::RemoveIkey => attached.physical(id, PhysicalEvent::Remove),
+            Call::InsertIkey { ikey } => {
+                let Some(key) = self.world.tray.take(*ikey) else {
+                    return Some(refuse(&format!("iKey {ikey} is not on the desk.")));
+                };
+                attached.physical(id, PhysicalEvent::Insert(key.clone())).inspect_err(|_| self.world.tray.put(key))
+            }
+            Call::App { args } => attached.app(id, args.clone(), now, self.world.files_mut()),
+            Call::SetEnvironment { .. } | Call::PowerCycle { .. } => {
+                Err("The environment control acts on the simulated unit: disconnect the unit on the cable first."
+                    .into())
+            }
+            _ => return None,
+        };
+        Some(match result {
+            Ok(outcome) => self.usb_outcome(outcome, now),
+            Err(why) => refuse(&why),
+        })
+    }
+
+    /// Tells the page what the link did: the terminal's text (a new session's banner when LunaCM started
+    /// on the unit; the simulated unit's prompt when the link is over), the call answered, what to do
+    /// with the cable.
+    pub(super) fn usb_outcome(&mut self, outcome: Outcome, now: u64) -> ToPage {
+        let Outcome { mut text, banner, answered, usb, closed, said, returned } = outcome;
+        if let Some(key) = returned {
+            self.world.tray.put(key);
+        }
+        if closed {
+            self.attached = None;
+            text.push_str(&format!("\n{}", self.world.prompt()));
+        }
+        let output = match banner {
+            Some(banner) => Some(Output::Restart(format!("{text}{banner}"))),
+            None => (!text.is_empty()).then_some(Output::Append(text)),
+        };
+        ToPage {
+            answer: answered.map(|id| Answer { id, outcome: Ok(None), said: said.unwrap_or_default() }),
+            output,
+            view: self.refresh(now),
+            save: self.save(),
+            event: None,
+            usb,
         }
     }
 }
