@@ -9,11 +9,11 @@
 // instance of the simulator's worker running as the unit: the device end of the same protocol.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
 import {
   dragToPort,
   initialize,
   openApp,
+  openAppWithUsbDouble,
   run,
   screenText,
   screenshot,
@@ -25,19 +25,11 @@ import {
   waitForScreen,
 } from "./lib/harness.mjs";
 
-const DOUBLE = fileURLToPath(new URL("./lib/usb-double.js", import.meta.url));
-
 let env;
 before(async () => {
   env = await setup();
 });
 after(() => env?.close());
-
-async function appWithDouble() {
-  const context = await env.browser.newContext({ viewport: { width: 1440, height: 900 } });
-  await context.addInitScript({ path: DOUBLE });
-  return openApp(env, context);
-}
 
 /** The simulated unit's serial number, as `slot list` shows it. */
 async function serialShown(page) {
@@ -54,7 +46,7 @@ async function connect(page) {
 }
 
 test("the terminal drives a training unit on the cable; unplugging mid-ceremony gives the simulator back", async () => {
-  const page = await appWithDouble();
+  const page = await openAppWithUsbDouble(env);
   const simulated = await serialShown(page);
 
   await connect(page);
@@ -119,7 +111,7 @@ test("the terminal drives a training unit on the cable; unplugging mid-ceremony 
 });
 
 test("a genuine unit is described, not driven; other failures each say what happened", async () => {
-  const page = await appWithDouble();
+  const page = await openAppWithUsbDouble(env);
   const problem = () => page.getByTestId("usb-problem").textContent();
 
   await page.evaluate(() => (window.usbDouble.choice = "genuine"));

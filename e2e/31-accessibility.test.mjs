@@ -7,12 +7,12 @@
 // named, iKey colours are named in words; and a reader who asks for reduced motion gets none.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
 import { axeViolations, describeViolations } from "./lib/a11y.mjs";
 import {
   enter,
   ikey,
   openApp,
+  openAppWithUsbDouble,
   recoverFromStm,
   run,
   screenshot,
@@ -23,8 +23,6 @@ import {
   waitForScreen,
   writeSticker,
 } from "./lib/harness.mjs";
-
-const DOUBLE = fileURLToPath(new URL("./lib/usb-double.js", import.meta.url));
 
 let env;
 before(async () => {
@@ -136,9 +134,7 @@ test("the confirmation dialogs: reset, import a world, start a lab; a lab under 
 });
 
 test("the USB controls, before and after a unit is connected", async () => {
-  const context = await env.browser.newContext({ viewport: { width: 1440, height: 900 } });
-  await context.addInitScript({ path: DOUBLE });
-  const page = await openApp(env, context);
+  const page = await openAppWithUsbDouble(env);
   await page.getByTestId("usb-connect").waitFor();
   await assertAccessible(page, "the USB connect button");
   await page.getByTestId("usb-connect").click();
@@ -147,7 +143,7 @@ test("the USB controls, before and after a unit is connected", async () => {
   );
   await waitForPrompt(page);
   await assertAccessible(page, "a unit attached over USB");
-  await context.close();
+  await page.context().close();
 });
 
 test("the embed mode, before and after its demo plays", async () => {

@@ -69,6 +69,16 @@ export async function openApp(env, context) {
   return page;
 }
 
+/**
+ * Opens the app with `navigator.usb` replaced by the stand-in of `usb-double.js` (its unit a second
+ * instance of the simulator's worker), steered through `window.usbDouble`.
+ */
+export async function openAppWithUsbDouble(env) {
+  const context = await env.browser.newContext({ viewport: { width: 1440, height: 900 } });
+  await context.addInitScript({ path: join(here, "usb-double.js") });
+  return openApp(env, context);
+}
+
 /** The terminal transcript's text. */
 export function transcript(page) {
   return page.getByTestId("lunacm-output").textContent();
