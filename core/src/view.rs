@@ -11,6 +11,7 @@ use crate::labs::CheckResult;
 use crate::lunacm::PROMPT;
 use crate::{IKeyView, World};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// The LunaCM session and the slots of the unit in front, as the device drawing shows them.
@@ -415,7 +416,7 @@ impl View {
             revision: changed(&self.revision, &next.revision),
             slots: changed(&self.slots, &next.slots),
             policies: changed(&self.policies, &next.policies),
-            files: (!same_texts(&self.files, &next.files)).then(|| next.files.clone()),
+            files: FilesChange::between(&self.files, &next.files),
             audit: changed(&self.audit, &next.audit),
             lab: changed(&self.lab, &next.lab),
             environment: changed(&self.environment, &next.environment),
@@ -436,7 +437,7 @@ impl View {
             revision: Some(self.revision),
             slots: Some(self.slots.clone()),
             policies: Some(self.policies.clone()),
-            files: Some(self.files.clone()),
+            files: Some(FilesChange { names: self.files.iter().map(|f| f.name.clone()).collect(), texts: self.files.clone() }),
             audit: Some(self.audit.clone()),
             lab: Some(self.lab.clone()),
             environment: Some(self.environment.clone()),
@@ -446,11 +447,43 @@ impl View {
     }
 }
 
-/// Whether two lists of files are the same: same names, texts shared (as the world keeps them between
-/// changes, so that a host with large log files costs nothing to compare) or equal.
-fn same_texts(a: &[HostFile], b: &[HostFile]) -> bool {
-    a.len() == b.len()
-        && a.iter().zip(b).all(|(a, b)| a.name == b.name && (Arc::ptr_eq(&a.text, &b.text) || a.text == b.text))
+/// How the host's files changed: every name, in order, and the texts of only the files that are new or
+/// changed. A host keeps up to 200 files, audit logs of up to 256 KiB among them: a line that adds an
+/// audit record changes one of them, and sending them all after each line cost the page milliseconds
+/// per megabyte.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilesChange {
+    /// Every file's name, in order.
+    pub names: Vec<String>,
+    /// The files whose text the other side does not have.
+    pub texts: Vec<HostFile>,
+}
+
+impl FilesChange {
+    /// From `old` to `new`, or `None` if they are the same. Texts the world shares between changes are
+    /// compared by address, so a host with large log files costs nothing to compare.
+    pub fn between(old: &[HostFile], new: &[HostFile]) -> Option<FilesChange> {
+        let before: BTreeMap<&str, &Arc<str>> = old.iter().map(|f| (f.name.as_str(), &f.text)).collect();
+        let texts: Vec<HostFile> = new
+            .iter()
+            .filter(|f| before.get(f.name.as_str()).is_none_or(|t| !(Arc::ptr_eq(t, &f.text) || ***t == *f.text)))
+            .cloned()
+            .collect();
+        let same_names = old.len() == new.len() && old.iter().zip(new).all(|(a, b)| a.name == b.name);
+        if texts.is_empty() && same_names {
+            return None;
+        }
+        Some(FilesChange { names: new.iter().map(|f| f.name.clone()).collect(), texts })
+    }
+
+    /// The files after this change to `old`. A name whose text is neither sent nor in `old` (which a
+    /// change made by [`FilesChange::between`] from the same `old` never has) is left out.
+    pub fn apply(self, old: &[HostFile]) -> Vec<HostFile> {
+        let mut texts: BTreeMap<String, Arc<str>> =
+            old.iter().map(|f| (f.name.clone(), Arc::clone(&f.text))).collect();
+        texts.extend(self.texts.into_iter().map(|f| (f.name, f.text)));
+        self.names.into_iter().filter_map(|name| texts.get(&name).cloned().map(|text| HostFile { name, text })).collect()
+    }
 }
 
 /// A field that is present in a message even when its value is `None` ("no lab now"), unlike one left
@@ -481,7 +514,7 @@ pub struct ViewChange {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policies: Option<PolicyTables>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub files: Option<Vec<HostFile>>,
+    pub files: Option<FilesChange>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit: Option<AuditView>,
     /// `Some(None)`: the lab ended.
@@ -541,10 +574,38 @@ mod tests {
         world.put_file("notes.txt", "hello".into()).unwrap();
         let after = View::of(&world, 0);
         let change = before.change_to(&after);
-        assert_eq!(change.files.as_ref().map(Vec::len), Some(1));
+        assert_eq!(change.files.as_ref().map(|f| f.texts.len()), Some(1));
         assert!(change.screen.is_none() && change.lab.is_none(), "{change:?}");
         let text = serde_json::to_string(&change).unwrap();
         assert_eq!(serde_json::from_str::<ViewChange>(&text).unwrap(), change);
+    }
+
+    #[test]
+    fn a_files_change_sends_only_new_and_changed_texts_and_rebuilds_the_list() {
+        let mut world = World::new(1, 0);
+        for (name, text) in [("a.txt", "one"), ("b.log", "two"), ("c.txt", "three")] {
+            world.put_file(name, text.into()).unwrap();
+        }
+        let before = View::of(&world, 0);
+        world.put_file("b.log", "two, and more".into()).unwrap();
+        world.put_file("d.txt", "four".into()).unwrap();
+        assert!(world.remove_file("a.txt"));
+        let after = View::of(&world, 0);
+        let change = FilesChange::between(&before.files, &after.files).expect("the files changed");
+        let sent: Vec<&str> = change.texts.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(sent, ["b.log", "d.txt"]);
+        assert_eq!(change.names, ["b.log", "c.txt", "d.txt"]);
+        assert_eq!(change.apply(&before.files), after.files);
+        assert_eq!(FilesChange::between(&after.files, &after.files), None);
+        // A file removed and nothing else changed: the names alone say so.
+        assert!(world.remove_file("c.txt"));
+        let fewer = View::of(&world, 0);
+        let change = FilesChange::between(&after.files, &fewer.files).expect("a file went");
+        assert!(change.texts.is_empty());
+        assert_eq!(change.apply(&after.files), fewer.files);
+        // From nothing: every text.
+        let whole = fewer.whole().files.expect("the whole view has the files");
+        assert_eq!(whole.apply(&[]), fewer.files);
     }
 
     #[test]

@@ -105,15 +105,15 @@ pub async fn read_all(db: &IdbDatabase) -> Result<BTreeMap<String, String>, Stri
     Ok(files)
 }
 
-/// Writes (`Some(text)`) or deletes (`None`) files, all in one transaction: all of them are written, or
-/// none.
-pub async fn write(db: &IdbDatabase, changes: Vec<(String, Option<String>)>) -> Result<(), String> {
+/// Writes (`Some(text)`, a string as the worker sent it) or deletes (`None`) files, all in one
+/// transaction: all of them are written, or none.
+pub async fn write(db: &IdbDatabase, changes: Vec<(String, Option<JsValue>)>) -> Result<(), String> {
     let tx = db.transaction_with_str_and_mode(STORE, IdbTransactionMode::Readwrite).map_err(|e| reason(&e))?;
     let store = tx.object_store(STORE).map_err(|e| reason(&e))?;
     for (name, text) in changes {
         let key = JsValue::from_str(&name);
         match text {
-            Some(text) => store.put_with_key(&JsValue::from_str(&text), &key),
+            Some(text) => store.put_with_key(&text, &key),
             None => store.delete(&key),
         }
         .map_err(|e| reason(&e))?;

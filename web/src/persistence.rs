@@ -8,6 +8,7 @@
 
 use gloo_storage::{LocalStorage, Storage};
 use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::sim::Sim;
@@ -39,6 +40,32 @@ pub fn file_index(raw: &str) -> Option<Vec<String>> {
     Some(names.iter().filter_map(|n| n.as_str().map(str::to_string)).collect())
 }
 
+// `getItem` and `setItem` taking and giving the JavaScript string itself: a world saved after every line
+// is a few hundred kilobytes in a big world, and copying it into the page's memory and back on every
+// line (to write it, and to see whether another tab wrote since) cost more than the line itself.
+#[wasm_bindgen]
+extern "C" {
+    /// localStorage (a `Storage`), seen through these two methods.
+    type Store;
+    #[wasm_bindgen(method, catch, js_name = getItem)]
+    fn get_item_value(this: &Store, key: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = setItem)]
+    fn set_item_value(this: &Store, key: &str, value: &JsValue) -> Result<(), JsValue>;
+}
+
+fn store() -> Store {
+    LocalStorage::raw().unchecked_into()
+}
+
+/// The raw saved world as the browser's string (`None`: nothing saved), without copying it: compared
+/// with [`JsValue`]'s `==` (JavaScript's `===`).
+pub fn read_value() -> Option<JsValue> {
+    if !available() {
+        return None;
+    }
+    store().get_item_value(WORLD_KEY).ok().filter(|v| v.is_string())
+}
+
 /// Keeps `raw` under [`REJECTED_KEY`] and clears [`WORLD_KEY`]. Returns whether the copy was written.
 pub fn set_aside(raw: &str) -> bool {
     if !available() {
@@ -52,12 +79,13 @@ pub fn set_aside(raw: &str) -> bool {
     kept
 }
 
-/// Saves `raw`, a world's `World::to_json_file_index` (or `World::to_json` without a file store).
-pub fn write(raw: &str) -> Result<(), String> {
+/// Saves `raw` (a string), a world's `World::to_json_file_index` (or `World::to_json` without a file
+/// store), as the worker sent it.
+pub fn write(raw: &JsValue) -> Result<(), String> {
     if !available() {
         return Err("this browser gives the page no localStorage".into());
     }
-    LocalStorage::raw().set_item(WORLD_KEY, raw).map_err(|err| {
+    store().set_item_value(WORLD_KEY, raw).map_err(|err| {
         // A DOMException (quota exceeded, storage disabled) carries its reason in `message`.
         err.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_else(|| format!("{err:?}"))
     })

@@ -1,5 +1,6 @@
 //! The Web Worker that runs the simulator's world ([`hsm_core::worker::Engine`]) beside the page: it
-//! reads the page's messages (JSON [`Message`]s), answers each in JSON ([`hsm_core::worker::ToPage`]), and
+//! reads the page's messages (JSON [`Message`]s), answers each in JSON ([`hsm_core::worker::ToPage`],
+//! with what to save beside it: see [`with_save`]), and
 //! says "ready" first (the page holds its messages until then: a worker drops what comes before its
 //! handler is set). The message "bench" measures the mechanisms instead (`hsm_core::crypto::bench`,
 //! for `e2e/report-crypto.mjs`), answered with `{"bench": [figures]}`.
@@ -13,7 +14,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use hsm_core::wire::device::Endpoint;
-use hsm_core::worker::{Engine, Message, ToCore};
+use hsm_core::worker::{Engine, Message, Save, ToCore};
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -43,7 +44,7 @@ fn main() {
         // ignoring it would leave the page waiting; panicking reaches the page's error handler.
         let Message { now, msg } = serde_json::from_str(&text).expect("the page's message parses");
         let mut engine = engine.borrow_mut();
-        let reply = match (msg, engine.as_mut()) {
+        let mut reply = match (msg, engine.as_mut()) {
             (ToCore::Open { saved, files, file_store, seed }, _) => {
                 let (opened, reply) = Engine::open(saved, files, file_store, seed, now);
                 *engine = Some(opened);
@@ -53,14 +54,34 @@ fn main() {
             // Nothing comes before Open: the page sends it first.
             (_, None) => return,
         };
-        if !reply.is_empty() {
-            let text = serde_json::to_string(&reply).expect("a reply serializes");
-            let _ = reply_to.post_message(&text.into());
+        let save = reply.save.take();
+        if reply.is_empty() && save.is_none() {
+            return;
         }
+        let text = serde_json::to_string(&reply).expect("a reply serializes");
+        let _ = match save {
+            Some(save) => reply_to.post_message(&with_save(text, save)),
+            None => reply_to.post_message(&text.into()),
+        };
     });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
     let _ = scope.post_message(&"ready".into());
+}
+
+/// A reply that saves, as an array of strings: the reply's JSON (without the save), the world, then each
+/// changed host file's name and text (`null`: deleted). The page writes the strings to storage as they
+/// are: a big world's save is hundreds of kilobytes a line, which inside the JSON the page would copy
+/// into its memory and parse.
+fn with_save(reply: String, save: Save) -> JsValue {
+    let message = js_sys::Array::new();
+    message.push(&JsValue::from_str(&reply));
+    message.push(&JsValue::from_str(&save.raw));
+    for (name, text) in save.files {
+        message.push(&JsValue::from_str(&name));
+        message.push(&text.map_or(JsValue::NULL, |t| JsValue::from_str(&t)));
+    }
+    message.into()
 }
 
 /// One message to the worker as a training unit; the answer to send back, if any.

@@ -42,7 +42,8 @@ fn a_line_answers_with_its_output_and_what_changed() {
     assert!(reply.save.is_none());
     let reply = put(&mut engine, 2, "notes.txt", "hello");
     let files = reply.view.files.as_ref().expect("the files changed");
-    assert_eq!(files.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(), vec!["notes.txt"]);
+    assert_eq!(files.names, vec!["notes.txt"]);
+    assert_eq!(files.texts.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(), vec!["notes.txt"]);
     let save = reply.save.expect("a new file is saved");
     assert_eq!(save.files.len(), 1);
     assert_eq!(save.files[0].1.as_deref(), Some("hello"));

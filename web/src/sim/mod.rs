@@ -46,9 +46,10 @@ pub struct Sim {
     /// The id of the next call, and the callers waiting for their answers by id.
     next_call: StoredValue<u32>,
     waiting: StoredValue<BTreeMap<u32, Done>, LocalStorage>,
-    /// The raw value this tab last loaded from or wrote to storage. Storage holding anything else means
-    /// another tab wrote it since.
-    known: StoredValue<Option<String>>,
+    /// The raw value this tab last loaded from or wrote to storage (the browser's string, never copied
+    /// here: see [`persistence::read_value`]). Storage holding anything else means another tab wrote it
+    /// since.
+    known: StoredValue<Option<JsValue>, LocalStorage>,
     /// The file store (IndexedDB), if the browser gives one. Without it the world is saved whole.
     db: StoredValue<Option<IdbDatabase>, LocalStorage>,
     /// Set while this tab takes another tab's change over (reading its files, then the worker loading
@@ -58,7 +59,7 @@ pub struct Sim {
     /// Host files waiting to be written to the file store, and whether a write is under way. One write
     /// at a time, the next one taking every change since (the newest text of each file): lines come
     /// faster than large files can be written, and queued writes would pile up in memory.
-    files_pending: StoredValue<BTreeMap<String, Option<String>>>,
+    files_pending: StoredValue<BTreeMap<String, Option<JsValue>>, LocalStorage>,
     files_writing: StoredValue<bool>,
     /// Cleared when this tab must not save: the saved world's files could not be read, and saving would
     /// lose them.
@@ -149,11 +150,11 @@ impl Sim {
             outbox: StoredValue::new(Some(Vec::new())),
             next_call: StoredValue::new(1),
             waiting: StoredValue::new_local(BTreeMap::new()),
-            known: StoredValue::new(saved.clone()),
+            known: StoredValue::new_local(saved.as_deref().map(JsValue::from_str)),
             db: StoredValue::new_local(opened.db),
             adopting: StoredValue::new(false),
             adopted: StoredValue::new_local(None),
-            files_pending: StoredValue::new(BTreeMap::new()),
+            files_pending: StoredValue::new_local(BTreeMap::new()),
             files_writing: StoredValue::new(false),
             may_save: StoredValue::new(may_save),
             own_seed: StoredValue::new(own_seed),
@@ -203,13 +204,20 @@ impl Sim {
             Err(err) => return failed(format!("{err:?}")),
         };
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
-            let Some(text) = ev.data().as_string() else { return };
+            let data = ev.data();
+            // A reply that saves comes as an array: its JSON, then what to save (see `hsm-worker`).
+            let save = data.is_array().then(|| data.clone().unchecked_into::<js_sys::Array>());
+            let text = match &save {
+                Some(save) => save.shift().as_string(),
+                None => data.as_string(),
+            };
+            let Some(text) = text else { return };
             if text == "ready" {
                 sim.flush_outbox();
                 return;
             }
             match serde_json::from_str::<ToPage>(&text) {
-                Ok(msg) => sim.receive(msg),
+                Ok(msg) => sim.receive(msg, save),
                 Err(err) => sim
                     .notice
                     .set(Some(Notice::error(format!("The simulator's worker said something unreadable: {err}.")))),
@@ -256,8 +264,9 @@ impl Sim {
         }
     }
 
-    /// One message from the worker: the output, the view, the answer to a call, what to save.
-    fn receive(&self, msg: ToPage) {
+    /// One message from the worker: the output, the view, the answer to a call, and what to save, if
+    /// anything (see [`Sim::save`]).
+    fn receive(&self, msg: ToPage, save: Option<js_sys::Array>) {
         let printed = match &msg.output {
             Some(Output::Append(text) | Output::Restart(text)) => text.clone(),
             None => String::new(),
@@ -271,7 +280,7 @@ impl Sim {
         if let Some(event) = msg.event {
             self.event(event);
         }
-        if let Some(save) = msg.save {
+        if let Some(save) = save {
             self.save(save);
         }
         if let Some(out) = msg.usb {
@@ -305,7 +314,9 @@ impl Sim {
         set(self.revision, change.revision);
         set(self.slots, change.slots);
         set(self.policies, change.policies);
-        set(self.files, change.files);
+        if let Some(files) = change.files {
+            self.files.update(|f| *f = files.apply(f));
+        }
         set(self.audit, change.audit);
         set(self.lab, change.lab);
         set(self.environment, change.environment);
@@ -334,7 +345,7 @@ impl Sim {
     fn opened(&self, rejected: Option<String>, missing: Vec<String>) {
         self.opened.set(true);
         if let Some(reason) = rejected {
-            let raw = self.known.get_value().unwrap_or_default();
+            let raw = self.known.with_value(|k| k.as_ref().and_then(JsValue::as_string)).unwrap_or_default();
             let kept = persistence::set_aside(&raw);
             let copy = if kept {
                 format!("The unusable value was kept in localStorage under \"{REJECTED_KEY}\".")
@@ -344,7 +355,7 @@ impl Sim {
                      and will be replaced by the next command."
                 )
             };
-            self.known.set_value(if kept { None } else { Some(raw) });
+            self.known.set_value(if kept { None } else { Some(JsValue::from_str(&raw)) });
             self.notice.set(Some(Notice::error(format!(
                 "Could not restore the simulator: {reason}. {copy} Started a factory-fresh unit instead."
             ))));
@@ -540,7 +551,7 @@ impl Sim {
     /// world then stays as it was. Another tab's newer state does not matter: it is replaced too.
     /// `done` is told whether it was imported.
     pub fn import_world(&self, name: &str, text: String, done: impl FnOnce(bool) + 'static) {
-        self.known.set_value(persistence::read());
+        self.known.set_value(persistence::read_value());
         let sim = *self;
         let name = name.to_string();
         let ended = self.lab_ending();
@@ -565,7 +576,7 @@ impl Sim {
     /// Replaces the world with a factory-fresh unit and restarts LunaCM. Another tab's newer state does
     /// not matter: it is replaced too.
     pub fn reset(&self) {
-        self.known.set_value(persistence::read());
+        self.known.set_value(persistence::read_value());
         let sim = *self;
         let seed = self.own_seed.get_value().unwrap_or_else(seed);
         let ended = self.lab_ending();

@@ -4,7 +4,6 @@
 
 use super::*;
 
-use hsm_core::worker::Save;
 
 impl Sim {
     /// Another tab saved `raw`: take it over, unless it is what this tab already has.
@@ -12,7 +11,8 @@ impl Sim {
         if self.own_seed.with_value(Option::is_some) {
             return;
         }
-        if self.known.with_value(|known| known.as_deref() == Some(raw.as_str())) || self.adopting.get_value() {
+        let ours = self.known.with_value(|known| known.as_ref().and_then(JsValue::as_string).as_deref() == Some(&raw));
+        if ours || self.adopting.get_value() {
             return;
         }
         let sim = *self;
@@ -40,9 +40,12 @@ impl Sim {
         if self.own_seed.with_value(Option::is_some) {
             return None;
         }
-        let stored = persistence::read()?;
-        let ours = self.known.with_value(|known| known.as_deref() == Some(stored.as_str()));
-        (!ours).then_some(stored)
+        let stored = persistence::read_value()?;
+        let ours = self.known.with_value(|known| known.as_ref() == Some(&stored));
+        if ours {
+            return None;
+        }
+        stored.as_string()
     }
 
     /// Takes over a world another tab saved: its files are read from the file store (if it keeps them
@@ -53,7 +56,7 @@ impl Sim {
         self.adopting.set_value(true);
         self.adopted.set_value(Some(Box::new(done)));
         // Known at once: the storage event and the next tick must not take the same change over twice.
-        self.known.set_value(Some(raw.clone()));
+        self.known.set_value(Some(JsValue::from_str(&raw)));
         let db = self.db.get_value().filter(|_| persistence::file_index(&raw).is_some());
         let Some(db) = db else {
             self.post(ToCore::Adopt { raw, files: BTreeMap::new() });
@@ -86,7 +89,7 @@ impl Sim {
     /// The worker could not load what another tab saved: it is set aside, and this tab keeps (and will
     /// save) its own world.
     pub(super) fn not_adopted(&self, err: &str) {
-        let raw = self.known.get_value().unwrap_or_default();
+        let raw = self.known.with_value(|k| k.as_ref().and_then(JsValue::as_string)).unwrap_or_default();
         let kept = persistence::set_aside(&raw);
         self.known.set_value(None);
         let copy = if kept { format!(" It was kept under \"{REJECTED_KEY}\".") } else { String::new() };
@@ -96,26 +99,32 @@ impl Sim {
         ))));
     }
 
-    /// Saves what the worker says changed: the host files into the file store (see
-    /// [`Sim::write_files`]), the world, with their names, into localStorage. A failure is shown, not
-    /// fatal. Nothing is saved while the saved world's files could not be read.
+    /// Saves what the worker says changed (`hsm-worker` sends it as strings beside its reply: the world,
+    /// then each changed host file's name and text, `null` for a deleted one): the host files into the file
+    /// store (see [`Sim::write_files`]), the world, with their names, into localStorage. The strings go
+    /// from the worker to storage as they are, never copied into the page's memory nor parsed. A failure
+    /// is shown, not fatal. Nothing is saved while the saved world's files could not be read.
     ///
     /// A tab that reads the world and then the files gets them after a write under way: the file store
     /// orders its transactions.
-    pub(super) fn save(&self, save: Save) {
+    pub(super) fn save(&self, save: js_sys::Array) {
         if !self.may_save.get_value() {
             return;
         }
-        if !save.files.is_empty() {
+        let raw = save.get(0);
+        if save.length() > 1 {
             self.files_pending.update_value(|pending| {
-                for (name, text) in save.files {
-                    pending.insert(name, text.map(|t| t.to_string()));
+                for i in (1..save.length()).step_by(2) {
+                    if let Some(name) = save.get(i).as_string() {
+                        let text = save.get(i + 1);
+                        pending.insert(name, text.is_string().then_some(text));
+                    }
                 }
             });
             self.write_files();
         }
-        match persistence::write(&save.raw) {
-            Ok(()) => self.known.set_value(Some(save.raw)),
+        match persistence::write(&raw) {
+            Ok(()) => self.known.set_value(Some(raw)),
             Err(err) => self.notice.set(Some(Notice::error(format!(
                 "The simulator state could not be saved: {err}. It lives on in this tab until it is closed."
             )))),
@@ -129,7 +138,7 @@ impl Sim {
         if self.files_writing.get_value() {
             return;
         }
-        let writes: Vec<(String, Option<String>)> =
+        let writes: Vec<(String, Option<JsValue>)> =
             self.files_pending.try_update_value(std::mem::take).unwrap_or_default().into_iter().collect();
         if writes.is_empty() {
             return;
