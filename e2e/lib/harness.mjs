@@ -84,10 +84,13 @@ export function transcript(page) {
   return page.getByTestId("lunacm-output").textContent();
 }
 
-/** Waits until the transcript ends with the LunaCM command prompt. */
+/** Waits until the transcript ends with the LunaCM command prompt, and the page is drawn whole. */
 export async function waitForPrompt(page) {
+  // The panels under the terminal are drawn a frame or two after it (web/src/app.rs): wait for the last.
   await page.waitForFunction(
-    () => document.querySelector('[data-testid="lunacm-output"]')?.textContent.trimEnd().endsWith("lunacm:>"),
+    () =>
+      document.querySelector('[data-testid="lunacm-output"]')?.textContent.trimEnd().endsWith("lunacm:>") &&
+      (!document.querySelector(".panels") || document.querySelector('[data-testid="audit-panel"]')),
     null,
     { timeout: 15_000 },
   );

@@ -38,6 +38,22 @@ pub fn App(opened: Opened) -> impl IntoView {
     // second.
     set_interval(move || sim.tick(), std::time::Duration::from_secs(1));
 
+    // The panels under the terminal are drawn after the desk and the terminal, in two turns a frame
+    // apart: drawing and laying out everything at once, when the world opens, held the page for longer
+    // than a frame is worth (a task of about 90 ms at every load); split, each part is short.
+    let panels = RwSignal::new(0u8);
+    let next_panels = move || {
+        request_animation_frame(move || {
+            set_timeout(move || panels.update(|n| *n += 1), std::time::Duration::ZERO);
+        })
+    };
+    Effect::new(move |_| {
+        let (opened, drawn) = (sim.opened.get(), panels.get());
+        if opened && drawn < 2 {
+            next_panels();
+        }
+    });
+
     view! {
         <StorageSync/>
         <header class="topbar">
@@ -72,12 +88,16 @@ pub fn App(opened: Opened) -> impl IntoView {
                     <UsbControls/>
                     <Terminal/>
                     <div class="panels">
-                        <LabsPanel/>
-                        <ApplicationPanel/>
-                        <InstructorPanel/>
-                        <PoliciesPanel/>
-                        <FilesPanel/>
-                        <AuditPanel/>
+                        <Show when=move || { panels.get() >= 1 }>
+                            <LabsPanel/>
+                            <ApplicationPanel/>
+                            <InstructorPanel/>
+                        </Show>
+                        <Show when=move || { panels.get() >= 2 }>
+                            <PoliciesPanel/>
+                            <FilesPanel/>
+                            <AuditPanel/>
+                        </Show>
                     </div>
                 </section>
             </main>

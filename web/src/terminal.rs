@@ -42,23 +42,28 @@ pub fn Terminal() -> impl IntoView {
     // Follow the output like a terminal does, and keep the keyboard on the input line, including
     // when the input turns into a password field; but not away from a text field elsewhere on the page
     // (a sticker being written on), from an iKey being moved with the keyboard, nor from the touchscreen
-    // while LunaCM waits for it (the prompt returns once the ceremony is over).
+    // while LunaCM waits for it (the prompt returns once the ceremony is over). Done just before the next
+    // frame, not as the output is added: reading the scroll height lays the page out, and the frame lays
+    // it out anyway (at load, the whole page's first layout would otherwise join the task drawing it).
     Effect::new(move |_| {
         sim.transcript.track();
         sim.masked.track();
-        if let Some(el) = scroller.get() {
-            el.set_scroll_top(f64::from(el.scroll_height()));
-        }
-        let busy_elsewhere = document().active_element().is_some_and(|el| {
-            let ours = input.get_untracked().is_some_and(|input| input.is_same_node(Some(&el)));
-            let typing = el.tag_name().eq_ignore_ascii_case("input") || el.tag_name().eq_ignore_ascii_case("textarea");
-            let ikey = el.get_attribute("role").as_deref() == Some("button") && el.class_list().contains("ikey");
-            let screen = sim.waiting_for_ped.get_untracked() && el.closest(".touchscreen").ok().flatten().is_some();
-            !ours && (typing || ikey || screen)
+        request_animation_frame(move || {
+            if let Some(el) = scroller.get_untracked() {
+                el.set_scroll_top(f64::from(el.scroll_height()));
+            }
+            let busy_elsewhere = document().active_element().is_some_and(|el| {
+                let ours = input.get_untracked().is_some_and(|input| input.is_same_node(Some(&el)));
+                let typing =
+                    el.tag_name().eq_ignore_ascii_case("input") || el.tag_name().eq_ignore_ascii_case("textarea");
+                let ikey = el.get_attribute("role").as_deref() == Some("button") && el.class_list().contains("ikey");
+                let screen = sim.waiting_for_ped.get_untracked() && el.closest(".touchscreen").ok().flatten().is_some();
+                !ours && (typing || ikey || screen)
+            });
+            if !busy_elsewhere {
+                keep_input_focused();
+            }
         });
-        if !busy_elsewhere {
-            keep_input_focused();
-        }
     });
 
     // A notice above the workspace (or its dismissal) changes the terminal's height: keep the prompt in
