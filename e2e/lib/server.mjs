@@ -1,4 +1,5 @@
 // A tiny static file server for the Trunk-built dist/, on 127.0.0.1 and a free port.
+import { createHash } from "node:crypto";
 import { createServer } from "node:http";
 import { readFile, stat } from "node:fs/promises";
 import { extname, join, normalize, resolve, sep } from "node:path";
@@ -33,10 +34,20 @@ export async function serve(dir, port = 0) {
       }
       if ((await stat(file).catch(() => null))?.isDirectory()) file = join(file, "index.html");
       const body = await readFile(file);
-      res.writeHead(200, {
+      // As a static host does: the browser may keep a copy but asks each time whether it is still the
+      // same (`no-cache` and an ETag), so a rebuilt file is always fetched and an unchanged one is not
+      // sent twice.
+      const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 22)}"`;
+      const headers = {
         "content-type": TYPES[extname(file)] ?? "application/octet-stream",
-        "cache-control": "no-store",
-      });
+        "cache-control": "no-cache",
+        etag,
+      };
+      if (req.headers["if-none-match"] === etag) {
+        res.writeHead(304, headers).end();
+        return;
+      }
+      res.writeHead(200, headers);
       res.end(body);
     } catch {
       res.writeHead(404, { "content-type": "text/plain" }).end("not found");
