@@ -12,6 +12,7 @@ use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::cast::Cast;
 use crate::device::Device;
 use crate::ikeys::{DeskUi, IKeyTray};
 use crate::sim::Sim;
@@ -101,8 +102,10 @@ struct Player {
     caption: RwSignal<Option<String>>,
     chapter: RwSignal<Option<String>>,
     taken_over: RwSignal<bool>,
-    /// The session as an asciicast v2 recording: (seconds since it started, kind, data).
-    cast: StoredValue<Vec<(f64, &'static str, String)>>,
+    /// The session as an asciicast v2 recording, its newest part past a limit.
+    cast: StoredValue<Cast>,
+    /// Set once the recording has dropped its oldest events (the button says so).
+    cast_cut: RwSignal<bool>,
     cast_start: StoredValue<f64>,
 }
 
@@ -113,7 +116,10 @@ impl Player {
 
     fn record(&self, kind: &'static str, data: String) {
         let t = self.now_s();
-        self.cast.update_value(|c| c.push((t, kind, data)));
+        self.cast.update_value(|c| c.record(t, kind, data));
+        if !self.cast_cut.get_untracked() && self.cast.with_value(Cast::dropped) {
+            self.cast_cut.set(true);
+        }
     }
 
     /// The markers and their step indexes.
@@ -155,7 +161,8 @@ impl Player {
             p.pos.set(0);
             p.caption.set(None);
             p.chapter.set(None);
-            p.cast.set_value(Vec::new());
+            p.cast.set_value(Cast::default());
+            p.cast_cut.set(false);
             p.cast_start.set_value(js_sys::Date::now() / 1000.0);
             let banner = p.sim.transcript.with_untracked(|t| t.text());
             p.record("o", banner);
@@ -261,23 +268,10 @@ impl Player {
         set_timeout(move || p.type_line(line, at + 1, speed, one), std::time::Duration::from_millis(delay));
     }
 
-    /// The recording as an asciicast v2 file: a header line, then one event per line (output with
-    /// terminal line ends, markers).
+    /// The recording as an asciicast v2 file (see [`Cast`]), titled with the chapter shown.
     fn asciicast(&self) -> String {
-        let header = serde_json::json!({
-            "version": 2, "width": 100, "height": 30,
-            "timestamp": self.cast_start.get_value() as u64,
-            "title": self.chapter.get_untracked().unwrap_or_else(|| "Luna USB HSM 7 simulator".into()),
-        });
-        let mut out = format!("{header}\n");
-        self.cast.with_value(|events| {
-            for (t, kind, data) in events {
-                let data = if *kind == "o" { data.replace('\n', "\r\n") } else { data.clone() };
-                out.push_str(&serde_json::json!([(t * 1000.0).round() / 1000.0, kind, data]).to_string());
-                out.push('\n');
-            }
-        });
-        out
+        let title = self.chapter.get_untracked().unwrap_or_else(|| "Luna USB HSM 7 simulator".into());
+        self.cast.with_value(|c| c.to_asciicast(self.cast_start.get_value() as u64, &title))
     }
 }
 
@@ -344,7 +338,8 @@ pub fn EmbedApp() -> impl IntoView {
         caption: RwSignal::new(None),
         chapter: RwSignal::new(None),
         taken_over: RwSignal::new(false),
-        cast: StoredValue::new(Vec::new()),
+        cast: StoredValue::new(Cast::default()),
+        cast_cut: RwSignal::new(false),
         cast_start: StoredValue::new(js_sys::Date::now() / 1000.0),
     };
     listen(p);
@@ -419,7 +414,14 @@ pub fn EmbedApp() -> impl IntoView {
                     </label>
                     <button class="btn btn-small" data-testid="player-copy-transcript" on:click=move |_| copy(&sim.transcript.with_untracked(|t| t.text()))>"Copy transcript"</button>
                     <button class="btn btn-small" data-testid="player-copy-script" on:click=move |_| copy(&p.script.get_untracked())>"Copy script"</button>
-                    <button class="btn btn-small" data-testid="player-asciicast" on:click=move |_| crate::host_files::download(&p.asciicast(), "luna-demo.cast")>"asciicast"</button>
+                    <button
+                        class="btn btn-small"
+                        data-testid="player-asciicast"
+                        title=move || p.cast_cut.get().then(|| format!("The recording keeps the newest {} characters of the session.", crate::cast::LIMIT))
+                        on:click=move |_| crate::host_files::download(&p.asciicast(), "luna-demo.cast")
+                    >
+                        {move || if p.cast_cut.get() { "asciicast (newest part)" } else { "asciicast" }}
+                    </button>
                     <nav class="player-chapters" aria-label="Chapters">
                         <For each=move || p.markers() key=|(i, _)| *i let((i, title))>
                             <button

@@ -4,6 +4,7 @@ mod api;
 mod app;
 mod application;
 mod audit;
+mod cast;
 mod confirm;
 mod device;
 mod embed;
