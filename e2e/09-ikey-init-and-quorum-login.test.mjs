@@ -74,8 +74,12 @@ test("hsm init -iped with a 2 of 3 SO keyset and a domain key, then an SO login 
   // Stage 3 and 4 for split 1: dragged in with the mouse, a PIN typed twice, no duplicate.
   await waitForScreen(page, /HSM SO split 1 of 3/);
   await dragToPort(page, 1, async (p) => {
-    const port = p.getByTestId("ikey-port");
-    assert.match(await port.getAttribute("class"), /port-drop-ok/, "the port lights up under the token");
+    // (A finger's last move reaches the page with the next frame.)
+    await p.waitForFunction(() => document.querySelector('[data-testid="ikey-port"]').classList.contains("port-drop-ok"), null, {
+      timeout: 2000,
+    });
+    assert.match(await p.getByTestId("ikey-port").getAttribute("class"), /port-drop-ok/, "the port lights up under the token");
+    assert.equal(await p.getByTestId("ikey-port-caption").innerText(), "iKey: release to insert", "and says so in words");
     await screenshot(p, "09-dragging-onto-port");
   });
   await waitForScreen(page, /Set a PIN for this iKey\?/);

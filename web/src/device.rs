@@ -21,7 +21,8 @@ pub fn Device() -> impl IntoView {
         Some(key) => format!("iKey port (USB-C), holding iKey {}", key.id),
         None => "iKey port (USB-C), empty".to_string(),
     };
-    // A token from the tray over the port: green when it can go in, red when the port is taken.
+    // A token from the tray over the port: green when it can go in, red when the port is taken (and the
+    // caption says which).
     let incoming = move || {
         desk.over_port.get()
             && desk
@@ -74,7 +75,14 @@ pub fn Device() -> impl IntoView {
                         <span class="socket"></span>
                         {move || inserted().map(|key| view! { <IKeyToken key=key/> })}
                     </span>
-                    <span class="port-caption port-caption-side">"iKey"</span>
+                    // In words too, not in colour alone.
+                    <span class="port-caption port-caption-side" data-testid="ikey-port-caption">
+                        {move || match (incoming(), occupied()) {
+                            (true, false) => "iKey: release to insert",
+                            (true, true) => "iKey: port taken",
+                            _ => "iKey",
+                        }}
+                    </span>
                 </div>
             </div>
             <SlotLegend/>
