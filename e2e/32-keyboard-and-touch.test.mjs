@@ -19,7 +19,7 @@ import {
   currentPrompt,
   screenshot,
   setup,
-  touchDrag,
+  touchDragOffPort,
   touchDragToPort,
   transcript,
   waitForAttribute,
@@ -349,22 +349,8 @@ test("touch on a phone: the page fits, the terminal takes lines, the touchscreen
   const start = (await transcript(page)).length;
   await typeOnPhone("proceed");
 
-  // The touchscreen, tapped; iKeys dragged with a finger. A finger lifts and moves before it taps again:
-  // Chromium sends no click for a tap that comes right after a drag (on any page), so the spec pauses
-  // as a hand would.
-  const drag = async (move, id) => {
-    await move(page, id);
-    await page.waitForTimeout(1500);
-  };
-  // Out of the port: the inserted key dragged down, off the port, to a point on screen.
-  const dragOut = async (id) => {
-    await page.getByTestId("ikey-port").scrollIntoViewIfNeeded();
-    const key = await page.getByTestId(`ikey-${id}`).boundingBox();
-    const from = { x: key.x + key.width / 2, y: key.y + key.height / 2 };
-    await touchDrag(page, from, { x: from.x - 120, y: Math.min(from.y + 220, 830) });
-    await waitForKeyPlace(page, id, false);
-    await page.waitForTimeout(1500);
-  };
+  // The touchscreen, tapped; iKeys dragged with a finger (the harness pauses after each drag as a hand
+  // would: Chromium sends no click for a tap that comes right after a drag).
   const tapScreen = async (text) => {
     const button = page.getByTestId("hsm-screen").getByRole("button", { name: text, exact: true });
     await button.scrollIntoViewIfNeeded();
@@ -381,16 +367,14 @@ test("touch on a phone: the page fits, the terminal takes lines, the touchscreen
   await tapScreen("1");
   await tapScreen("Enter");
   await waitForScreen(page, /HSM SO split 1 of 1/);
-  await page.getByTestId("ikey-1").scrollIntoViewIfNeeded();
-  await page.getByTestId("hsm-device").scrollIntoViewIfNeeded();
-  await drag(touchDragToPort, 1);
+  await touchDragToPort(page, 1);
   await waitForScreen(page, /Set a PIN for this iKey\?/);
   await screenshot(page, "32-phone-key-in-port");
   await tapScreen("No");
   await waitForScreen(page, /Make a duplicate/);
   await tapScreen("No");
   await waitForScreen(page, /HSM Domain secret \(red\)/);
-  await dragOut(1);
+  await touchDragOffPort(page, 1);
   await tapScreen("New");
   await waitForScreen(page, /M: splits needed/);
   await tapScreen("1");
@@ -399,14 +383,13 @@ test("touch on a phone: the page fits, the terminal takes lines, the touchscreen
   await tapScreen("1");
   await tapScreen("Enter");
   await waitForScreen(page, /HSM Domain split 1 of 1/);
-  await page.getByTestId("hsm-device").scrollIntoViewIfNeeded();
-  await drag(touchDragToPort, 2);
+  await touchDragToPort(page, 2);
   await tapScreen("No");
   await waitForScreen(page, /Make a duplicate/);
   await tapScreen("No");
   await waitForOutput(page, start, /Command Result : No Error\s*lunacm:>$/);
   await waitForScreen(page, /Initialized/);
-  await dragOut(2);
+  await touchDragOffPort(page, 2);
   const after = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(after <= 390, `the page still fits after the ceremony (${after} px)`);
   await screenshot(page, "32-phone-initialized");

@@ -4,7 +4,10 @@ import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { INPUT, applyInputMode, fingerMoveIkey } from "./input-mode.mjs";
 import { serve } from "./server.mjs";
+
+export { INPUT };
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SCREENSHOTS = join(here, "..", "screenshots");
@@ -20,13 +23,14 @@ export const CHROMIUM_ARGS = [
   "--disable-sync",
 ];
 
-/** Launches Chromium (CHROMIUM overrides /usr/bin/chromium). */
-export function launch() {
-  return chromium.launch({
+/** Launches Chromium (CHROMIUM overrides /usr/bin/chromium), its input as E2E_INPUT says (input-mode.mjs). */
+export async function launch() {
+  const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     headless: true,
     args: CHROMIUM_ARGS,
   });
+  return applyInputMode(browser);
 }
 
 /**
@@ -130,10 +134,11 @@ export function screenText(page) {
   return page.getByTestId("hsm-screen").innerText();
 }
 
-/** Saves a screenshot as e2e/screenshots/NAME.png (gitignored), for people to look at. */
+/** Saves a screenshot as e2e/screenshots/NAME.png (gitignored), for people to look at; NAME.touch.png and so on in another input's run. */
 export async function screenshot(page, name) {
   await mkdir(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+  const suffix = INPUT === "pointer" ? "" : `.${INPUT}`;
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}${suffix}.png`) });
 }
 
 /** The shape of STM strings: four groups of four characters (base64 alphabet) joined by dashes. */
@@ -193,9 +198,17 @@ export async function waitForKeyPlace(page, id, inPort) {
 
 /**
  * Drags iKey `id` from the tray onto the iKey port with the mouse (down, a few moves, up), as a user does.
- * `whileOver(page)` runs with the token held over the port, before letting go (for a screenshot).
+ * `whileOver(page)` runs with the token held over the port, before letting go (for a screenshot). With
+ * E2E_INPUT=touch a finger drags it; with E2E_INPUT=keyboard, Enter on the token inserts it (nothing is
+ * held over the port, so `whileOver` does not run).
  */
 export async function dragToPort(page, id, whileOver) {
+  if (INPUT === "touch") return touchDragToPort(page, id, whileOver);
+  if (INPUT === "keyboard") {
+    await ikey(page, id).click();
+    await waitForKeyPlace(page, id, true);
+    return keyboardBackOn(page, id);
+  }
   const from = await ikey(page, id).boundingBox();
   const port = await page.getByTestId("ikey-port").boundingBox();
   await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
@@ -207,8 +220,19 @@ export async function dragToPort(page, id, whileOver) {
   await waitForKeyPlace(page, id, true);
 }
 
-/** Drags the inserted iKey `id` off the port and drops it on the tray. */
+/** Waits until the moved token `id` has the keyboard back (the page gives it on the next frame), as a user would before tabbing on. */
+function keyboardBackOn(page, id) {
+  return page.waitForFunction((id) => document.activeElement?.dataset.testid === `ikey-${id}`, id);
+}
+
+/** Drags the inserted iKey `id` off the port and drops it on the tray (a finger, or Enter, as dragToPort). */
 export async function dragOffPort(page, id) {
+  if (INPUT === "touch") return touchDragOffPort(page, id);
+  if (INPUT === "keyboard") {
+    await ikey(page, id).click();
+    await waitForKeyPlace(page, id, false);
+    return keyboardBackOn(page, id);
+  }
   const from = await ikey(page, id).boundingBox();
   const tray = await page.getByTestId("ikey-tray").boundingBox();
   await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
@@ -218,39 +242,15 @@ export async function dragOffPort(page, id) {
   await waitForKeyPlace(page, id, false);
 }
 
-/** Drags with a finger from `from` to `to` (points in CSS pixels), through the browser's touch input. */
-export async function touchDrag(page, from, to) {
-  const cdp = await page.context().newCDPSession(page);
-  const touch = (type, points) => cdp.send("Input.dispatchTouchEvent", { type, touchPoints: points });
-  await touch("touchStart", [from]);
-  for (let i = 1; i <= 12; i++) {
-    await touch("touchMove", [{ x: from.x + ((to.x - from.x) * i) / 12, y: from.y + ((to.y - from.y) * i) / 12 }]);
-  }
-  await touch("touchEnd", []);
-  await cdp.detach();
-}
-
-/** Drags iKey `id` from the tray onto the iKey port with a finger, as on a touch screen. */
-export async function touchDragToPort(page, id) {
-  const from = await ikey(page, id).boundingBox();
-  const port = await page.getByTestId("ikey-port").boundingBox();
-  await touchDrag(
-    page,
-    { x: from.x + from.width / 2, y: from.y + from.height / 2 },
-    { x: port.x + port.width / 2 + 50, y: port.y + port.height / 2 },
-  );
+/** Drags iKey `id` from the tray onto the iKey port with a finger, as on a touch screen; `whileOver(page)` as dragToPort's. */
+export async function touchDragToPort(page, id, whileOver) {
+  await fingerMoveIkey(page, ikey(page, id), "ikey-port", whileOver && (() => whileOver(page)));
   await waitForKeyPlace(page, id, true);
 }
 
-/** Drags the inserted iKey `id` off the port onto the tray with a finger. */
+/** Drags the inserted iKey `id` off the port with a finger. */
 export async function touchDragOffPort(page, id) {
-  const from = await ikey(page, id).boundingBox();
-  const tray = await page.getByTestId("ikey-tray").boundingBox();
-  await touchDrag(
-    page,
-    { x: from.x + from.width / 2, y: from.y + from.height / 2 },
-    { x: tray.x + tray.width / 2, y: tray.y + tray.height / 2 },
-  );
+  await fingerMoveIkey(page, ikey(page, id), "ikey-tray");
   await waitForKeyPlace(page, id, false);
 }
 
