@@ -171,6 +171,14 @@ pub fn Terminal() -> impl IntoView {
             </div>
             <div class="terminal-body" node_ref=scroller on:click=on_click>
                 <div class="terminal-text">
+                    <Show when=move || sim.transcript.with(Transcript::dropped)>
+                        <p class="transcript-dropped" data-testid="transcript-dropped">
+                            {format!(
+                                "Earlier output is no longer shown: the terminal keeps the last {}k characters.",
+                                crate::transcript::SCROLLBACK_CHARS / 1000
+                            )}
+                        </p>
+                    </Show>
                     // One block per run of whole lines: new output is added, not redrawn, so a screen
                     // reader hears each answer once, and layout touches only what is new.
                     <pre

@@ -8,8 +8,8 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 /// Transcript length kept in the page; the oldest output is dropped first, as a terminal's scrollback
-/// would.
-const SCROLLBACK_CHARS: usize = 200_000;
+/// would (and the terminal says so above what is left).
+pub const SCROLLBACK_CHARS: usize = 200_000;
 
 /// LunaCM's output so far, oldest first, ending with its current prompt.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -23,6 +23,8 @@ pub struct Transcript {
     next: u64,
     /// Total length in bytes, tail included.
     len: usize,
+    /// Whether output of this session was dropped past the scrollback limit.
+    dropped: bool,
 }
 
 impl Transcript {
@@ -32,6 +34,7 @@ impl Transcript {
         self.blocks.clear();
         self.tail.clear();
         self.len = 0;
+        self.dropped = false;
         self.push(text);
     }
 
@@ -51,6 +54,7 @@ impl Transcript {
         while self.len > SCROLLBACK_CHARS && !self.blocks.is_empty() {
             if let Some((_, old)) = self.blocks.pop_front() {
                 self.len -= old.len();
+                self.dropped = true;
             }
         }
     }
@@ -58,6 +62,11 @@ impl Transcript {
     /// The blocks of whole lines and their numbers, oldest first, for drawing (cheap: the text is shared).
     pub fn blocks(&self) -> Vec<(u64, Arc<str>)> {
         self.blocks.iter().cloned().collect()
+    }
+
+    /// Whether this session's oldest output was dropped past the scrollback limit.
+    pub fn dropped(&self) -> bool {
+        self.dropped
     }
 
     /// The line still open after the last newline: the prompt the input follows.
@@ -93,12 +102,16 @@ mod tests {
         let mut r = t.clone();
         r.restart("new banner\nlunacm:>".into());
         assert_eq!(r.text(), "new banner\nlunacm:>");
+        assert!(!t.dropped());
         assert_eq!(r.blocks().iter().map(|(n, _)| *n).collect::<Vec<_>>(), [2]);
         let big = format!("{}\n", "x".repeat(SCROLLBACK_CHARS));
         t.push(big.clone());
         assert_eq!(t.blocks().len(), 0, "every block past the limit dropped, the newest too when it alone is too long");
+        assert!(t.dropped());
         assert_eq!(t.tail(), "");
         t.push(format!("{big}lunacm:>"));
         assert_eq!((t.blocks().len(), t.tail()), (0, "lunacm:>".to_string()), "the open line always stays");
+        t.restart("banner\nlunacm:>".into());
+        assert!(!t.dropped(), "a new session starts whole");
     }
 }
