@@ -127,10 +127,14 @@ function timeLine(page, line, runs) {
       for (let i = 0; i < runs; i++) {
         input.value = line;
         input.dispatchEvent(new Event("input", { bubbles: true }));
+        // Done when a new block of whole lines is in (the echo, at least) and the open line after it is
+        // a prompt again (the transcript is blocks of lines and an open line: web/src/transcript.rs).
+        const lastBlock = () => output.querySelector(".transcript-tail")?.previousElementSibling;
+        const before = lastBlock();
         const inDom = new Promise((ok) => {
-          const observer = new MutationObserver((mutations) => {
-            const added = mutations.flatMap((m) => [...m.addedNodes]);
-            if (added.some((n) => /(lunacm:>|->|: )\s*$/.test(n.textContent))) {
+          const observer = new MutationObserver(() => {
+            const tail = output.querySelector(".transcript-tail")?.textContent ?? "";
+            if (lastBlock() !== before && /(lunacm:>|->|: )\s*$/.test(tail)) {
               observer.disconnect();
               ok(performance.now());
             }
@@ -168,8 +172,9 @@ async function countingProxy(target) {
         });
         up.on("end", () => {
           const path = new URL(req.url, "http://x").pathname;
-          const seen = counts.get(path) ?? { times: 0, bytes: 0 };
-          counts.set(path, { times: seen.times + 1, bytes: seen.bytes + bytes });
+          const seen = counts.get(path) ?? { times: 0, full: 0, bytes: 0 };
+          const full = up.statusCode === 200 ? 1 : 0;
+          counts.set(path, { times: seen.times + 1, full: seen.full + full, bytes: seen.bytes + bytes });
           res.end();
         });
       },
@@ -206,21 +211,21 @@ try {
   // First visit.
   const counts = await firstVisit();
   console.log(
-    "\n== first visit: every response, by path, as served (the test server does not compress), and what the same\n" +
-      "   responses would weigh from a server sending gzip -9 or brotli 11",
+    "\n== first visit: every response, by path, as served (the test server does not compress; a 304 has no body),\n" +
+      "   and what the same responses would weigh from a server sending gzip -9 or brotli 11",
   );
   const dist = join(here, "..", "dist");
   const total = { raw: 0, gzip: 0, brotli: 0, served: 0 };
   const n = (v) => lpad(v.toLocaleString("en"), 11);
-  console.log(`${pad("path", 40)} ${lpad("times", 5)} ${lpad("served", 11)} ${lpad("gzip", 11)} ${lpad("brotli", 11)}`);
-  for (const [path, { times, bytes }] of [...counts].sort((a, b) => b[1].bytes - a[1].bytes)) {
+  console.log(`${pad("path", 40)} ${lpad("times", 5)} ${lpad("200s", 4)} ${lpad("served", 11)} ${lpad("gzip", 11)} ${lpad("brotli", 11)}`);
+  for (const [path, { times, full, bytes }] of [...counts].sort((a, b) => b[1].bytes - a[1].bytes)) {
     const file = path === "/" ? "index.html" : decodeURIComponent(path.slice(1));
     const s = sizes(readFileSync(join(dist, file)));
     total.served += bytes;
-    for (const k of ["raw", "gzip", "brotli"]) total[k] += s[k] * times;
-    console.log(`${pad(path, 40)} ${lpad(times, 5)} ${n(bytes)} ${n(s.gzip * times)} ${n(s.brotli * times)}`);
+    for (const k of ["raw", "gzip", "brotli"]) total[k] += s[k] * full;
+    console.log(`${pad(path, 40)} ${lpad(times, 5)} ${lpad(full, 4)} ${n(bytes)} ${n(s.gzip * full)} ${n(s.brotli * full)}`);
   }
-  console.log(`${pad("total", 40)} ${lpad("", 5)} ${n(total.served)} ${n(total.gzip)} ${n(total.brotli)}`);
+  console.log(`${pad("total", 40)} ${lpad("", 5)} ${lpad("", 4)} ${n(total.served)} ${n(total.gzip)} ${n(total.brotli)}`);
 
   // Cold loads: a new context each (empty cache and storage); warm: a reload in one context whose
   // service worker is active and whose cache is full.
