@@ -11,6 +11,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { sizes } from "./bench-size.mjs";
 import { appUrl, launch } from "./lib/harness.mjs";
+import { timeLine } from "./lib/timing.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dir = process.argv[2];
@@ -111,47 +112,6 @@ async function importWorld(page) {
   await page.getByTestId("world-import-confirm").click();
   await page.getByTestId("notice").filter({ hasText: "Imported" }).waitFor({ timeout: 120_000 });
   await accepting(page);
-}
-
-/**
- * Times `line` `runs` times as typed: Enter dispatched at t0; done in the DOM when output ending with a
- * prompt is added (the scrollback may drop as much as it adds); then the next animation frame.
- */
-function timeLine(page, line, runs) {
-  return page.evaluate(
-    async ({ line, runs }) => {
-      const input = document.querySelector('[data-testid="lunacm-input"]');
-      const output = document.querySelector('[data-testid="lunacm-output"]');
-      const frame = () => new Promise((ok) => requestAnimationFrame(() => ok(performance.now())));
-      const result = [];
-      for (let i = 0; i < runs; i++) {
-        input.value = line;
-        input.dispatchEvent(new Event("input", { bubbles: true }));
-        // Done when a new block of whole lines is in (the echo, at least) and the open line after it is
-        // a prompt again (the transcript is blocks of lines and an open line: web/src/transcript.rs).
-        const lastBlock = () => output.querySelector(".transcript-tail")?.previousElementSibling;
-        const before = lastBlock();
-        const inDom = new Promise((ok) => {
-          const observer = new MutationObserver(() => {
-            const tail = output.querySelector(".transcript-tail")?.textContent ?? "";
-            if (lastBlock() !== before && /(lunacm:>|->|: )\s*$/.test(tail)) {
-              observer.disconnect();
-              ok(performance.now());
-            }
-          });
-          observer.observe(output, { childList: true, subtree: true, characterData: true });
-        });
-        const t0 = performance.now();
-        input.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true, cancelable: true }));
-        const dom = await inDom;
-        const painted = await frame();
-        result.push({ dom: dom - t0, frame: painted - t0 });
-        await frame();
-      }
-      return result;
-    },
-    { line, runs },
-  );
 }
 
 // ---- first visit: what is downloaded -------------------------------------------------------------

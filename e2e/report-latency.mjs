@@ -1,42 +1,13 @@
 // Measures, in the browser, the time from pressing Enter on `slot list` to its output being in the page.
 // Prints figures; asserts nothing. Usage: node e2e/report-latency.mjs [runs] (BASE_URL, or serves dist/).
 import { openApp, setup } from "./lib/harness.mjs";
+import { timeLine } from "./lib/timing.mjs";
 
 const runs = Number(process.argv[2] ?? 30);
 const env = await setup();
 try {
   const page = await openApp(env);
-  // Everything is timed inside the page: the Enter keydown is dispatched at t0; a MutationObserver
-  // notes when the transcript ends with the next prompt (in the DOM), and the next animation frame
-  // after that (about when it is painted).
-  const samples = await page.evaluate(async (runs) => {
-    const input = document.querySelector('[data-testid="lunacm-input"]');
-    const output = document.querySelector('[data-testid="lunacm-output"]');
-    const frame = () => new Promise((ok) => requestAnimationFrame(() => ok(performance.now())));
-    const result = [];
-    for (let i = 0; i < runs; i++) {
-      input.value = "slot list";
-      input.dispatchEvent(new Event("input", { bubbles: true }));
-      const length = output.textContent.length;
-      const inDom = new Promise((ok) => {
-        const observer = new MutationObserver(() => {
-          const text = output.textContent;
-          if (text.length !== length && text.trimEnd().endsWith("lunacm:>")) {
-            observer.disconnect();
-            ok(performance.now());
-          }
-        });
-        observer.observe(output, { childList: true, characterData: true, subtree: true });
-      });
-      const t0 = performance.now();
-      input.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true, cancelable: true }));
-      const dom = await inDom;
-      const painted = await frame();
-      result.push({ dom: dom - t0, frame: painted - t0 });
-      await frame();
-    }
-    return result;
-  }, runs);
+  const samples = await timeLine(page, "slot list", runs);
 
   const stats = (values) => {
     const sorted = [...values].sort((a, b) => a - b);
