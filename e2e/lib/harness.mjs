@@ -4,7 +4,7 @@ import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
-import { INPUT, applyInputMode, fingerMoveIkey } from "./input-mode.mjs";
+import { INPUT, applyInputMode, fingerMoveIkey, keyboardBackOn } from "./input-mode.mjs";
 import { serve } from "./server.mjs";
 
 export { INPUT };
@@ -220,11 +220,6 @@ export async function dragToPort(page, id, whileOver) {
   await waitForKeyPlace(page, id, true);
 }
 
-/** Waits until the moved token `id` has the keyboard back (the page gives it on the next frame), as a user would before tabbing on. */
-function keyboardBackOn(page, id) {
-  return page.waitForFunction((id) => document.activeElement?.dataset.testid === `ikey-${id}`, id);
-}
-
 /** Drags the inserted iKey `id` off the port and drops it on the tray (a finger, or Enter, as dragToPort). */
 export async function dragOffPort(page, id) {
   if (INPUT === "touch") return touchDragOffPort(page, id);
@@ -301,7 +296,7 @@ export async function writeSticker(page, id, color, text) {
   await editor.waitFor({ state: "detached" });
   // The editor gives the keyboard back to the token on the next frame: wait for it, so that a spec
   // focusing another token next is not overtaken by it.
-  await page.waitForFunction((id) => document.activeElement?.dataset.testid === `ikey-${id}`, id);
+  await keyboardBackOn(page, id);
 }
 
 /** The sticker of iKey `id` as the page shows it: `{ color, label }`. */

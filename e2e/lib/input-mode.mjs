@@ -66,6 +66,14 @@ async function keyboardPress(original, locator, options = {}) {
   await locator.press(reach.key);
 }
 
+/**
+ * Waits until the token of iKey `id`, moved with the keyboard, has the keyboard back (the page gives it
+ * on the next frame), as a user would before tabbing on.
+ */
+export function keyboardBackOn(page, id) {
+  return page.waitForFunction((id) => document.activeElement?.dataset.testid === `ikey-${id}`, id);
+}
+
 /** The iKey id of a token locator (`ikey-N`), or null. */
 async function ikeyId(locator) {
   const id = await locator.getAttribute("data-testid");
@@ -150,9 +158,8 @@ function patchLocator(proto) {
     const where = await target.getAttribute("data-testid");
     if (!id || !["ikey-port", "ikey-tray"].includes(where)) throw new Error(`${INPUT}: only an iKey is dragged here, to the port or the tray`);
     if (INPUT === "keyboard") {
-      // Moved, the token gets the keyboard back on the next frame: wait for it, as a user would.
       await keyboardPress(original, this);
-      return this.page().waitForFunction((id) => document.activeElement?.dataset.testid === `ikey-${id}`, id);
+      return keyboardBackOn(this.page(), id);
     }
     await fingerMoveIkey(this.page(), this, where);
   };
