@@ -452,8 +452,12 @@ impl Attached {
                 text.push_str(&out.text);
                 text.push_str(&out.banner.unwrap_or_default());
             }
-            _ if self.console.waiting_for_ped() => text.push_str(&self.console.ped_done(Some(code))),
             _ => {}
+        }
+        // A command still waiting for the unit's PED fails too: the link may have gone between two polls,
+        // or while the unit's state was read after one (a `Look`, above).
+        if self.console.waiting_for_ped() {
+            text.push_str(&self.console.ped_done(Some(code)));
         }
         self.awaiting = None;
         self.job = None;
